@@ -1,0 +1,111 @@
+# asanigw — plain Makefile.
+#
+#   make                      build build/asanigw
+#   make test                 unit tests (Check) + integration tests (real Redis)
+#   make demo                 private Redis + gateway + demo menus + phone
+#   make bench                benchmark against a reference server
+#   make SANITIZE=address,undefined test   the same under ASan+UBSan
+#   make WERROR=1             warnings are errors (CI)
+
+CC	?= cc
+PYTHON	?= /usr/bin/python3
+PKGS	 = libevent libevent_openssl hiredis libconfig jansson openssl
+
+ifdef SANITIZE
+BUILD	?= build-san
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+else
+BUILD	?= build
+endif
+
+WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wformat=2 -Wno-format-nonliteral
+ifdef WERROR
+WARN	+= -Werror
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
+	     $(SANFLAGS) -Igateway -Iadapters $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS	 = $(PKG_LIBS) -lm
+
+# Everything but main.c, so unit tests link against the same objects.
+LIB_SRCS = \
+	gateway/xmalloc.c \
+	gateway/errlist.c \
+	gateway/log.c \
+	gateway/gsm.c \
+	gateway/session.c \
+	gateway/menu.c \
+	gateway/step.c \
+	gateway/conf.c \
+	gateway/refcode.c \
+	gateway/store.c \
+	gateway/engine.c \
+	gateway/httpd.c \
+	gateway/ingress_aggregator.c \
+	adapters/adapter.c \
+	adapters/adapter_file.c
+
+UNIT_TESTS = gsm session menu step conf refcode
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
+	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
+	   $(BUILD)/tests/bench/refserver.o
+
+.PHONY: all deps test unit integration demo bench clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/asanigw
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libasanigw.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/asanigw: $(BUILD)/gateway/main.o $(BUILD)/libasanigw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libasanigw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $$(pkg-config --libs check) $(LIBS)
+
+$(BUILD)/refserver: $(BUILD)/tests/bench/refserver.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The user-facing targets install what is missing first, then run make
+# again so pkg-config sees the freshly installed libraries.
+deps:
+	@scripts/deps
+
+unit: $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
+	@set -e; for t in $(UNIT_TESTS); do \
+		CK_FORK=yes $(BUILD)/tests/unit/test_$$t; \
+	done
+
+integration: $(BUILD)/asanigw
+	ASANIGW=$(BUILD)/asanigw $(PYTHON) -m pytest -q -p no:cacheprovider \
+		tests/integration
+
+test: deps
+	@$(MAKE) --no-print-directory unit integration
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/asanigw
+	@scripts/demo $(BUILD)/asanigw
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver
+	@scripts/bench $(BUILD)/asanigw $(BUILD)/refserver
+
+clean:
+	rm -rf build build-san
+
+-include $(ALL_OBJS:.o=.d)

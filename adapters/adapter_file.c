@@ -1,0 +1,216 @@
+/*
+ * The file adapter: every request becomes one JSON line appended to a
+ * file and flushed to disk (fdatasync) before the subscriber is told it
+ * was received.  The embedded default back office, and the simplest one
+ * an operator can feed into anything that reads JSON lines.
+ *
+ * The write is synchronous (a few milliseconds on a real disk); the
+ * completion is delivered from the event loop so callers never see their
+ * callback run inside adapter_submit().
+ */
+#define _DEFAULT_SOURCE
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "adapter.h"
+#include "conf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct file_done {
+	struct file_adapter	*fa;
+	struct event		*ev;
+	adapter_cb		 cb;
+	void			*arg;
+	char			*err;		/* NULL on success */
+	struct file_done	*next;
+};
+
+struct file_adapter {
+	struct event_base	*base;
+	char			*path;
+	int			 fd;
+	struct file_done	*pending;	/* completions not yet fired */
+};
+
+static const char *const file_keys[] = { "path", NULL };
+
+static void *
+file_open(struct event_base *base, const struct conf_adapter *ca, char *err,
+    size_t errlen)
+{
+	struct file_adapter	*fa;
+	const char		*path = conf_adapter_get(ca, "path");
+	char			*dir, *tmp;
+	int			 fd;
+
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "adapter %s: path is not set", ca->name);
+		return NULL;
+	}
+	tmp = xstrdup(path);
+	dir = dirname(tmp);
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "adapter %s: cannot create %s: %s",
+		    ca->name, dir, strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	free(tmp);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		snprintf(err, errlen, "adapter %s: cannot open %s: %s",
+		    ca->name, path, strerror(errno));
+		return NULL;
+	}
+	fa = xcalloc(1, sizeof *fa);
+	fa->base = base;
+	fa->path = xstrdup(path);
+	fa->fd = fd;
+	return fa;
+}
+
+static void
+file_unlink_done(struct file_adapter *fa, struct file_done *d)
+{
+	struct file_done **pp;
+
+	for (pp = &fa->pending; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+}
+
+static void
+file_done_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct file_done	*d = arg;
+
+	(void)fd;
+	(void)what;
+	file_unlink_done(d->fa, d);
+	d->cb(d->err, d->arg);
+	event_free(d->ev);
+	free(d->err);
+	free(d);
+}
+
+static char *
+file_line(const struct request *req)
+{
+	json_t	*o, *fields;
+	char	*line;
+
+	fields = json_object();
+	for (size_t i = 0; i < req->nfields; i++)
+		json_object_set_new(fields, req->names[i],
+		    json_string(req->values[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}",
+	    "idempotency_key", req->idempotency_key,
+	    "ref", req->ref,
+	    "service", req->service,
+	    "request", req->kind,
+	    "msisdn", req->msisdn,
+	    "msisdn_hash", req->msisdn_hash,
+	    "lang", req->lang,
+	    "ts", (json_int_t)req->ts_ms,
+	    "fields", fields);
+	if (o == NULL)
+		return NULL;
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return line;
+}
+
+static int
+file_append(struct file_adapter *fa, const char *line, char *err,
+    size_t errlen)
+{
+	size_t	 len = strlen(line), off = 0;
+	char	*buf = xmalloc(len + 1);
+
+	memcpy(buf, line, len);
+	buf[len++] = '\n';
+	/* One write() with O_APPEND: lines of concurrent writers never mix. */
+	while (off < len) {
+		ssize_t n = write(fa->fd, buf + off, len - off);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "write %s: %s", fa->path,
+			    strerror(errno));
+			free(buf);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	free(buf);
+	if (fdatasync(fa->fd) == -1) {
+		snprintf(err, errlen, "fdatasync %s: %s", fa->path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+file_submit(void *impl, const struct request *req, adapter_cb cb, void *arg)
+{
+	struct file_adapter	*fa = impl;
+	struct file_done	*d = xcalloc(1, sizeof *d);
+	char			*line, err[256];
+
+	d->fa = fa;
+	d->cb = cb;
+	d->arg = arg;
+	if ((line = file_line(req)) == NULL)
+		d->err = xstrdup("cannot encode the request as JSON");
+	else if (file_append(fa, line, err, sizeof err) == -1) {
+		log_warnx("adapter=file event=write-failed error=\"%s\"", err);
+		d->err = xstrdup(err);
+	}
+	free(line);
+	d->ev = event_new(fa->base, -1, 0, file_done_fire, d);
+	d->next = fa->pending;
+	fa->pending = d;
+	event_active(d->ev, EV_TIMEOUT, 1);
+}
+
+static void
+file_close(void *impl)
+{
+	struct file_adapter	*fa = impl;
+	struct file_done	*d;
+
+	/* Completions not yet delivered still fire, with an error. */
+	while ((d = fa->pending) != NULL) {
+		fa->pending = d->next;
+		d->cb(d->err, d->arg);	/* the line is written, or not */
+		event_free(d->ev);
+		free(d->err);
+		free(d);
+	}
+	close(fa->fd);
+	free(fa->path);
+	free(fa);
+}
+
+const struct adapter_ops adapter_file_ops = {
+	.type = "file",
+	.keys = file_keys,
+	.open = file_open,
+	.submit = file_submit,
+	.close = file_close,
+};

@@ -1,0 +1,44 @@
+/*
+ * The engine runs one hop: it loads the session from the store, steps
+ * the menu, runs the effect through the service's adapter, saves the
+ * session and hands the reply back to the transport — all on the event
+ * loop, within the hop's deadline.  Only the engine ties transports,
+ * menus, the store and adapters together.
+ */
+#ifndef ASANIGW_ENGINE_H
+#define ASANIGW_ENGINE_H
+
+#include "conf.h"
+#include "gsm.h"
+
+struct event_base;
+struct engine;
+struct store;
+
+/* One hop as a transport hands it over; borrowed for the call. */
+struct hop_in {
+	const char		*service;	/* short code dialled */
+	const char		*msisdn;	/* digits, no '+' */
+	const char		*session_id;	/* the transport's id */
+	const char		*text;		/* as the transport sent it */
+	enum text_mode		 mode;		/* how text is to be read */
+	struct page_budget	 budget;
+	unsigned		 retry_window_ms; /* TEXT_LATEST retries */
+};
+
+/* The reply: text valid during the call; end is 1 when the session ends.
+ * Fires exactly once per engine_hop(), never from inside it. */
+typedef void (*engine_reply_cb)(const char *text, int end, void *arg);
+
+/* Opens every adapter the services use; NULL with a sentence in err. */
+struct engine	*engine_new(struct event_base *, const struct conf *,
+		    struct store *, char *err, size_t errlen);
+/* Hops still running must have finished (engine_inflight() == 0). */
+void		 engine_free(struct engine *);
+
+void		 engine_hop(struct engine *, const struct hop_in *,
+		    engine_reply_cb, void *arg);
+/* Hops accepted and not yet finished (replied and cleaned up). */
+unsigned	 engine_inflight(const struct engine *);
+
+#endif

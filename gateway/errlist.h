@@ -1,0 +1,21 @@
+/*
+ * A list of human-readable errors, each "file:line: message".  Loaders
+ * collect every error they find before failing, so an operator fixes a
+ * file in one pass (asanigw -t prints them all).
+ */
+#ifndef ASANIGW_ERRLIST_H
+#define ASANIGW_ERRLIST_H
+
+#include <stddef.h>
+
+struct errlist {
+	char	**msgs;
+	size_t	  n;
+};
+
+/* Append "file:line: message"; line 0 omits the line number. */
+void	errlist_add(struct errlist *, const char *file, int line,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void	errlist_free(struct errlist *);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * UTF-8, GSM 03.38 and UCS-2 arithmetic, and pagination.
+ *
+ * Everything works on byte ranges of UTF-8.  A byte that does not start a
+ * well-formed sequence is taken as one character of its own that is not
+ * GSM-7 and costs one UTF-16 unit, so malformed input is measured and cut
+ * like any other text and never splits a well-formed sequence.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gsm.h"
+#include "xmalloc.h"
+
+#define NONE	((size_t)-1)
+
+/* The running cost of a piece of text. */
+struct cost {
+	size_t	septets;
+	size_t	units;
+	size_t	chars;
+	int	gsm7;		/* every character so far is GSM-7 */
+};
+
+int
+utf8_decode(const char *s, size_t len, uint32_t *cp)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	unsigned char		 lo = 0x80, hi = 0xbf;
+	uint32_t		 c;
+	int			 n, i;
+
+	if (len == 0)
+		return -1;
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return 1;
+	}
+	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+		n = 2;
+		c = u[0] & 0x1f;
+	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+		n = 3;
+		c = u[0] & 0x0f;
+		if (u[0] == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (u[0] == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+		n = 4;
+		c = u[0] & 0x07;
+		if (u[0] == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (u[0] == 0xf4)
+			hi = 0x8f;	/* past U+10FFFF */
+	} else
+		return -1;
+	if (len < (size_t)n)
+		return -1;
+	for (i = 1; i < n; i++) {
+		if (u[i] < lo || u[i] > hi)
+			return -1;
+		lo = 0x80;
+		hi = 0xbf;
+		c = (c << 6) | (u[i] & 0x3f);
+	}
+	*cp = c;
+	return n;
+}
+
+int
+utf8_valid(const char *s, size_t len)
+{
+	uint32_t	 cp;
+	size_t		 i = 0;
+	int		 n;
+
+	while (i < len) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == -1)
+			return 0;
+		i += (size_t)n;
+	}
+	return 1;
+}
+
+int
+gsm7_septets(uint32_t cp)
+{
+	if (cp < 0x80) {
+		switch (cp) {
+		case '\n':
+		case '\r':
+			return 1;
+		case '\f':
+		case '^':
+		case '{':
+		case '}':
+		case '\\':
+		case '[':
+		case '~':
+		case ']':
+		case '|':
+			return 2;
+		case '`':
+			return 0;
+		}
+		return (cp >= 0x20 && cp < 0x7f) ? 1 : 0;
+	}
+	switch (cp) {
+	case 0x00a1:	/* ¡ */
+	case 0x00a3:	/* £ */
+	case 0x00a4:	/* ¤ */
+	case 0x00a5:	/* ¥ */
+	case 0x00a7:	/* § */
+	case 0x00bf:	/* ¿ */
+	case 0x00c4:	/* Ä */
+	case 0x00c5:	/* Å */
+	case 0x00c6:	/* Æ */
+	case 0x00c7:	/* Ç */
+	case 0x00c9:	/* É */
+	case 0x00d1:	/* Ñ */
+	case 0x00d6:	/* Ö */
+	case 0x00d8:	/* Ø */
+	case 0x00dc:	/* Ü */
+	case 0x00df:	/* ß */
+	case 0x00e0:	/* à */
+	case 0x00e4:	/* ä */
+	case 0x00e5:	/* å */
+	case 0x00e6:	/* æ */
+	case 0x00e8:	/* è */
+	case 0x00e9:	/* é */
+	case 0x00ec:	/* ì */
+	case 0x00f1:	/* ñ */
+	case 0x00f2:	/* ò */
+	case 0x00f6:	/* ö */
+	case 0x00f8:	/* ø */
+	case 0x00f9:	/* ù */
+	case 0x00fc:	/* ü */
+	case 0x0393:	/* Γ */
+	case 0x0394:	/* Δ */
+	case 0x0398:	/* Θ */
+	case 0x039b:	/* Λ */
+	case 0x039e:	/* Ξ */
+	case 0x03a0:	/* Π */
+	case 0x03a3:	/* Σ */
+	case 0x03a6:	/* Φ */
+	case 0x03a8:	/* Ψ */
+	case 0x03a9:	/* Ω */
+		return 1;
+	case 0x20ac:	/* € */
+		return 2;
+	}
+	return 0;
+}
+
+/* Adds the character at s[0..len) to c; returns its length in bytes. */
+static size_t
+cost_add(struct cost *c, const char *s, size_t len)
+{
+	uint32_t	 cp;
+	int		 n, sep;
+
+	c->chars++;
+	if ((n = utf8_decode(s, len, &cp)) == -1) {
+		c->units++;
+		c->gsm7 = 0;
+		return 1;
+	}
+	if ((sep = gsm7_septets(cp)) == 0)
+		c->gsm7 = 0;
+	c->septets += (size_t)sep;
+	c->units += cp > 0xffff ? 2 : 1;
+	return (size_t)n;
+}
+
+static void
+cost_text(struct cost *c, const char *s, size_t len)
+{
+	size_t	 i = 0;
+
+	memset(c, 0, sizeof *c);
+	c->gsm7 = 1;
+	while (i < len)
+		i += cost_add(c, s + i, len - i);
+}
+
+/* The cost of a followed by b. */
+static struct cost
+cost_join(const struct cost *a, const struct cost *b)
+{
+	struct cost	 c;
+
+	c.septets = a->septets + b->septets;
+	c.units = a->units + b->units;
+	c.chars = a->chars + b->chars;
+	c.gsm7 = a->gsm7 && b->gsm7;
+	return c;
+}
+
+static int
+cost_fits(const struct cost *c, const struct page_budget *b)
+{
+	if (c->gsm7)
+		return c->septets <= b->gsm7_septets;
+	return c->units <= b->ucs2_units;
+}
+
+/*
+ * 1 if no text starting with this one can fit: both counts only grow and
+ * a text that is not GSM-7 never becomes GSM-7 again.
+ */
+static int
+cost_hopeless(const struct cost *c, const struct page_budget *b)
+{
+	return c->units > b->ucs2_units &&
+	    (!c->gsm7 || c->septets > b->gsm7_septets);
+}
+
+void
+text_measure(const char *s, size_t len, struct text_size *ts)
+{
+	struct cost	 c;
+
+	cost_text(&c, s, len);
+	ts->coding = c.gsm7 ? CODING_GSM7 : CODING_UCS2;
+	ts->septets = c.septets;
+	ts->ucs2_units = c.units;
+	ts->chars = c.chars;
+}
+
+size_t
+page_budget_ucs2_for(size_t gsm7_septets)
+{
+	return (gsm7_septets * 7 + 7) / 8 / 2;
+}
+
+int
+text_fits(const char *s, size_t len, const struct page_budget *b)
+{
+	struct cost	 c;
+
+	cost_text(&c, s, len);
+	return cost_fits(&c, b);
+}
+
+static int
+is_break(char ch)
+{
+	return ch == ' ' || ch == '\n';
+}
+
+static void
+pages_add(char ***pages, size_t *n, const char *s, size_t len,
+    const char *more)
+{
+	size_t	 mlen = more != NULL ? strlen(more) : 0;
+	char	*page;
+
+	page = xmalloc(len + mlen + 1);
+	memcpy(page, s, len);
+	if (mlen != 0)
+		memcpy(page + len, more, mlen);
+	page[len + mlen] = '\0';
+	*pages = xreallocarray(*pages, *n + 2, sizeof **pages);
+	(*pages)[(*n)++] = page;
+	(*pages)[*n] = NULL;
+}
+
+/* Where one page starting at p may end, found by one scan. */
+struct cut {
+	int	last;		/* the rest of the text fits as is */
+	size_t	trail;		/* the rest fits without its final break */
+	size_t	brk_nl;		/* last newline ending a page with more */
+	size_t	brk_sp;		/* last space ending a page with more */
+	size_t	hard;		/* last character boundary, with more */
+	size_t	brk_alone;	/* last break ending a page without more */
+	size_t	hard_alone;	/* last character boundary, without more */
+};
+
+static void
+cut_scan(const char *text, size_t len, size_t p, const struct cost *more,
+    const struct page_budget *b, struct cut *cut)
+{
+	struct cost	 pre, with;
+	size_t		 q = p;
+
+	memset(cut, 0, sizeof *cut);
+	cut->trail = cut->brk_nl = cut->brk_sp = cut->hard = NONE;
+	cut->brk_alone = cut->hard_alone = NONE;
+
+	memset(&pre, 0, sizeof pre);
+	pre.gsm7 = 1;
+	for (;;) {
+		/* pre is the cost of text[p..q). */
+		if (q == len) {
+			cut->last = cost_fits(&pre, b);
+			if (cut->last)
+				break;
+		}
+		if (q > p) {
+			with = cost_join(&pre, more);
+			if (cost_fits(&with, b)) {
+				cut->hard = q;
+				if (q < len && text[q] == '\n')
+					cut->brk_nl = q;
+				else if (q < len && text[q] == ' ')
+					cut->brk_sp = q;
+			}
+			if (cost_fits(&pre, b)) {
+				cut->hard_alone = q;
+				if (q < len && is_break(text[q])) {
+					cut->brk_alone = q;
+					if (q + 1 == len)
+						cut->trail = q;
+				}
+			}
+		}
+		if (q == len || cost_hopeless(&pre, b))
+			break;
+		q += cost_add(&pre, text + q, len - q);
+	}
+}
+
+/* The length of the character at s[0..len), at least 1. */
+static size_t
+char_len(const char *s, size_t len)
+{
+	uint32_t	 cp;
+	int		 n;
+
+	if ((n = utf8_decode(s, len, &cp)) == -1)
+		return 1;
+	return (size_t)n;
+}
+
+/*
+ * Greedy: each page takes as much as fits.  A page ends, in order of
+ * preference, at the last newline (unless that would leave the page less
+ * than half as long as ending at the last space), at the last space, or,
+ * when a single word does not fit, at the last character boundary that
+ * fits.  If `more` leaves no room for even one character on a page, that
+ * page is cut to fit without it: the budget is never exceeded, except by
+ * a single character that alone is larger than the whole budget.
+ */
+size_t
+text_paginate(const char *text, const char *more,
+    const struct page_budget *b, char ***pages)
+{
+	struct cost	 mc;
+	struct cut	 cut;
+	size_t		 len = strlen(text), p = 0, n = 0, end;
+	int		 cut_last = 0;
+
+	if (more == NULL)
+		more = "";
+	cost_text(&mc, more, strlen(more));
+	*pages = NULL;
+
+	for (;;) {
+		if (p == len && cut_last && n > 0)
+			break;
+		cut_scan(text, len, p, &mc, b, &cut);
+		if (cut.last) {
+			pages_add(pages, &n, text + p, len - p, NULL);
+			break;
+		}
+		if (cut.trail != NONE) {
+			pages_add(pages, &n, text + p, cut.trail - p, NULL);
+			break;
+		}
+
+		end = cut.brk_sp;
+		if (cut.brk_nl != NONE && (end == NONE || end < cut.brk_nl ||
+		    cut.brk_nl - p >= (end - p) / 2))
+			end = cut.brk_nl;
+		if (end != NONE) {
+			pages_add(pages, &n, text + p, end - p, more);
+			p = end + 1;
+			cut_last = 0;
+			continue;
+		}
+		if (cut.hard != NONE) {
+			pages_add(pages, &n, text + p, cut.hard - p, more);
+			p = cut.hard;
+			cut_last = 1;
+			continue;
+		}
+
+		/* No room for more: cut this page without it. */
+		if (cut.brk_alone != NONE) {
+			pages_add(pages, &n, text + p, cut.brk_alone - p, NULL);
+			p = cut.brk_alone + 1;
+			cut_last = 0;
+			continue;
+		}
+		if (cut.hard_alone != NONE)
+			end = cut.hard_alone;
+		else
+			end = p + char_len(text + p, len - p);
+		pages_add(pages, &n, text + p, end - p, NULL);
+		p = end;
+		cut_last = 1;
+	}
+	return n;
+}
+
+void
+text_pages_free(char **pages)
+{
+	if (pages == NULL)
+		return;
+	for (size_t i = 0; pages[i] != NULL; i++)
+		free(pages[i]);
+	free(pages);
+}

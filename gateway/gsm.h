@@ -1,0 +1,75 @@
+/*
+ * Text as it travels over the air: UTF-8 validation, GSM 03.38 septet
+ * counting, UCS-2 (UTF-16) unit counting, and splitting a text into pages
+ * that each fit a USSD or SMS budget.
+ *
+ * A text travels in GSM-7 when every character is in the GSM 03.38 default
+ * alphabet or its extension table (extension characters cost two septets);
+ * otherwise it travels in UCS-2, counted in UTF-16 code units (characters
+ * outside the BMP cost two).  Pure functions, no allocation except where
+ * stated.
+ */
+#ifndef ASANIGW_GSM_H
+#define ASANIGW_GSM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns 1 if s[0..len) is well-formed UTF-8 (no overlongs, no
+ * surrogates, nothing past U+10FFFF), 0 otherwise. */
+int	utf8_valid(const char *s, size_t len);
+
+/* Decodes one code point from s[0..len).  Returns the number of bytes
+ * consumed (1..4), or -1 on an ill-formed or truncated sequence. */
+int	utf8_decode(const char *s, size_t len, uint32_t *cp);
+
+/* Septets the code point costs in GSM-7: 1 (default alphabet), 2 (escape
+ * to the extension table) or 0 (not representable). */
+int	gsm7_septets(uint32_t cp);
+
+enum coding {
+	CODING_GSM7 = 0,
+	CODING_UCS2 = 2,	/* the value Kannel's coding field uses */
+};
+
+struct text_size {
+	enum coding	coding;		/* what the text must travel in */
+	size_t		septets;	/* cost in GSM-7 (valid if gsm7) */
+	size_t		ucs2_units;	/* cost in UTF-16 code units */
+	size_t		chars;		/* code points */
+};
+
+/* Measures valid UTF-8 text.  Invalid bytes count as one UCS-2 unit each
+ * and force UCS-2. */
+void	text_measure(const char *s, size_t len, struct text_size *);
+
+/* How much one page (or one SMS part) may hold, in each coding. */
+struct page_budget {
+	size_t	gsm7_septets;	/* USSD: 182; SMS: 160 */
+	size_t	ucs2_units;	/* USSD: 80 for 182 septets; SMS: 70 */
+};
+
+/* The UCS-2 budget that carries as many octets as a GSM-7 budget of
+ * septets (182 septets = 160 octets = 80 UTF-16 units). */
+size_t	page_budget_ucs2_for(size_t gsm7_septets);
+
+/* Returns 1 if the text fits one page of the budget in the coding it
+ * needs. */
+int	text_fits(const char *s, size_t len, const struct page_budget *);
+
+/*
+ * Splits text into pages on word boundaries (a space or a newline; the
+ * break character is dropped), so that every page, including `more`
+ * appended to every page but the last, fits the budget in the coding that
+ * page needs on its own.  A word longer than a whole page is cut between
+ * characters, never inside a UTF-8 sequence.  `more` is e.g. "\n98 More".
+ *
+ * Returns the number of pages (at least 1; an empty text is one empty
+ * page) and stores a NULL-terminated array of NUL-terminated pages in
+ * *pages; free it with text_pages_free().  Never fails.
+ */
+size_t	text_paginate(const char *text, const char *more,
+	    const struct page_budget *, char ***pages);
+void	text_pages_free(char **pages);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * Logging: one line per event, key=value, to stderr (foreground) or
+ * syslog (daemon).  The level is tested before anything is formatted.
+ * Never log a full MSISDN or an ID number: log_msisdn() gives a keyed
+ * hash that is stable for one deployment and useless to anyone without
+ * its secret.  User text goes through log_escape().
+ */
+#ifndef ASANIGW_LOG_H
+#define ASANIGW_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG };
+
+extern enum log_level log_level_current;
+
+/* Foreground logs to stderr; otherwise to syslog as "asanigw". */
+void	log_init(int foreground, enum log_level);
+/* Parses "error", "warn", "info", "debug"; returns -1 if unknown. */
+int	log_level_parse(const char *);
+/* Sets the key for log_msisdn(); copied. */
+void	log_set_secret(const char *key, size_t len);
+
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_infox(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debugx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#define log_info(...) do {						\
+	if (log_level_current >= LOG_LEVEL_INFO)			\
+		log_infox(__VA_ARGS__);					\
+} while (0)
+#define log_debug(...) do {						\
+	if (log_level_current >= LOG_LEVEL_DEBUG)			\
+		log_debugx(__VA_ARGS__);				\
+} while (0)
+
+/* A 12-hex-digit keyed hash (HMAC-SHA256) of an MSISDN; buf >= 13. */
+const char *log_msisdn(const char *msisdn, char *buf, size_t len);
+/* Quotes user text for a log line: printable ASCII kept, '"' and '\\'
+ * escaped, anything else as \xNN, cut at len-1 bytes.  Returns buf. */
+const char *log_escape(const char *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * The menu engine.  A menu file (libconfig syntax, see README "Writing a
+ * menu") is compiled once into an immutable graph of screens; menu_step()
+ * moves a session through it.  Stepping is a pure function: no I/O, no
+ * clock, no randomness (the reference code a submit needs is passed in),
+ * so it is tested exhaustively without sockets or Redis.
+ */
+#ifndef ASANIGW_MENU_H
+#define ASANIGW_MENU_H
+
+#include <stddef.h>
+
+#include "errlist.h"
+#include "gsm.h"
+#include "session.h"
+
+struct menu;
+
+/* Loads and compiles a menu file.  Returns NULL after appending every
+ * error found, each with file and line, to errs. */
+struct menu	*menu_load(const char *path, struct errlist *errs);
+void		 menu_free(struct menu *);
+
+/* The deeper checks of "asanigw -t": unreachable screens, dead ends,
+ * missing translations, fixed texts that cannot fit one page of the
+ * budget in some language.  Returns the number of problems appended. */
+int		 menu_check(const struct menu *, const struct page_budget *,
+		    struct errlist *errs);
+
+const char	*menu_name(const struct menu *);	/* service name */
+const char	*menu_path(const struct menu *);
+const char	*menu_default_lang(const struct menu *);
+/* 1 if the menu has texts in this language. */
+int		 menu_has_lang(const struct menu *, const char *lang);
+/* A built-in message ("busy", "expired", "failed", ...) in a language,
+ * falling back to the menu's default language; never NULL. */
+const char	*menu_message(const struct menu *, const char *name,
+		    const char *lang);
+/* 1 if the variable is declared sensitive (never logged, dropped from
+ * the session once submitted). */
+int		 menu_var_sensitive(const struct menu *, const char *var);
+
+/*
+ * The compiled graph, read-only.  menu.c builds it and step.c walks it;
+ * nothing else should need it (the engine goes through menu_step()).
+ * Per-language arrays are indexed like the menu's `languages`.
+ */
+enum screen_kind {
+	SCREEN_MENU,
+	SCREEN_INPUT,
+	SCREEN_CONFIRM,
+	SCREEN_ROUTE,
+	SCREEN_SUBMIT,
+	SCREEN_END,
+};
+
+struct menu_screen;
+
+/* A text in every language; a language it lacks is NULL (menu_check
+ * reports it, rendering falls back to the default language). */
+struct menu_text {
+	char		**tr;
+	int		  line;
+};
+
+struct menu_option {
+	struct menu_text	 label;
+	struct var		*set;		/* variables to set */
+	size_t			 nset;
+	const struct menu_screen *next;
+	int			 line;
+};
+
+struct menu_case {
+	char			*value;
+	const struct menu_screen *next;
+	int			 line;
+};
+
+struct menu_screen {
+	char			*id;
+	enum screen_kind	 kind;
+	const char		*file;		/* where it is declared */
+	int			 line;
+
+	struct menu_text	 text;		/* all but route */
+
+	struct menu_option	*options;	/* menu */
+	size_t			 noptions;
+
+	char			*var;		/* input, route */
+
+	struct menu_text	 error;		/* input; tr NULL: none */
+	int			 has_pattern;	/* input */
+	void			*pattern;	/* regex_t */
+	int			 has_min, has_max;
+	long long		 min, max;
+	size_t			 min_length, max_length;
+
+	const struct menu_screen *next;		/* input goto, confirm yes */
+	const struct menu_screen *no;		/* confirm no */
+
+	struct menu_case	*cases;		/* route */
+	size_t			 ncases;
+	const struct menu_screen *dflt;
+
+	char			*request;	/* submit */
+	char			**fields;
+	size_t			 nfields;
+};
+
+const struct menu_screen *menu_screen(const struct menu *, const char *id);
+const struct menu_screen *menu_start(const struct menu *);
+const struct menu_screen *menu_home(const struct menu *);
+size_t		 menu_nlangs(const struct menu *);
+/* Index of a language in the menu, or -1. */
+int		 menu_lang_index(const struct menu *, const char *lang);
+const char	*menu_lang(const struct menu *, int idx);
+/* A text in language idx, else the default language, else any; never
+ * NULL. */
+const char	*menu_tr(const struct menu *, const struct menu_text *,
+		    int idx);
+/* The display translation of a variable value, or NULL if none. */
+const char	*menu_value(const struct menu *, const char *value, int idx);
+size_t		 menu_nsensitive(const struct menu *);
+const char	*menu_sensitive(const struct menu *, size_t i);
+
+enum effect_kind {
+	EFFECT_NONE = 0,
+	EFFECT_SUBMIT,		/* hand fields to the service's adapter */
+};
+
+struct effect {
+	enum effect_kind kind;
+	const char	*request;	/* request kind, e.g. "help"; borrowed
+					 * from the menu */
+	struct var	*fields;	/* owned copies, in declared order */
+	size_t		 nfields;
+	const char	*ref;		/* the reference code given in env */
+};
+
+struct step_env {
+	struct page_budget budget;	/* page size of this transport */
+	const char	*ref;		/* reference code for a submit */
+};
+
+struct step_result {
+	char		*text;		/* the page to show, owned */
+	int		 end;		/* 1: the session ends with this page */
+	struct effect	 effect;
+};
+
+/*
+ * Runs one hop.  input NULL starts the session at the menu's first screen
+ * (the session must be fresh); otherwise input is what the subscriber
+ * typed.  Global keys come before the screen's own handling: "0" back
+ * (previous page, else previous screen), "00" home, "98" more.  The
+ * session is updated in place.  Always produces a page; never fails.
+ */
+void		 menu_step(const struct menu *, struct session *,
+		    const char *input, const struct step_env *,
+		    struct step_result *);
+void		 step_result_clear(struct step_result *);
+
+#endif

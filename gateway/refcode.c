@@ -1,0 +1,63 @@
+/*
+ * Reference codes.  Each symbol takes the low five bits of one byte from
+ * RAND_bytes(): the alphabet has exactly 32 symbols, so there is no
+ * modulo bias.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "refcode.h"
+
+static const char refcode_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+void
+refcode_new(char *buf, size_t len)
+{
+	unsigned char	 rnd[REFCODE_LEN];
+	size_t		 i;
+
+	if (len < REFCODE_LEN + 1)
+		fatalx("refcode: buffer of %zu bytes is too short", len);
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		fatalx("refcode: RAND_bytes failed");
+	for (i = 0; i < REFCODE_LEN; i++)
+		buf[i] = refcode_alphabet[rnd[i] & 0x1f];
+	buf[i] = '\0';
+	OPENSSL_cleanse(rnd, sizeof rnd);
+}
+
+static char
+refcode_upper(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return (char)(c - 'a' + 'A');
+	return c;
+}
+
+int
+refcode_valid(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < REFCODE_LEN; i++) {
+		if (s[i] == '\0' ||
+		    strchr(refcode_alphabet, refcode_upper(s[i])) == NULL)
+			return 0;
+	}
+	return s[i] == '\0';
+}
+
+void
+refcode_normalize(char *s)
+{
+	if (s == NULL)
+		return;
+	for (; *s != '\0'; s++)
+		*s = refcode_upper(*s);
+}

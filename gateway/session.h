@@ -1,0 +1,62 @@
+/*
+ * One subscriber's USSD session as a plain value: where they are in the
+ * menu, what they have entered, and what they were last told.  The engine
+ * loads it from the store, the menu steps it, the engine saves it back.
+ * Nothing here does I/O; session_encode()/session_decode() turn it into
+ * the JSON string kept in Redis.
+ */
+#ifndef ASANIGW_SESSION_H
+#define ASANIGW_SESSION_H
+
+#include <stddef.h>
+
+struct var {
+	char	*name;
+	char	*value;
+};
+
+struct session {
+	char		*screen;	/* current screen id, NULL before start */
+	unsigned	 page;		/* page of the current screen, from 0 */
+	char		*lang;		/* language tag, NULL until chosen */
+
+	struct var	*vars;		/* variables collected so far */
+	size_t		 nvars;
+
+	char		**history;	/* screens shown before, for "0" back */
+	size_t		 nhistory;
+
+	/* Kept by the engine, ignored by the menu: the last hop served, so a
+	 * retried hop gets the same answer without running anything again. */
+	unsigned	 seq;		/* hops served */
+	char		*last_text;	/* transport text of the last hop */
+	char		*last_reply;	/* reply page sent to it */
+	int		 last_end;	/* 1 if that reply ended the session */
+	long long	 last_ms;	/* when it was answered, ms since epoch */
+};
+
+struct session	*session_new(void);
+void		 session_free(struct session *);
+
+/* Variables.  Values are copied; get returns NULL when unset. */
+const char	*session_get(const struct session *, const char *name);
+void		 session_set(struct session *, const char *name,
+		    const char *value);
+void		 session_unset(struct session *, const char *name);
+
+void		 session_set_screen(struct session *, const char *screen);
+void		 session_set_lang(struct session *, const char *lang);
+void		 session_push(struct session *, const char *screen);
+/* Pops the last screen into the caller (who frees it); NULL if none. */
+char		*session_pop(struct session *);
+void		 session_clear_history(struct session *);
+void		 session_set_last(struct session *, const char *text,
+		    const char *reply, int end, long long ms);
+
+/* JSON encoding for the store.  encode returns a malloc'd string; decode
+ * returns NULL and a sentence in err (errlen bytes) on malformed input. */
+char		*session_encode(const struct session *);
+struct session	*session_decode(const char *json, size_t len, char *err,
+		    size_t errlen);
+
+#endif

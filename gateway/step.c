@@ -1,0 +1,458 @@
+/*
+ * Stepping a session through a compiled menu: one hop in, one page out.
+ * A pure function of (menu, session, input, env): no I/O, no clock, no
+ * randomness.  The session is updated in place; the result owns its text
+ * and the copies an effect carries.
+ *
+ * A hop first moves (global keys, then the screen's own handling, which
+ * may enter other screens and pass through routes), then renders the
+ * screen it lands on: the full text with ${var} substituted, split into
+ * pages, and the session's page of it.
+ */
+#include <sys/types.h>
+
+#include <regex.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gsm.h"
+#include "menu.h"
+#include "session.h"
+#include "xmalloc.h"
+
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+struct stepper {
+	const struct menu		*m;
+	struct session			*s;
+	const struct step_env		*env;
+	struct step_result		*r;
+	const struct menu_screen	*cur;
+	char				*prefix;	/* shown above the page */
+	int				 submitted;
+};
+
+static void
+buf_add(struct buf *b, const char *s, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len + 1) * 2;
+		b->p = xreallocarray(b->p, b->cap, 1);
+	}
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static char *
+buf_take(struct buf *b)
+{
+	if (b->p == NULL)
+		return xstrdup("");
+	return b->p;
+}
+
+static int
+lang(const struct stepper *st)
+{
+	int	 l;
+
+	if ((l = menu_lang_index(st->m, st->s->lang)) == -1)
+		l = menu_lang_index(st->m, menu_default_lang(st->m));
+	return l;
+}
+
+static const char *
+message(const struct stepper *st, const char *name)
+{
+	return menu_message(st->m, name, menu_lang(st->m, lang(st)));
+}
+
+/*
+ * Appends a template with every ${name} replaced by the variable's value,
+ * or its display translation from `values`.  What is substituted is never
+ * scanned again, so user input holding "${x}" stays as typed.
+ */
+static void
+subst(const struct stepper *st, struct buf *b, const char *t)
+{
+	const char	*p, *end, *v, *tr;
+	char		*name;
+
+	while ((p = strstr(t, "${")) != NULL &&
+	    (end = strchr(p + 2, '}')) != NULL) {
+		buf_add(b, t, p - t);
+		name = xstrndup(p + 2, end - (p + 2));
+		if ((v = session_get(st->s, name)) != NULL) {
+			if ((tr = menu_value(st->m, v, lang(st))) != NULL)
+				v = tr;
+			buf_puts(b, v);
+		}
+		free(name);
+		t = end + 1;
+	}
+	buf_puts(b, t);
+}
+
+static char *
+subst_text(const struct stepper *st, const struct menu_text *t)
+{
+	struct buf	 b = { NULL, 0, 0 };
+
+	subst(st, &b, menu_tr(st->m, t, lang(st)));
+	return buf_take(&b);
+}
+
+/* The whole text of the current screen, before pagination. */
+static char *
+screen_text(const struct stepper *st)
+{
+	const struct menu_screen	*scr = st->cur;
+	struct buf			 b = { NULL, 0, 0 };
+	char				 num[32];
+	size_t				 i;
+	int				 l = lang(st);
+
+	subst(st, &b, menu_tr(st->m, &scr->text, l));
+	switch (scr->kind) {
+	case SCREEN_MENU:
+		for (i = 0; i < scr->noptions; i++) {
+			snprintf(num, sizeof num, "\n%zu. ", i + 1);
+			buf_puts(&b, num);
+			subst(st, &b, menu_tr(st->m, &scr->options[i].label, l));
+		}
+		if (scr != menu_start(st->m)) {
+			buf_puts(&b, "\n");
+			buf_puts(&b, message(st, "nav"));
+		}
+		break;
+	case SCREEN_CONFIRM:
+		buf_puts(&b, "\n");
+		buf_puts(&b, message(st, "yes"));
+		buf_puts(&b, "\n");
+		buf_puts(&b, message(st, "no"));
+		break;
+	default:
+		break;
+	}
+	return buf_take(&b);
+}
+
+static size_t
+screen_pages(const struct stepper *st, char ***pages)
+{
+	char	*text, *more;
+	size_t	 n;
+
+	text = screen_text(st);
+	xasprintf(&more, "\n%s", message(st, "more"));
+	n = text_paginate(text, more, &st->env->budget, pages);
+	free(more);
+	free(text);
+	return n;
+}
+
+static void
+set_prefix(struct stepper *st, char *prefix)
+{
+	free(st->prefix);
+	st->prefix = prefix;
+}
+
+/* What the screen says to input it cannot take. */
+static void
+invalid(struct stepper *st)
+{
+	const struct menu_screen	*scr = st->cur;
+
+	if (scr->kind == SCREEN_INPUT && scr->error.tr != NULL)
+		set_prefix(st, subst_text(st, &scr->error));
+	else if (scr->kind == SCREEN_INPUT)
+		set_prefix(st, xstrdup(message(st, "invalid_input")));
+	else
+		set_prefix(st, xstrdup(message(st, "invalid")));
+}
+
+static void
+submit(struct stepper *st)
+{
+	const struct menu_screen	*scr = st->cur;
+	struct effect			*e = &st->r->effect;
+	const char			*v, *ref;
+	size_t				 i;
+
+	ref = st->env->ref != NULL ? st->env->ref : "";
+	e->kind = EFFECT_SUBMIT;
+	e->request = scr->request;
+	e->ref = st->env->ref;
+	e->nfields = scr->nfields;
+	e->fields = xcalloc(scr->nfields, sizeof *e->fields);
+	for (i = 0; i < scr->nfields; i++) {
+		v = session_get(st->s, scr->fields[i]);
+		e->fields[i].name = xstrdup(scr->fields[i]);
+		e->fields[i].value = xstrdup(v != NULL ? v : "");
+	}
+	session_set(st->s, "ref", ref);
+	/* Done: "0" must not lead back into a confirm that submits again. */
+	session_clear_history(st->s);
+	st->submitted = 1;
+}
+
+/*
+ * Enters a screen: the one shown now goes on the history (if push), the
+ * page is reset and routes are passed through.  Compiling guarantees
+ * routes end and targets exist.
+ */
+static void
+enter(struct stepper *st, const struct menu_screen *to, int push)
+{
+	const char	*v;
+	size_t		 i;
+
+	if (push && st->cur != NULL)
+		session_push(st->s, st->cur->id);
+	while (to->kind == SCREEN_ROUTE) {
+		v = session_get(st->s, to->var);
+		for (i = 0; i < to->ncases; i++) {
+			if (v != NULL && strcmp(v, to->cases[i].value) == 0)
+				break;
+		}
+		to = i < to->ncases ? to->cases[i].next : to->dflt;
+	}
+	st->cur = to;
+	session_set_screen(st->s, to->id);
+	st->s->page = 0;
+	if (to->kind == SCREEN_SUBMIT && !st->submitted)
+		submit(st);
+}
+
+static void
+restart(struct stepper *st)
+{
+	session_clear_history(st->s);
+	st->cur = NULL;
+	enter(st, menu_start(st->m), 0);
+}
+
+static void
+back(struct stepper *st)
+{
+	const struct menu_screen	*scr;
+	char				*prev;
+
+	if (st->s->page > 0) {
+		st->s->page--;
+		return;
+	}
+	if ((prev = session_pop(st->s)) == NULL)
+		return;		/* nothing before: show this one again */
+	scr = menu_screen(st->m, prev);
+	free(prev);
+	if (scr == NULL || scr->kind == SCREEN_ROUTE) {
+		restart(st);
+		return;
+	}
+	st->cur = scr;
+	session_set_screen(st->s, scr->id);
+	st->s->page = 0;
+}
+
+static void
+more(struct stepper *st)
+{
+	char	**pages;
+	size_t	  n;
+
+	n = screen_pages(st, &pages);
+	text_pages_free(pages);
+	if (st->s->page + 1 < n)
+		st->s->page++;
+	else
+		invalid(st);
+}
+
+/* A menu choice: 1..n in decimal, nothing else. */
+static size_t
+choice(const char *input, size_t n)
+{
+	size_t	 v = 0;
+
+	if (*input == '\0' || strlen(input) > 9)
+		return 0;
+	for (; *input != '\0'; input++) {
+		if (*input < '0' || *input > '9')
+			return 0;
+		v = v * 10 + (*input - '0');
+	}
+	return v <= n ? v : 0;
+}
+
+static int
+input_valid(const struct menu_screen *scr, const char *input)
+{
+	const char	*p;
+	char		*end;
+	size_t		 len = strlen(input), chars = 0;
+	long long	 v;
+	uint32_t	 cp;
+	int		 n;
+
+	for (p = input; p < input + len; p += n) {
+		if ((n = utf8_decode(p, input + len - p, &cp)) < 0)
+			return 0;
+		chars++;
+	}
+	if (chars < scr->min_length || chars > scr->max_length)
+		return 0;
+	if (scr->has_pattern &&
+	    regexec(scr->pattern, input, 0, NULL, 0) != 0)
+		return 0;
+	if (scr->has_min || scr->has_max) {
+		p = input + (*input == '-');
+		if (*p < '0' || *p > '9')
+			return 0;
+		errno = 0;
+		v = strtoll(input, &end, 10);
+		if (*end != '\0' || errno == ERANGE)
+			return 0;
+		if ((scr->has_min && v < scr->min) ||
+		    (scr->has_max && v > scr->max))
+			return 0;
+	}
+	return 1;
+}
+
+/* The screen's own handling of what was typed. */
+static void
+handle(struct stepper *st, const char *input)
+{
+	const struct menu_screen	*scr = st->cur;
+	const struct menu_option	*o;
+	size_t				 n, i;
+
+	switch (scr->kind) {
+	case SCREEN_MENU:
+		if ((n = choice(input, scr->noptions)) == 0)
+			break;
+		o = &scr->options[n - 1];
+		for (i = 0; i < o->nset; i++) {
+			session_set(st->s, o->set[i].name, o->set[i].value);
+			if (strcmp(o->set[i].name, "lang") == 0 &&
+			    menu_has_lang(st->m, o->set[i].value))
+				session_set_lang(st->s, o->set[i].value);
+		}
+		enter(st, o->next, 1);
+		return;
+	case SCREEN_INPUT:
+		if (!input_valid(scr, input))
+			break;
+		session_set(st->s, scr->var, input);
+		enter(st, scr->next, 1);
+		return;
+	case SCREEN_CONFIRM:
+		if (strcmp(input, "1") == 0) {
+			enter(st, scr->next, 1);
+			return;
+		}
+		if (strcmp(input, "2") == 0) {
+			enter(st, scr->no, 1);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	invalid(st);
+}
+
+/*
+ * Renders the session's page of the current screen.  A prefix (an error)
+ * goes above the page when both fit one page; otherwise the page alone is
+ * shown, so a reply never exceeds the budget and no option is lost.
+ */
+static void
+render(struct stepper *st)
+{
+	struct step_result	*r = st->r;
+	char			**pages, *text;
+	size_t			 n, page;
+
+	n = screen_pages(st, &pages);
+	if (st->s->page >= n)
+		st->s->page = n - 1;
+	page = st->s->page;
+	text = NULL;
+	if (st->prefix != NULL) {
+		xasprintf(&text, "%s\n%s", st->prefix, pages[page]);
+		if (!text_fits(text, strlen(text), &st->env->budget)) {
+			free(text);
+			text = NULL;
+		}
+	}
+	r->text = text != NULL ? text : xstrdup(pages[page]);
+	if (st->cur->kind == SCREEN_END || st->cur->kind == SCREEN_SUBMIT)
+		r->end = page + 1 == n;
+	text_pages_free(pages);
+}
+
+void
+menu_step(const struct menu *m, struct session *s, const char *input,
+    const struct step_env *env, struct step_result *r)
+{
+	struct stepper	 st;
+	size_t		 i;
+
+	memset(r, 0, sizeof *r);
+	memset(&st, 0, sizeof st);
+	st.m = m;
+	st.s = s;
+	st.env = env;
+	st.r = r;
+
+	st.cur = menu_screen(m, s->screen);
+	if (input == NULL || st.cur == NULL || st.cur->kind == SCREEN_ROUTE)
+		restart(&st);
+	else if (strcmp(input, "00") == 0) {
+		session_clear_history(s);
+		enter(&st, menu_home(m), 0);
+	} else if (strcmp(input, "0") == 0)
+		back(&st);
+	else if (strcmp(input, "98") == 0)
+		more(&st);
+	else
+		handle(&st, input);
+
+	render(&st);
+	if (st.submitted) {
+		for (i = 0; i < menu_nsensitive(m); i++)
+			session_unset(s, menu_sensitive(m, i));
+	}
+	free(st.prefix);
+}
+
+void
+step_result_clear(struct step_result *r)
+{
+	size_t	 i;
+
+	free(r->text);
+	for (i = 0; i < r->effect.nfields; i++) {
+		free(r->effect.fields[i].name);
+		free(r->effect.fields[i].value);
+	}
+	free(r->effect.fields);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,313 @@
+/*
+ * Configuration loading: values, defaults, and every error reported with
+ * its file and line.
+ */
+#define _DEFAULT_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "errlist.h"
+
+static char	 dir[] = "/tmp/asanigw-test-conf-XXXXXX";
+static char	 path[512];
+static char	 menu[1024];
+
+static void
+setup(void)
+{
+	char	 cwd[512];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/gw.conf", dir);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	snprintf(menu, sizeof menu, "%s/tests/unit/conf/tiny.menu", cwd);
+}
+
+static void
+teardown(void)
+{
+	char	 cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+/* Writes the text (with %s standing for the tiny menu's path, at most
+ * twice) and loads it. */
+static struct conf *
+load(const char *text, int check, struct errlist *errs)
+{
+	FILE	*f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, text, menu, menu);
+	fclose(f);
+	return conf_load(path, check, errs);
+}
+
+/* 1 if some error mentions both the line and the needle. */
+static int
+has_error(const struct errlist *e, int line, const char *needle)
+{
+	char	 want[600];
+
+	snprintf(want, sizeof want, "%s:%d: ", path, line);
+	for (size_t i = 0; i < e->n; i++)
+		if (strncmp(e->msgs[i], want, strlen(want)) == 0 &&
+		    strstr(e->msgs[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+dump(const struct errlist *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(stderr, "  %s\n", e->msgs[i]);
+}
+
+#define MINIMAL								\
+	"listen = { port = 9000; };\n"					\
+	"redis = { port = 6390; };\n"					\
+	"aggregators = ( { path = \"/ussd\"; } );\n"			\
+	"services = ( { code = \"*1#\"; menu = \"%s\"; } );\n"
+
+START_TEST(test_minimal_defaults)
+{
+	struct errlist	 e = { 0 };
+	struct conf	*c = load(MINIMAL, 0, &e);
+
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(e.n, 0);
+	ck_assert_str_eq(c->listen_address, "127.0.0.1");
+	ck_assert_uint_eq(c->listen_port, 9000);
+	ck_assert_uint_eq(c->max_body, 4096);
+	ck_assert_str_eq(c->redis_host, "127.0.0.1");
+	ck_assert_uint_eq(c->redis_port, 6390);
+	ck_assert_str_eq(c->redis_password, "");
+	ck_assert_uint_eq(c->redis_timeout_ms, 500);
+	ck_assert_uint_eq(c->session_ttl, 180);
+	ck_assert_uint_eq(c->hop_deadline_ms, 2500);
+	ck_assert_uint_eq(c->naggregators, 1);
+	ck_assert_int_eq(c->aggregators[0].text, TEXT_PATH);
+	ck_assert_uint_eq(c->aggregators[0].budget.gsm7_septets, 182);
+	ck_assert_uint_eq(c->aggregators[0].budget.ucs2_units, 80);
+	ck_assert_uint_eq(c->nservices, 1);
+	ck_assert_ptr_nonnull(c->services[0].menu);
+	ck_assert_ptr_nonnull(conf_service(c, "*1#"));
+	ck_assert_ptr_null(conf_service(c, "*2#"));
+	conf_free(c);
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_full)
+{
+	struct errlist	 e = { 0 };
+	struct conf	*c;
+
+	setenv("ASANIGW_TEST_PW", "s3cret", 1);
+	c = load(
+	    "listen = { address = \"0.0.0.0\"; port = 8080; max_body = 2048; };\n"
+	    "redis = { host = \"10.0.0.5\"; port = 6380; db = 3;\n"
+	    "  password = \"env:ASANIGW_TEST_PW\"; timeout_ms = 200; };\n"
+	    "session = { ttl = 60; hop_deadline_ms = 1500; };\n"
+	    "log = { level = \"debug\"; secret = \"k\"; };\n"
+	    "aggregators = ( { path = \"/at\"; text = \"path\"; },\n"
+	    "  { path = \"/hubtel\"; text = \"latest\"; page_budget = 160;\n"
+	    "    retry_window_ms = 1000; } );\n"
+	    "adapters = { out = { type = \"file\"; path = \"req.jsonl\"; }; };\n"
+	    "services = ( { code = \"*786#\"; menu = \"%s\";\n"
+	    "  adapter = \"out\"; } );\n", 0, &e);
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->redis_password, "s3cret");
+	ck_assert_int_eq(c->redis_db, 3);
+	ck_assert_uint_eq(c->naggregators, 2);
+	ck_assert_int_eq(c->aggregators[1].text, TEXT_LATEST);
+	ck_assert_uint_eq(c->aggregators[1].budget.gsm7_septets, 160);
+	ck_assert_uint_eq(c->aggregators[1].budget.ucs2_units, 70);
+	ck_assert_uint_eq(c->aggregators[1].retry_window_ms, 1000);
+	ck_assert_ptr_nonnull(conf_adapter(c, "out"));
+	/* Relative paths are taken from the configuration's directory. */
+	ck_assert_str_eq(conf_adapter_get(conf_adapter(c, "out"), "path"),
+	    strcat(strcpy((char[600]){ 0 }, dir), "/req.jsonl"));
+	conf_free(c);
+	errlist_free(&e);
+	unsetenv("ASANIGW_TEST_PW");
+}
+END_TEST
+
+START_TEST(test_syntax_error_line)
+{
+	struct errlist	 e = { 0 };
+
+	ck_assert_ptr_null(load("listen = { port = 9000; };\n"
+	    "redis = { port = 6390 }\n"
+	    "oops oops;\n", 0, &e));
+	dump(&e);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert(has_error(&e, 2, "") || has_error(&e, 3, ""));
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_every_error_with_its_line)
+{
+	struct errlist	 e = { 0 };
+
+	ck_assert_ptr_null(load(
+	    "listen = { port = \"eighty\"; };\n"		/* 1 */
+	    "redis = { port = 70000; colour = 1; };\n"		/* 2 */
+	    "session = { ttl = 0; };\n"				/* 3 */
+	    "log = { level = \"loud\"; };\n"			/* 4 */
+	    "aggregators = ( { path = \"ussd\"; text = \"all\"; } );\n" /* 5 */
+	    "adapters = { a = { type = \"carrier-pigeon\"; }; };\n"	/* 6 */
+	    "services = ( { code = \"*1#\"; menu = \"%s\";\n"	/* 7 */
+	    "  adapter = \"missing\"; } );\n"			/* 8 */
+	    "typo = 1;\n", 0, &e));				/* 9 */
+	dump(&e);
+	ck_assert(has_error(&e, 1, "listen.port must be an integer"));
+	ck_assert(has_error(&e, 2, "redis.port must be between 1 and 65535"));
+	ck_assert(has_error(&e, 2, "unknown setting redis.colour"));
+	ck_assert(has_error(&e, 3, "session.ttl must be between"));
+	ck_assert(has_error(&e, 4, "log.level must be"));
+	ck_assert(has_error(&e, 5, "must start with '/'"));
+	ck_assert(has_error(&e, 5, "\"path\" or \"latest\""));
+	ck_assert(has_error(&e, 6, "unknown type \"carrier-pigeon\""));
+	ck_assert(has_error(&e, 8, "no adapter named \"missing\""));
+	ck_assert(has_error(&e, 9, "unknown setting typo"));
+	ck_assert_uint_eq(e.n, 10);
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_missing_things)
+{
+	struct errlist	 e = { 0 };
+
+	ck_assert_ptr_null(load("listen = { port = 9000; };\n"
+	    "redis = { port = 6390; };\n", 0, &e));
+	dump(&e);
+	ck_assert_uint_ge(e.n, 2);
+	ck_assert_ptr_nonnull(strstr(e.msgs[0], "at least one is needed"));
+	ck_assert_ptr_nonnull(strstr(e.msgs[1], "services must be"));
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_unset_env_secret)
+{
+	struct errlist	 e = { 0 };
+
+	unsetenv("ASANIGW_TEST_NOPE");
+	ck_assert_ptr_null(load(MINIMAL
+	    "log = { secret = \"env:ASANIGW_TEST_NOPE\"; };\n", 0, &e));
+	dump(&e);
+	ck_assert(has_error(&e, 5, "ASANIGW_TEST_NOPE is not set"));
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_file_secret)
+{
+	struct errlist	 e = { 0 };
+	struct conf	*c;
+	char		 secret[600];
+	FILE		*f;
+
+	snprintf(secret, sizeof secret, "%s/pw", dir);
+	ck_assert_ptr_nonnull(f = fopen(secret, "w"));
+	fputs("from-a-file\nsecond line ignored\n", f);
+	fclose(f);
+	c = load(MINIMAL "log = { secret = \"file:pw\"; };\n", 0, &e);
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->log_secret, "from-a-file");
+	conf_free(c);
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_missing_menu_and_duplicates)
+{
+	struct errlist	 e = { 0 };
+
+	ck_assert_ptr_null(load(
+	    "listen = { port = 9000; };\n"
+	    "redis = { port = 6390; };\n"
+	    "aggregators = ( { path = \"/u\"; }, { path = \"/u\"; } );\n"
+	    "services = ( { code = \"*1#\"; menu = \"%s\"; },\n"
+	    "  { code = \"*1#\"; menu = \"no-such.menu\"; } );\n", 0, &e));
+	dump(&e);
+	ck_assert(has_error(&e, 3, "used twice"));
+	ck_assert(has_error(&e, 5, "defined twice"));
+	{
+		int found = 0;
+
+		for (size_t i = 0; i < e.n; i++)
+			if (strstr(e.msgs[i], "no-such.menu") != NULL)
+				found = 1;
+		ck_assert(found);
+	}
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_timeout_shorter_than_deadline)
+{
+	struct errlist	 e = { 0 };
+
+	ck_assert_ptr_null(load(MINIMAL
+	    "session = { hop_deadline_ms = 400; };\n", 0, &e));
+	dump(&e);
+	ck_assert(has_error(&e, 5, "must be shorter than"));
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_shipped_configuration)
+{
+	struct errlist	 e = { 0 };
+	struct conf	*c = conf_load("conf/asanigw.conf", 1, &e);
+
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(e.n, 0);
+	conf_free(c);
+	errlist_free(&e);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("conf");
+	TCase	*tc = tcase_create("conf");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_minimal_defaults);
+	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_syntax_error_line);
+	tcase_add_test(tc, test_every_error_with_its_line);
+	tcase_add_test(tc, test_missing_things);
+	tcase_add_test(tc, test_unset_env_secret);
+	tcase_add_test(tc, test_file_secret);
+	tcase_add_test(tc, test_missing_menu_and_duplicates);
+	tcase_add_test(tc, test_timeout_shorter_than_deadline);
+	tcase_add_test(tc, test_shipped_configuration);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
