@@ -53,13 +53,15 @@ LIB_SRCS = \
 	adapters/adapter_file.c
 
 UNIT_TESTS = gsm session menu step conf refcode
+FUZZ_TARGETS = session text step
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
-	   $(BUILD)/tests/bench/refserver.o
+	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/fuzz/driver.o \
+	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
-.PHONY: all deps test unit integration demo bench clean
+.PHONY: all deps test unit integration demo bench fuzz clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/asanigw
@@ -77,6 +79,10 @@ $(BUILD)/asanigw: $(BUILD)/gateway/main.o $(BUILD)/libasanigw.a
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libasanigw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $$(pkg-config --libs check) $(LIBS)
 
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/driver.o \
+    $(BUILD)/libasanigw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/refserver: $(BUILD)/tests/bench/refserver.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -85,10 +91,29 @@ $(BUILD)/refserver: $(BUILD)/tests/bench/refserver.o
 deps:
 	@scripts/deps
 
-unit: $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
+unit: $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%) \
+    $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
 	@set -e; for t in $(UNIT_TESTS); do \
 		CK_FORK=yes $(BUILD)/tests/unit/test_$$t; \
+	done; \
+	for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/fuzz_$$t tests/fuzz/corpus/$$t; \
 	done
+
+# Coverage-guided fuzzing with clang's libFuzzer, e.g.
+#   make fuzz FUZZ=step FUZZ_SECONDS=120
+# New inputs land in build-fuzz/corpus-$(FUZZ); copy the interesting ones
+# to tests/fuzz/corpus/$(FUZZ) so "make test" replays them.
+FUZZ ?= step
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@mkdir -p build-fuzz/corpus-$(FUZZ)
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -Igateway -Iadapters \
+	    $(PKG_CFLAGS) -o build-fuzz/fuzz_$(FUZZ) \
+	    tests/fuzz/fuzz_$(FUZZ).c $(LIB_SRCS) $(LIBS)
+	build-fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) \
+	    build-fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)
 
 integration: $(BUILD)/asanigw
 	ASANIGW=$(BUILD)/asanigw $(PYTHON) -m pytest -q -p no:cacheprovider \
@@ -106,6 +131,6 @@ bench: deps
 	@scripts/bench $(BUILD)/asanigw $(BUILD)/refserver
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz build-clang
 
 -include $(ALL_OBJS:.o=.d)

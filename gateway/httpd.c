@@ -17,9 +17,10 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* Hard cap on what libevent reads; transports apply their own, lower,
- * limits with a clear 400. */
-#define HTTPD_MAX_BODY		65536
+/* Hard cap on what libevent reads (beyond it libevent itself answers 413
+ * and closes); transports apply their own, lower, limits with a clear
+ * one-line 400. */
+#define HTTPD_MAX_BODY		(1024 * 1024)
 #define HTTPD_MAX_HEADERS	8192
 #define HTTPD_IDLE_TIMEOUT_S	60
 

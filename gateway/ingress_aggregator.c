@@ -126,6 +126,8 @@ aggregator_handle(struct evhttp_request *req, void *arg)
 	struct hop_in			 in;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "POST");
 		httpd_reply_text(req, 405, "Method Not Allowed",
 		    "use POST with a form body");
 		return;

@@ -7,6 +7,7 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,6 +96,7 @@ struct menu {
 struct pending {
 	const struct menu_screen **slot;
 	char		*name;
+	char		*ctx;
 	const char	*file;
 	int		 line;
 };
@@ -106,6 +108,7 @@ struct compile {
 	int		 langs_ok;	/* languages parsed: check tags */
 	struct pending	*pend;
 	size_t		 npend;
+	char		*ctx;		/* "screen 'x'": prefixes errors */
 };
 
 static const char *
@@ -139,8 +142,12 @@ cerror(struct compile *c, const config_setting_t *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
-	errlist_add(c->errs, sfile(c, s), config_setting_source_line(s),
-	    "%s", msg);
+	if (c->ctx != NULL)
+		errlist_add(c->errs, sfile(c, s),
+		    config_setting_source_line(s), "%s: %s", c->ctx, msg);
+	else
+		errlist_add(c->errs, sfile(c, s),
+		    config_setting_source_line(s), "%s", msg);
 	free(msg);
 }
 
@@ -278,14 +285,17 @@ want_target(struct compile *c, const config_setting_t *s, const char *what,
 	p = &c->pend[c->npend++];
 	p->slot = slot;
 	p->name = xstrdup(v);
+	p->ctx = c->ctx != NULL ? xstrdup(c->ctx) : NULL;
 	p->file = sfile(c, s);
 	p->line = config_setting_source_line(s);
 }
 
+/* Each kind and the keys it takes besides "kind"; any other is an error. */
+#define KIND_KEYS 10
 static const struct {
 	const char		*name;
 	enum screen_kind	 kind;
-	const char		*keys[10];	/* besides "kind" */
+	const char		*keys[KIND_KEYS];
 } kinds[] = {
 	{ "menu", SCREEN_MENU, { "text", "options" } },
 	{ "input", SCREEN_INPUT, { "text", "var", "error", "pattern", "min",
@@ -304,7 +314,11 @@ need(struct compile *c, const config_setting_t *g, const char *what,
 {
 	config_setting_t	*s;
 
-	if ((s = config_setting_get_member(g, key)) == NULL)
+	if ((s = config_setting_get_member(g, key)) != NULL)
+		return s;
+	if (what == NULL)
+		cerror(c, g, "missing key '%s'", key);
+	else
 		cerror(c, g, "%s: missing key '%s'", what, key);
 	return s;
 }
@@ -316,55 +330,53 @@ parse_option(struct compile *c, struct menu_screen *scr, size_t idx,
 	struct menu_option	*o = &scr->options[idx];
 	config_setting_t	*e, *s;
 	const char		*name, *v;
-	char			*what;
+	char			 what[32];
 	int			 i, n;
 
-	xasprintf(&what, "screen '%s': option %zu", scr->id, idx + 1);
+	snprintf(what, sizeof what, "option %zu", idx + 1);
 	o->line = config_setting_source_line(g);
 	if (!config_setting_is_group(g)) {
 		cerror(c, g, "%s must be a group", what);
-		free(what);
 		return;
 	}
 	n = config_setting_length(g);
 	for (i = 0; i < n; i++) {
-		name = config_setting_name(config_setting_get_elem(g, i));
+		e = config_setting_get_elem(g, i);
+		name = config_setting_name(e);
 		if (strcmp(name, "label") != 0 && strcmp(name, "set") != 0 &&
-		    strcmp(name, "goto") != 0) {
-			cerror(c, config_setting_get_elem(g, i),
-			    "%s: unknown key '%s'", what, name);
-		}
+		    strcmp(name, "goto") != 0)
+			cerror(c, e, "%s: unknown key '%s'", what, name);
 	}
-	if ((s = need(c, g, what, "label")) != NULL)
+	if ((s = need(c, g, what, "label")) != NULL) {
+		snprintf(what, sizeof what, "option %zu label", idx + 1);
 		parse_text(c, s, what, 1, &o->label);
+		snprintf(what, sizeof what, "option %zu", idx + 1);
+	}
 	if ((s = need(c, g, what, "goto")) != NULL)
 		want_target(c, s, "goto", &o->next);
-	if ((s = config_setting_get_member(g, "set")) != NULL) {
-		if (!config_setting_is_group(s)) {
-			cerror(c, s, "%s: 'set' must be a group of strings",
-			    what);
-			free(what);
-			return;
-		}
-		n = config_setting_length(s);
-		o->set = xcalloc(n, sizeof *o->set);
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(s, i);
-			if ((v = get_string(c, e, "a value to set")) == NULL)
-				continue;
-			name = config_setting_name(e);
-			if (strcmp(name, "lang") == 0 && c->langs_ok &&
-			    lang_index(c->m, v) == -1) {
-				cerror(c, e, "%s: lang '%s' is not one of the "
-				    "languages", what, v);
-				continue;
-			}
-			o->set[o->nset].name = xstrdup(name);
-			o->set[o->nset].value = xstrdup(v);
-			o->nset++;
-		}
+	if ((s = config_setting_get_member(g, "set")) == NULL)
+		return;
+	if (!config_setting_is_group(s)) {
+		cerror(c, s, "%s: set must be a group of strings", what);
+		return;
 	}
-	free(what);
+	n = config_setting_length(s);
+	o->set = xcalloc(n, sizeof *o->set);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		name = config_setting_name(e);
+		if ((v = get_string(c, e, name)) == NULL)
+			continue;
+		if (strcmp(name, "lang") == 0 && c->langs_ok &&
+		    lang_index(c->m, v) == -1) {
+			cerror(c, e, "%s: lang '%s' is not one of the "
+			    "languages", what, v);
+			continue;
+		}
+		o->set[o->nset].name = xstrdup(name);
+		o->set[o->nset].value = xstrdup(v);
+		o->nset++;
+	}
 }
 
 static void
@@ -374,12 +386,11 @@ parse_options(struct compile *c, struct menu_screen *scr,
 	int	 i, n;
 
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		cerror(c, s, "screen '%s': options must be a list ( ... ) of "
-		    "groups", scr->id);
+		cerror(c, s, "options must be a list ( ... ) of groups");
 		return;
 	}
 	if ((n = config_setting_length(s)) == 0) {
-		cerror(c, s, "screen '%s': empty options", scr->id);
+		cerror(c, s, "empty options");
 		return;
 	}
 	scr->options = xcalloc(n, sizeof *scr->options);
@@ -394,16 +405,15 @@ parse_cases(struct compile *c, struct menu_screen *scr,
 {
 	config_setting_t	*g, *e;
 	const char		*v, *name;
-	char			*what;
+	char			 what[32];
 	int			 i, j, n;
 
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		cerror(c, s, "screen '%s': cases must be a list ( ... ) of "
-		    "groups", scr->id);
+		cerror(c, s, "cases must be a list ( ... ) of groups");
 		return;
 	}
 	if ((n = config_setting_length(s)) == 0) {
-		cerror(c, s, "screen '%s': empty cases", scr->id);
+		cerror(c, s, "empty cases");
 		return;
 	}
 	scr->cases = xcalloc(n, sizeof *scr->cases);
@@ -411,10 +421,9 @@ parse_cases(struct compile *c, struct menu_screen *scr,
 	for (i = 0; i < n; i++) {
 		g = config_setting_get_elem(s, i);
 		scr->cases[i].line = config_setting_source_line(g);
-		xasprintf(&what, "screen '%s': case %d", scr->id, i + 1);
+		snprintf(what, sizeof what, "case %d", i + 1);
 		if (!config_setting_is_group(g)) {
 			cerror(c, g, "%s must be a group", what);
-			free(what);
 			continue;
 		}
 		for (j = 0; j < config_setting_length(g); j++) {
@@ -430,7 +439,6 @@ parse_cases(struct compile *c, struct menu_screen *scr,
 			scr->cases[i].value = xstrdup(v);
 		if ((e = need(c, g, what, "goto")) != NULL)
 			want_target(c, e, "goto", &scr->cases[i].next);
-		free(what);
 	}
 }
 
@@ -453,11 +461,10 @@ parse_input(struct compile *c, struct menu_screen *scr,
 {
 	config_setting_t	*s, *smin = NULL, *sminl = NULL;
 	const char		*v;
-	char			 buf[256], *what;
+	char			 buf[256];
 	long long		 n;
 	int			 rc, validated = 0;
 
-	xasprintf(&what, "screen '%s'", scr->id);
 	scr->min_length = 1;
 	scr->max_length = 160;
 	if ((s = config_setting_get_member(g, "pattern")) != NULL) {
@@ -467,8 +474,8 @@ parse_input(struct compile *c, struct menu_screen *scr,
 			rc = regcomp(scr->pattern, v, REG_EXTENDED|REG_NOSUB);
 			if (rc != 0) {
 				regerror(rc, scr->pattern, buf, sizeof buf);
-				cerror(c, s, "%s: invalid pattern \"%s\": %s",
-				    what, v, buf);
+				cerror(c, s, "invalid pattern \"%s\": %s", v,
+				    buf);
 				free(scr->pattern);
 				scr->pattern = NULL;
 			} else
@@ -488,14 +495,13 @@ parse_input(struct compile *c, struct menu_screen *scr,
 			scr->has_max = 1;
 	}
 	if (scr->has_min && scr->has_max && scr->min > scr->max)
-		cerror(c, smin, "%s: min %lld > max %lld", what, scr->min,
-		    scr->max);
+		cerror(c, smin, "min %lld > max %lld", scr->min, scr->max);
 	if ((s = config_setting_get_member(g, "min_length")) != NULL) {
 		validated = 1;
 		sminl = s;
 		if (get_integer(c, s, "min_length", &n) == 0) {
 			if (n < 0)
-				cerror(c, s, "%s: min_length < 0", what);
+				cerror(c, s, "min_length < 0");
 			else
 				scr->min_length = n;
 		}
@@ -504,21 +510,20 @@ parse_input(struct compile *c, struct menu_screen *scr,
 		validated = 1;
 		if (get_integer(c, s, "max_length", &n) == 0) {
 			if (n < 1)
-				cerror(c, s, "%s: max_length < 1", what);
+				cerror(c, s, "max_length < 1");
 			else
 				scr->max_length = n;
 		}
 	}
 	if (scr->min_length > scr->max_length)
 		cerror(c, sminl != NULL ? sminl : g,
-		    "%s: min_length %zu > max_length %zu", what,
-		    scr->min_length, scr->max_length);
+		    "min_length %zu > max_length %zu", scr->min_length,
+		    scr->max_length);
 	if ((s = config_setting_get_member(g, "error")) != NULL)
 		parse_text(c, s, "error", 1, &scr->error);
 	else if (validated)
-		cerror(c, g, "%s: missing key 'error' (required with a "
-		    "pattern, min, max, min_length or max_length)", what);
-	free(what);
+		cerror(c, g, "missing key 'error' (required with a pattern, "
+		    "min, max, min_length or max_length)");
 }
 
 static void
@@ -527,33 +532,26 @@ parse_screen(struct compile *c, struct menu_screen *scr,
 {
 	config_setting_t	*s, *e;
 	const char		*v, *name;
-	char			*what;
 	size_t			 k, j;
 	int			 i, n, known;
 
 	scr->id = xstrdup(config_setting_name(g));
 	scr->file = sfile(c, g);
 	scr->line = config_setting_source_line(g);
+	scr->kind = SCREEN_END;
 	if (!config_setting_is_group(g)) {
-		cerror(c, g, "screen '%s' must be a group", scr->id);
-		scr->kind = SCREEN_END;
+		cerror(c, g, "must be a group");
 		return;
 	}
-	xasprintf(&what, "screen '%s'", scr->id);
-	if ((s = need(c, g, what, "kind")) == NULL ||
-	    (v = get_string(c, s, "kind")) == NULL) {
-		free(what);
-		scr->kind = SCREEN_END;
+	if ((s = need(c, g, NULL, "kind")) == NULL ||
+	    (v = get_string(c, s, "kind")) == NULL)
 		return;
-	}
 	for (k = 0; k < NKINDS; k++) {
 		if (strcmp(kinds[k].name, v) == 0)
 			break;
 	}
 	if (k == NKINDS) {
-		cerror(c, s, "%s: unknown screen kind '%s'", what, v);
-		free(what);
-		scr->kind = SCREEN_END;
+		cerror(c, s, "unknown screen kind '%s'", v);
 		return;
 	}
 	scr->kind = kinds[k].kind;
@@ -564,62 +562,61 @@ parse_screen(struct compile *c, struct menu_screen *scr,
 		e = config_setting_get_elem(g, i);
 		name = config_setting_name(e);
 		known = strcmp(name, "kind") == 0;
-		for (j = 0; !known && j < 10 && kinds[k].keys[j] != NULL; j++)
+		for (j = 0; !known && j < KIND_KEYS && kinds[k].keys[j] != NULL;
+		    j++)
 			known = strcmp(name, kinds[k].keys[j]) == 0;
 		if (known)
 			continue;
 		if (scr->kind == SCREEN_SUBMIT && strcmp(name, "goto") == 0)
-			cerror(c, e, "%s: unknown key 'goto' (a submit screen "
-			    "ends the session)", what);
+			cerror(c, e, "unknown key 'goto' (a submit screen "
+			    "ends the session)");
 		else
-			cerror(c, e, "%s: unknown key '%s' for kind %s", what,
-			    name, v);
+			cerror(c, e, "unknown key '%s' for kind %s", name, v);
 	}
 
 	if (scr->kind != SCREEN_ROUTE &&
-	    (s = need(c, g, what, "text")) != NULL)
+	    (s = need(c, g, NULL, "text")) != NULL)
 		parse_text(c, s, "text", 1, &scr->text);
 
 	switch (scr->kind) {
 	case SCREEN_MENU:
-		if ((s = need(c, g, what, "options")) != NULL)
+		if ((s = need(c, g, NULL, "options")) != NULL)
 			parse_options(c, scr, s);
 		break;
 	case SCREEN_INPUT:
 	case SCREEN_ROUTE:
-		if ((s = need(c, g, what, "var")) != NULL &&
+		if ((s = need(c, g, NULL, "var")) != NULL &&
 		    (v = get_string(c, s, "var")) != NULL) {
 			if (*v == '\0')
-				cerror(c, s, "%s: empty var", what);
+				cerror(c, s, "empty var");
 			else
 				scr->var = xstrdup(v);
 		}
 		if (scr->kind == SCREEN_INPUT) {
 			parse_input(c, scr, g);
-			if ((s = need(c, g, what, "goto")) != NULL)
+			if ((s = need(c, g, NULL, "goto")) != NULL)
 				want_target(c, s, "goto", &scr->next);
 		} else {
-			if ((s = need(c, g, what, "cases")) != NULL)
+			if ((s = need(c, g, NULL, "cases")) != NULL)
 				parse_cases(c, scr, s);
-			if ((s = need(c, g, what, "default")) != NULL)
+			if ((s = need(c, g, NULL, "default")) != NULL)
 				want_target(c, s, "default", &scr->dflt);
 		}
 		break;
 	case SCREEN_CONFIRM:
-		if ((s = need(c, g, what, "yes")) != NULL)
+		if ((s = need(c, g, NULL, "yes")) != NULL)
 			want_target(c, s, "yes", &scr->next);
-		if ((s = need(c, g, what, "no")) != NULL)
+		if ((s = need(c, g, NULL, "no")) != NULL)
 			want_target(c, s, "no", &scr->no);
 		break;
 	case SCREEN_SUBMIT:
-		if ((s = need(c, g, what, "request")) != NULL &&
+		if ((s = need(c, g, NULL, "request")) != NULL &&
 		    (v = get_string(c, s, "request")) != NULL)
 			scr->request = xstrdup(v);
 		if ((s = config_setting_get_member(g, "fields")) == NULL)
 			break;
 		if (!is_list(s)) {
-			cerror(c, s, "%s: fields must be a list of variable "
-			    "names", what);
+			cerror(c, s, "fields must be a list of variable names");
 			break;
 		}
 		n = config_setting_length(s);
@@ -633,7 +630,6 @@ parse_screen(struct compile *c, struct menu_screen *scr,
 	case SCREEN_END:
 		break;
 	}
-	free(what);
 }
 
 static void
@@ -676,7 +672,7 @@ parse_languages(struct compile *c, const config_setting_t *root)
 	const char		*v;
 	int			 i, n;
 
-	if ((s = need(c, root, "menu", "languages")) == NULL)
+	if ((s = need(c, root, NULL, "languages")) == NULL)
 		return;
 	if (!is_list(s) || (n = config_setting_length(s)) == 0) {
 		cerror(c, s, "languages must be a non-empty list of language "
@@ -717,6 +713,7 @@ static void
 parse_messages(struct compile *c, const config_setting_t *s)
 {
 	config_setting_t	*e;
+	char			*what;
 	size_t			 k;
 	int			 i, n;
 
@@ -737,8 +734,9 @@ parse_messages(struct compile *c, const config_setting_t *s)
 			    config_setting_name(e));
 			continue;
 		}
-		parse_text(c, e, config_setting_name(e), 0,
-		    &c->m->overrides[k]);
+		xasprintf(&what, "message '%s'", builtins[k].name);
+		parse_text(c, e, what, 0, &c->m->overrides[k]);
+		free(what);
 	}
 }
 
@@ -831,7 +829,9 @@ resolve_targets(struct compile *c)
 		p = &c->pend[i];
 		if ((*p->slot = find_screen(c->m, p->name)) == NULL)
 			errlist_add(c->errs, p->file, p->line,
-			    "unknown target '%s'", p->name);
+			    "%s%sunknown target '%s'", p->ctx ? p->ctx : "",
+			    p->ctx ? ": " : "", p->name);
+		free(p->ctx);
 		free(p->name);
 	}
 	free(c->pend);
@@ -951,7 +951,7 @@ compile(struct compile *c, config_t *cf)
 			    config_setting_name(e));
 	}
 
-	if ((s = need(c, root, "menu", "name")) != NULL &&
+	if ((s = need(c, root, NULL, "name")) != NULL &&
 	    (v = get_string(c, s, "name")) != NULL)
 		m->name = xstrdup(v);
 	parse_languages(c, root);
@@ -962,7 +962,7 @@ compile(struct compile *c, config_t *cf)
 	if ((s = config_setting_get_member(root, "values")) != NULL)
 		parse_values(c, s);
 
-	if ((s = need(c, root, "menu", "screens")) == NULL)
+	if ((s = need(c, root, NULL, "screens")) == NULL)
 		return;
 	if (!config_setting_is_group(s)) {
 		cerror(c, s, "screens must be a group of screens");
@@ -974,8 +974,13 @@ compile(struct compile *c, config_t *cf)
 	}
 	m->screens = xcalloc(n, sizeof *m->screens);
 	m->nscreens = n;
-	for (i = 0; i < n; i++)
-		parse_screen(c, &m->screens[i], config_setting_get_elem(s, i));
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		xasprintf(&c->ctx, "screen '%s'", config_setting_name(e));
+		parse_screen(c, &m->screens[i], e);
+		free(c->ctx);
+		c->ctx = NULL;
+	}
 	resolve_targets(c);
 	check_route_cycles(c);
 	m->start = parse_entry(c, root, "start", &m->screens[0]);
@@ -988,6 +993,7 @@ menu_load(const char *path, struct errlist *errs)
 	struct compile	 c;
 	struct menu	*m;
 	config_t	 cf;
+	FILE		*f;
 
 	m = xcalloc(1, sizeof *m);
 	m->path = xstrdup(path);
@@ -996,8 +1002,13 @@ menu_load(const char *path, struct errlist *errs)
 	c.errs = errs;
 	c.nerrs = errs->n;
 
+	if ((f = fopen(path, "r")) == NULL) {
+		errlist_add(errs, path, 0, "%s", strerror(errno));
+		menu_free(m);
+		return NULL;
+	}
 	config_init(&cf);
-	if (!config_read_file(&cf, path)) {
+	if (!config_read(&cf, f)) {
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
 			errlist_add(errs, path, 0, "cannot read menu file");
 		else
@@ -1006,9 +1017,11 @@ menu_load(const char *path, struct errlist *errs)
 			    config_error_line(&cf), "%s",
 			    config_error_text(&cf));
 		config_destroy(&cf);
+		fclose(f);
 		menu_free(m);
 		return NULL;
 	}
+	fclose(f);
 	compile(&c, &cf);
 	config_destroy(&cf);
 	if (errs->n != c.nerrs) {

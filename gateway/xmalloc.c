@@ -36,12 +36,13 @@ void *
 xreallocarray(void *old, size_t nmemb, size_t size)
 {
 	void	*p;
+	size_t	 n;
 
 	if (size != 0 && nmemb > (size_t)-1 / size)
 		oom((size_t)-1);
-	p = realloc(old, nmemb * size ? nmemb * size : 1);
-	if (p == NULL)
-		oom(nmemb * size);
+	n = nmemb * size;
+	if ((p = realloc(old, n != 0 ? n : 1)) == NULL)
+		oom(n);
 	return p;
 }
 

@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import re
-import shlex
 import signal
 import socket
 import subprocess
@@ -31,9 +30,9 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 
+from flagship import MENU  # noqa: E402
 from ussd import SERVICE  # noqa: E402
 
-MENU = os.path.join(ROOT, "menus", "asani.menu")
 SHIPPED_CONF = os.path.join(ROOT, "conf", "asanigw.conf")
 
 # Bounded waits, in seconds.
@@ -471,8 +470,9 @@ class Gateway:
         if dial:
             replies.append(self.hop(session_id, phone, "", service, network))
         for i in range(len(inputs)):
-            replies.append(self.hop(session_id, phone, "*".join(inputs[:i + 1]),
-                                    service, network))
+            text = "*".join(inputs[:i + 1])
+            replies.append(self.hop(session_id, phone, text, service,
+                                    network))
         return replies
 
     def walk_latest(self, session_id, phone, inputs, service=SERVICE,
@@ -571,7 +571,3 @@ def run_check(conf_path, timeout=10.0):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        stdin=subprocess.DEVNULL, timeout=timeout)
     return p.returncode, p.stdout.decode("utf-8", "backslashreplace")
-
-
-def shell_quote(argv):
-    return " ".join(shlex.quote(a) for a in argv)

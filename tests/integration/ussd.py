@@ -84,7 +84,7 @@ def new_session():
     return "ATUid_" + uuid.uuid4().hex
 
 
-_OPTION = re.compile(r"^\s*(\d{1,2})\s*[.):-]?\s+(.+?)\s*$")
+_OPTION = re.compile(r"^(\d{1,2})\. (.+)$")
 
 
 def options(screen):

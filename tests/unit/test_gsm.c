@@ -443,6 +443,7 @@ END_TEST
 START_TEST(test_measure_len)
 {
 	struct text_size ts;
+	char	*s;
 
 	/* Only len bytes count, NULs included. */
 	text_measure("abc{def", 4, &ts);
@@ -451,6 +452,21 @@ START_TEST(test_measure_len)
 	text_measure("a\0b", 3, &ts);
 	ck_assert_int_eq(ts.coding, CODING_UCS2);
 	ck_assert_uint_eq(ts.ucs2_units, 3);
+
+	/* Long texts add up the same way. */
+	s = rep(URDU " ", 10, EMOJI);
+	ts = measure(s);
+	ck_assert_int_eq(ts.coding, CODING_UCS2);
+	ck_assert_uint_eq(ts.chars, 301);
+	ck_assert_uint_eq(ts.ucs2_units, 302);
+	free(s);
+	s = rep(ROMAN " ", 10, "{}");
+	ts = measure(s);
+	ck_assert_int_eq(ts.coding, CODING_GSM7);
+	ck_assert_uint_eq(ts.septets, 384);
+	ck_assert_uint_eq(ts.chars, 382);
+	ck_assert_uint_eq(ts.ucs2_units, 382);
+	free(s);
 }
 END_TEST
 

@@ -1,0 +1,192 @@
+"""asanigw -t: "configuration OK" and 0, or every error with file:line:
+and 1."""
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import (MENU, SHIPPED_CONF, Gateway, asanigw_binary, run_check,
+                      to_libconfig)
+
+ERROR_LINE = re.compile(r"^\S.*?:\d+: \S")
+SUMMARY = "configuration has errors"
+
+
+def line_of(path, needle, nth=1):
+    """1-based line number of the nth line of path containing needle."""
+    seen = 0
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if needle in line:
+                seen += 1
+                if seen == nth:
+                    return n
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def write_conf(tmp_path, text, name="broken.conf"):
+    path = os.path.join(str(tmp_path), name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def base_conf(tmp_path, **over):
+    gw = Gateway(str(tmp_path), None, over, [], "check")
+    return gw.conf
+
+
+def assert_errors(out, expected):
+    """Every line is an error with file:line: (or the closing summary) and
+    each (path, line, regex) expected is among them."""
+    lines = [x for x in out.splitlines() if x.strip()]
+    assert lines, "no output"
+    for x in lines:
+        assert x == SUMMARY or ERROR_LINE.match(x), (
+            f"line without file:line: {x!r}\n{out}")
+    for path, line, pattern in expected:
+        prefix = f"{path}:{line}: "
+        hits = [x for x in lines if x.startswith(prefix)
+                and re.search(pattern, x[len(prefix):])]
+        assert hits, f"no error {prefix}/{pattern}/ in:\n{out}"
+
+
+def test_shipped_config_is_ok(tmp_path):
+    rc, out = run_check(SHIPPED_CONF)
+    assert rc == 0, out
+    assert out.strip() == "configuration OK", out
+
+
+def test_test_config_is_ok(tmp_path):
+    conf = base_conf(tmp_path)
+    nowhere = os.path.join(str(tmp_path), "not-yet", "requests.jsonl")
+    conf["adapters"]["requests"]["path"] = nowhere
+    rc, out = run_check(write_conf(tmp_path, to_libconfig(conf), "ok.conf"))
+    assert rc == 0, out
+    assert out.strip() == "configuration OK", out
+    # Checking opens nothing: the adapter's directory is not created.
+    assert not os.path.exists(os.path.dirname(nowhere))
+
+
+@pytest.mark.parametrize("group,key,value,pattern", [
+    ("listen", "colour", "1", r"unknown setting listen\.colour"),
+    ("redis", "port", '"6379"', r"redis\.port must be an integer"),
+    ("listen", "port", "70000", r"listen\.port must be between"),
+    ("listen", "port", "0", r"listen\.port must be between"),
+    ("session", "ttl", "-5", r"session\.ttl"),
+    ("log", "level", '"loud"', r"log\.level"),
+])
+def test_broken_setting(tmp_path, group, key, value, pattern):
+    conf = base_conf(tmp_path)
+    conf[group].pop(key, None)
+    text = to_libconfig(conf)
+    # Insert the bad setting as the first line of its group.
+    marker = f"{group} = {{\n"
+    text = text.replace(marker, marker + f"\t{key} = {value};\n", 1)
+    path = write_conf(tmp_path, text)
+    rc, out = run_check(path)
+    assert rc == 1, out
+    assert "configuration OK" not in out
+    assert_errors(out, [(path, line_of(path, f"\t{key} = {value};"),
+                         pattern)])
+
+
+def test_all_errors_reported_at_once(tmp_path):
+    conf = base_conf(tmp_path)
+    conf["listen"]["colour"] = "blue"
+    conf["redis"]["port"] = "6379"
+    conf["listen"]["port"] = 70000
+    conf["session"]["hop_deadline_ms"] = "fast"
+    path = write_conf(tmp_path, to_libconfig(conf))
+    rc, out = run_check(path)
+    assert rc == 1, out
+    assert_errors(out, [
+        (path, line_of(path, "colour"), r"unknown setting"),
+        (path, line_of(path, 'port = "6379"'), r"redis\.port"),
+        (path, line_of(path, "port = 70000"), r"listen\.port"),
+        (path, line_of(path, "hop_deadline_ms"), r"hop_deadline_ms"),
+    ])
+
+
+def test_syntax_error(tmp_path):
+    conf = base_conf(tmp_path)
+    text = to_libconfig(conf).replace("max_body = 4096;",
+                                      "max_body = = 4096;", 1)
+    path = write_conf(tmp_path, text)
+    rc, out = run_check(path)
+    assert rc == 1, out
+    assert_errors(out, [(path, line_of(path, "max_body = = 4096"), r".")])
+
+
+def test_missing_file(tmp_path):
+    path = os.path.join(str(tmp_path), "nope.conf")
+    rc, out = run_check(path)
+    assert rc == 1, out
+    assert path in out and "configuration OK" not in out
+
+
+def broken_menu(tmp_path, old, new):
+    with open(MENU, encoding="utf-8") as f:
+        src = f.read()
+    assert src.count(old) == 1, f"{old!r} is not once in the menu"
+    path = os.path.join(str(tmp_path), "broken.menu")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(src.replace(old, new))
+    return path
+
+
+def conf_with_menu(tmp_path, menu):
+    conf = base_conf(tmp_path)
+    conf["services"][0]["menu"] = menu
+    return write_conf(tmp_path, to_libconfig(conf))
+
+
+def test_menu_unknown_target(tmp_path):
+    menu = broken_menu(tmp_path, 'goto = "district_other";',
+                       'goto = "district_elsewhere";')
+    rc, out = run_check(conf_with_menu(tmp_path, menu))
+    assert rc == 1, out
+    assert_errors(out, [(menu, line_of(menu, '"district_elsewhere"'),
+                         r"unknown target 'district_elsewhere'")])
+
+
+def test_menu_several_errors(tmp_path):
+    menu = broken_menu(tmp_path, 'yes = "send";', 'yes = "sned";')
+    with open(menu, encoding="utf-8") as f:
+        src = f.read()
+    src = src.replace('pattern = "^[0-9]{4}$";', 'pattern = "^[0-9{4}$";')
+    src = src.replace('kind = "end";', 'kind = "fin";', 1)
+    with open(menu, "w", encoding="utf-8") as f:
+        f.write(src)
+    rc, out = run_check(conf_with_menu(tmp_path, menu))
+    assert rc == 1, out
+    assert_errors(out, [
+        (menu, line_of(menu, '"sned"'), r"unknown target 'sned'"),
+        (menu, line_of(menu, '"^[0-9{4}$"'), r"pattern"),
+        (menu, line_of(menu, '"fin"'), r"fin"),
+    ])
+
+
+def test_daemon_refuses_broken_config(tmp_path):
+    conf = base_conf(tmp_path)
+    conf["listen"]["colour"] = "blue"
+    path = write_conf(tmp_path, to_libconfig(conf))
+    p = subprocess.run([asanigw_binary(), "-d", "-c", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       stdin=subprocess.DEVNULL, timeout=10)
+    out = p.stdout.decode("utf-8", "replace")
+    assert p.returncode == 1, out
+    assert f"{path}:{line_of(path, 'colour')}: " in out, out
+
+
+def test_usage():
+    p = subprocess.run([asanigw_binary(), "-h"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=10)
+    assert p.returncode == 0
+    assert b"usage: asanigw" in p.stdout
+    p = subprocess.run([asanigw_binary(), "-x"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=10)
+    assert p.returncode == 1
+    assert b"usage: asanigw" in p.stderr

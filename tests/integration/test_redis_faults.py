@@ -1,0 +1,115 @@
+"""Redis down or stuck: every hop is still answered, in time, and service
+comes back by itself.  warn lines about Redis are expected; error lines
+are not."""
+
+from conftest import wait_until
+from flagship import BUSY_EN, LANGS, Dialog, submit_request
+from ussd import new_phone, new_session
+
+# Short timers keep these tests fast; the slack covers a loaded machine.
+FAULT_CONF = {"redis": {"timeout_ms": 300},
+              "session": {"hop_deadline_ms": 1000}}
+SLACK = 0.3
+
+
+def assert_busy(gw, r, text=BUSY_EN):
+    assert r.status == 200, r
+    assert r.body == "END " + text, r
+    assert r.elapsed < gw.deadline + SLACK, (
+        f"answered after {r.elapsed:.3f}s, deadline {gw.deadline}s")
+
+
+def service_works(gw):
+    r = gw.hop(new_session(), new_phone(), "")
+    return r.con
+
+
+def test_redis_stopped_mid_session(gateway, redis):
+    gw = gateway(**FAULT_CONF)
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    d.dial()
+    d.choose(LANGS["en"]["language"])
+    d.choose(LANGS["en"]["help"])
+
+    redis.stop()
+    # The next hop of the session, a retry of it, and a new dial: each
+    # answered busy, in time.
+    for text in (d.text() + "*1", d.text() + "*1", ""):
+        r = gw.hop(sid if text else new_session(), phone, text)
+        assert_busy(gw, r)
+    # Many at once, still each in time.
+    for _ in range(5):
+        assert_busy(gw, gw.hop(new_session(), new_phone(), ""))
+
+    redis.start()     # same port, empty (no persistence)
+    wait_until(lambda: service_works(gw), 10.0,
+               "service to resume after Redis came back")
+    # A whole session works again, request booked.
+    ref = submit_request(Dialog(gw, new_phone(), new_session()), "en")
+    assert [x["ref"] for x in gw.requests()] == [ref]
+    assert "event=connected" in gw.log().split("event=disconnected", 1)[-1]
+
+
+def test_redis_down_at_start(gateway, redis):
+    """The daemon starts without Redis, answers busy, and connects once
+    Redis is there."""
+    redis.stop()
+    gw = gateway(**FAULT_CONF)
+    assert_busy(gw, gw.hop(new_session(), new_phone(), ""))
+    redis.start()
+    wait_until(lambda: service_works(gw), 10.0,
+               "service to work once Redis started")
+
+
+def test_redis_paused(gateway, redis):
+    """A stuck Redis (SIGSTOP): the per-command timer answers busy before
+    the hop deadline; after SIGCONT service resumes."""
+    gw = gateway(**FAULT_CONF)
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    d.dial()
+    d.choose(LANGS["en"]["language"])
+
+    redis.pause()
+    try:
+        for text in (d.text() + "*1", ""):
+            r = gw.hop(sid if text else new_session(), phone, text)
+            assert_busy(gw, r)
+    finally:
+        redis.resume()
+    wait_until(lambda: service_works(gw), 10.0,
+               "service to resume after SIGCONT")
+    ref = submit_request(Dialog(gw, new_phone(), new_session()), "en")
+    assert [x["ref"] for x in gw.requests()] == [ref]
+
+
+def test_busy_in_session_language(gateway, redis):
+    """Where the session's language is known — Redis answered the load and
+    fails the save — busy is said in that language."""
+    gw = gateway(**FAULT_CONF)
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    d.dial()
+    d.choose(LANGS["ur-Latn"]["language"])
+    # Reads work, writes fail: the hop loads the session (language known)
+    # and cannot save it.
+    assert redis.command("CONFIG", "SET", "min-replicas-to-write", "1") \
+        == "OK"
+    r = gw.hop(sid, phone, d.text() + "*1")
+    assert_busy(gw, r, LANGS["ur-Latn"]["busy"])
+    assert redis.command("CONFIG", "SET", "min-replicas-to-write", "0") \
+        == "OK"
+    assert gw.hop(sid, phone, d.text() + "*1").con
+
+
+def test_redis_stopped_during_submit_books_nothing_twice(gateway, redis):
+    """Redis gone between confirm and its retry: the retry is answered
+    busy, never books a second time."""
+    gw = gateway(**FAULT_CONF)
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    submit_request(d, "en")
+    redis.stop()
+    assert_busy(gw, gw.hop(sid, phone, d.text()))
+    assert len(gw.requests()) == 1

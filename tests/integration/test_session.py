@@ -1,0 +1,208 @@
+"""Sessions: where they live, when they expire, retried hops, text modes."""
+
+import json
+import threading
+import time
+
+from conftest import wait_until
+from flagship import (EXPIRED_EN, LANGS, Dialog, confirm_yes, menu_text,
+                      submit_request, walk_to_cnic)
+from ussd import new_phone, new_session
+
+
+def test_session_key_and_ttl(gateway, redis):
+    gw = gateway(session={"ttl": 30})
+    phone, sid = new_phone(), new_session()
+    dial, main = gw.walk(sid, phone, ["1"])
+    assert dial.con and main.con and LANGS["en"]["main"] in main.screen
+    key = f"asanigw:{{{phone[1:]}}}:ussd:{sid}"
+    raw = redis.command("GET", key)
+    assert raw is not None, f"no session under {key}"
+    json.loads(raw)
+    ttl = redis.command("TTL", key)
+    assert 0 < ttl <= 30, ttl
+
+
+def test_session_expires_after_ttl(gateway, redis):
+    ttl = 2
+    gw = gateway(session={"ttl": ttl})
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    d.dial()
+    r = d.choose(LANGS["ur-Latn"]["language"])
+    assert r.con
+    key = gw.session_key(phone, sid)
+    assert 0 < redis.command("TTL", key) <= ttl
+    t_last = time.monotonic()
+    # Wait until Redis has let the session go, and past the TTL.
+    wait_until(lambda: redis.command("EXISTS", key) == 0, ttl + 3,
+               f"session key {key} to expire")
+    assert time.monotonic() - t_last >= ttl - 0.1
+    r = d.send("1")
+    # The session is gone, so its language is unknown: the default one.
+    assert r.end, r
+    assert r.screen == EXPIRED_EN, r
+    # A hop of the expired session does not bring it back to life.
+    r = gw.hop(sid, phone, "1*1*1")
+    assert r.end and r.screen == EXPIRED_EN, r
+    # Dialling again starts afresh.
+    r = gw.hop(new_session(), phone, "")
+    assert r.con, r
+
+
+def test_hop_extends_session(gateway, redis):
+    """The TTL runs from the last hop, not from the dial."""
+    ttl = 2
+    gw = gateway(session={"ttl": ttl})
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    d.dial()
+    key = gw.session_key(phone, sid)
+    d.choose(LANGS["en"]["language"])
+    # Halfway through the TTL, a hop resets it.
+    wait_until(lambda: redis.command("PTTL", key) < ttl * 500, ttl,
+               "half the session TTL to pass")
+    d.choose(LANGS["en"]["help"])
+    assert redis.command("PTTL", key) > ttl * 1000 - 500
+
+
+def test_unknown_session_with_text_is_expired(gateway):
+    gw = gateway()
+    r = gw.hop(new_session(), new_phone(), "1*1")
+    assert r.end and r.screen == EXPIRED_EN, r
+
+
+def test_same_text_twice_same_answer(gateway):
+    gw = gateway()
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    d.dial()
+    d.choose(LANGS["en"]["language"])
+    cat = d.choose(LANGS["en"]["help"])
+    assert d.again().body == cat.body
+    assert d.again().body == cat.body
+    # The retry did not move the session: the next input is taken on the
+    # category screen.
+    r = d.choose(LANGS["en"]["food"])
+    assert r.con and menu_text("district", "en") in r.screen, r
+
+
+def test_duplicated_submit_books_once(gateway):
+    gw = gateway()
+    d = Dialog(gw, new_phone(), new_session())
+    walk_to_cnic(d, "en")
+    d.send("1234")
+    end = d.send("1")
+    assert end.end, end
+    again = d.again()
+    assert again.body == end.body
+    assert len(gw.requests()) == 1, gw.requests()
+
+
+def test_concurrent_duplicate_submit_books_once(gateway):
+    """The aggregator retries while the first try is still running: both
+    get the same answer and the request is written once."""
+    gw = gateway()
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    walk_to_cnic(d, "en")
+    d.send("1234")
+    text = d.text() + "*1"
+    out = [None] * 4
+    go = threading.Barrier(len(out))
+
+    def send(i):
+        go.wait()
+        out[i] = gw.hop(sid, phone, text)
+    threads = [threading.Thread(target=send, args=(i,))
+               for i in range(len(out))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert all(r is not None for r in out), out
+    assert all(r.end for r in out), out
+    assert len({r.body for r in out}) == 1, out
+    assert len(gw.requests()) == 1, gw.requests()
+
+
+def test_two_sessions_interleaved(gateway):
+    """Two phones at once do not see each other's state."""
+    gw = gateway()
+    a = Dialog(gw, new_phone(), new_session())
+    b = Dialog(gw, new_phone(), new_session())
+    a.dial()
+    b.dial()
+    a.choose(LANGS["en"]["language"])
+    b.choose(LANGS["ur-Latn"]["language"])
+    a.choose(LANGS["en"]["help"])
+    r = b.choose(LANGS["ur-Latn"]["help"])
+    assert LANGS["ur-Latn"]["category"] in r.screen, r
+    ra = submit_request(Dialog(gw, new_phone(), new_session()), "en")
+    assert ra
+
+
+# --- latest mode (Hubtel style): text is only the latest input ----------
+
+LATEST = [{"path": "/ussd", "text": "latest", "page_budget": 182,
+           "retry_window_ms": 150}]
+
+
+class LatestDialog(Dialog):
+    """Latest-mode dialog that, like a person, never types the same thing
+    twice within the retry window (which would be a retry)."""
+
+    window = 0.15
+
+    def send(self, x):
+        if self.inputs and self.inputs[-1] == x:
+            t = time.monotonic()
+            wait_until(lambda: time.monotonic() - t > self.window + 0.05,
+                       self.window + 1.0, "the retry window to pass")
+        return super().send(x)
+
+
+def test_latest_mode_flow(gateway):
+    gw = gateway(aggregators=LATEST)
+    for lang in ("en", "ur"):
+        d = LatestDialog(gw, new_phone(), new_session(), mode="latest")
+        ref = submit_request(d, lang)
+        assert ref in [x["ref"] for x in gw.requests()]
+        # The inputs really went one at a time.
+        assert all("*" not in x for x in d.inputs)
+    assert len(gw.requests()) == 2
+
+
+def test_latest_mode_first_hop_may_carry_service_code(gateway):
+    gw = gateway(aggregators=LATEST)
+    r = gw.hop(new_session(), new_phone(), "*786#")
+    assert r.con and r.screen.startswith(menu_text("language", "en")), r
+    # walk_latest: dial with "", then one input per hop.
+    dial, main, cat = gw.walk_latest(new_session(), new_phone(), ["1", "1"])
+    assert dial.con and LANGS["en"]["main"] in main.screen
+    # The second "1" came within the retry window: the same answer.
+    assert cat.body == main.body
+
+
+def test_latest_mode_retry_window(gateway):
+    gw = gateway(aggregators=LATEST)
+    L = LANGS["en"]
+    d = LatestDialog(gw, new_phone(), new_session(), mode="latest")
+    d.dial()
+    main = d.choose(L["language"])          # "1"
+    # The same "1" again at once: a retry, the same answer.
+    assert d.again().body == main.body
+    # After the window, "1" is a new input: Request help.
+    r = d.send("1")
+    assert L["category"] in r.screen, r
+
+
+def test_latest_mode_duplicated_submit_books_once(gateway):
+    gw = gateway(aggregators=LATEST)
+    d = LatestDialog(gw, new_phone(), new_session(), mode="latest")
+    walk_to_cnic(d, "en")
+    d.send("1234")
+    ref = confirm_yes(d, "en")
+    again = d.again()
+    assert again.end and ref in again.screen, again
+    assert len(gw.requests()) == 1

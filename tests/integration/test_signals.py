@@ -1,0 +1,127 @@
+"""SIGTERM: stop accepting, answer the hops in flight, exit 0."""
+
+import http.client
+import signal
+import socket
+import subprocess
+import urllib.parse
+
+from conftest import asanigw_binary, port_open, wait_until
+from flagship import menu_text
+from ussd import SERVICE, new_phone, new_session
+
+
+def server_has_read(gw_port, client_port):
+    """True once the daemon has read everything the client sent: the
+    server side of that connection is established with an empty receive
+    queue (Linux /proc/net/tcp)."""
+    want_local = "0100007F:%04X" % gw_port
+    want_rem = "0100007F:%04X" % client_port
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, rem, state = fields[1], fields[2], fields[3]
+            if local == want_local and rem == want_rem and state == "01":
+                rx_queue = int(fields[4].split(":")[1], 16)
+                return rx_queue == 0
+    return False
+
+
+def start_hop(gw, session_id, phone, text):
+    """Sends a hop and returns the connection without reading the reply."""
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    conn.request("POST", gw.ussd_path, body=urllib.parse.urlencode({
+        "sessionId": session_id, "serviceCode": SERVICE,
+        "phoneNumber": phone, "networkCode": "41001", "text": text}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return conn
+
+
+def test_sigterm_drains_inflight_hop(gateway, redis):
+    # A Redis timeout long enough for the whole choreography below.
+    gw = gateway(redis={"timeout_ms": 2000},
+                 session={"hop_deadline_ms": 3000})
+    redis.pause()
+    try:
+        conn = start_hop(gw, new_session(), new_phone(), "")
+        client_port = conn.sock.getsockname()[1]
+        wait_until(lambda: server_has_read(gw.port, client_port), 2.0,
+                   "the daemon to read the hop")
+        gw.signal(signal.SIGTERM)
+        # No new connections once SIGTERM is handled.
+        wait_until(lambda: not port_open(gw.port), 2.0,
+                   "the listener to close after SIGTERM")
+        assert gw.proc.poll() is None, "exited with a hop in flight"
+    finally:
+        redis.resume()
+    r = conn.getresponse()
+    body = r.read().decode("utf-8")
+    conn.close()
+    # Redis answered in time: the hop is served normally.
+    assert r.status == 200, body
+    assert body.startswith("CON " + menu_text("language", "en")), body
+    gw.wait_exit()
+
+
+def test_sigterm_inflight_hop_with_redis_stuck(gateway, redis):
+    """Redis never answers: the hop still gets its busy END by the
+    deadline and the daemon then exits 0."""
+    gw = gateway(redis={"timeout_ms": 500},
+                 session={"hop_deadline_ms": 1000})
+    redis.pause()
+    try:
+        conn = start_hop(gw, new_session(), new_phone(), "")
+        client_port = conn.sock.getsockname()[1]
+        wait_until(lambda: server_has_read(gw.port, client_port), 2.0,
+                   "the daemon to read the hop")
+        gw.signal(signal.SIGTERM)
+        r = conn.getresponse()
+        body = r.read().decode("utf-8")
+        conn.close()
+        assert r.status == 200
+        assert body == "END Service busy, please try again later.", body
+        gw.wait_exit()
+    finally:
+        redis.resume()
+
+
+def test_sigterm_idle_exits_at_once(gateway):
+    gw = gateway()
+    assert gw.hop(new_session(), new_phone(), "").con
+    gw.signal(signal.SIGTERM)
+    gw.wait_exit(timeout=2.0)
+    assert not port_open(gw.port)
+
+
+def test_sigint_also_stops_cleanly(gateway):
+    gw = gateway()
+    gw.signal(signal.SIGINT)
+    gw.wait_exit(timeout=2.0)
+
+
+def test_sighup_keeps_serving(gateway):
+    """SIGHUP must never kill the daemon (reload, or a warning for now)."""
+    gw = gateway()
+    gw.signal(signal.SIGHUP)
+    wait_until(lambda: "sighup" in gw.log().lower(), 2.0,
+               "the daemon to log the SIGHUP")
+    assert gw.proc.poll() is None
+    assert gw.hop(new_session(), new_phone(), "").con
+
+
+def test_refuses_busy_port(gateway):
+    """A second daemon on a taken port fails at start, with an error line,
+    and exit status 1."""
+    gw = gateway()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        taken = s.getsockname()[1]
+        gw2 = gateway(start=False, listen={"port": taken})
+        p = subprocess.run([asanigw_binary(), "-d", "-c", gw2.conf_path],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL, timeout=10)
+    out = p.stdout.decode("utf-8", "replace")
+    assert p.returncode == 1, out
+    assert " error " in out and str(taken) in out, out
+    assert gw.hop(new_session(), new_phone(), "").con

@@ -1,0 +1,876 @@
+/*
+ * menu_step(): every screen kind, the global keys, pagination,
+ * substitution, effects, and long pseudo-random walks over the flagship
+ * menu checking that every reply fits its page.  Run from the repository
+ * root.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errlist.h"
+#include "gsm.h"
+#include "menu.h"
+#include "session.h"
+
+#define MENUS	"tests/unit/menus/"
+#define ASANI	"menus/asani.menu"
+
+static const struct page_budget ussd = { 182, 80 };
+
+static struct menu		*m;
+static struct session		*s;
+static struct step_env		 env;
+static struct step_result	 r;
+
+static struct menu *
+load(const char *path)
+{
+	struct errlist	 errs = { NULL, 0 };
+	struct menu	*lm;
+
+	lm = menu_load(path, &errs);
+	ck_assert_msg(lm != NULL, "%s: %s", path,
+	    errs.n > 0 ? errs.msgs[0] : "?");
+	ck_assert_uint_eq(errs.n, 0);
+	errlist_free(&errs);
+	return lm;
+}
+
+static void
+use(const char *path)
+{
+	m = load(path);
+	s = session_new();
+	env.budget = ussd;
+	env.ref = "AB12CD";
+	memset(&r, 0, sizeof r);
+}
+
+static void
+setup_step(void)
+{
+	use(MENUS "step.menu");
+}
+
+static void
+setup_asani(void)
+{
+	use(ASANI);
+}
+
+static void
+teardown(void)
+{
+	step_result_clear(&r);
+	session_free(s);
+	menu_free(m);
+	m = NULL;
+	s = NULL;
+}
+
+/* One hop; every reply must fit the page it travels in. */
+static const char *
+step(const char *input)
+{
+	step_result_clear(&r);
+	menu_step(m, s, input, &env, &r);
+	ck_assert_ptr_nonnull(r.text);
+	ck_assert_msg(text_fits(r.text, strlen(r.text), &env.budget),
+	    "reply does not fit: \"%s\"", r.text);
+	if (r.effect.kind == EFFECT_NONE)
+		ck_assert_uint_eq(r.effect.nfields, 0);
+	return r.text;
+}
+
+/* Several hops (NULL starts the session); returns the last reply. */
+static const char *
+steps(const char *const *inputs, size_t n)
+{
+	const char	*t = NULL;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		t = step(inputs[i]);
+	return t;
+}
+
+#define STEPS(...) steps((const char *const[]){ __VA_ARGS__ },		\
+	sizeof (const char *const[]){ __VA_ARGS__ } / sizeof (const char *))
+
+static const char main_en[] =
+    "Main\n1. Food\n2. Age\n3. Route\n4. Long\n5. Bye\n6. Note\n"
+    "0 Back 00 Home";
+
+START_TEST(start_screen)
+{
+	ck_assert_str_eq(step(NULL), "Language?\n1. English\n2. Urdu\n3. Xx");
+	ck_assert_int_eq(r.end, 0);
+	ck_assert_int_eq(r.effect.kind, EFFECT_NONE);
+	ck_assert_str_eq(s->screen, "lang");
+	ck_assert_uint_eq(s->page, 0);
+	ck_assert_uint_eq(s->nhistory, 0);
+	ck_assert_ptr_null(s->lang);
+}
+END_TEST
+
+START_TEST(option_sets_and_goes)
+{
+	step(NULL);
+	ck_assert_str_eq(step("1"), main_en);
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_str_eq(s->lang, "en");
+	ck_assert_str_eq(session_get(s, "lang"), "en");
+	ck_assert_uint_eq(s->nhistory, 1);
+	ck_assert_str_eq(s->history[0], "lang");
+
+	/* set copies literally: "${category}" is a value, not a template */
+	step("1");
+	ck_assert_str_eq(s->screen, "name");
+	ck_assert_str_eq(session_get(s, "category"), "food");
+	ck_assert_str_eq(session_get(s, "mark"), "${category}");
+}
+END_TEST
+
+START_TEST(lang_switch_urdu)
+{
+	step(NULL);
+	ck_assert_str_eq(step("2"), "مینو\n1. کھانا\n2. عمر\n3. راستہ\n"
+	    "4. لمبا\n5. خدا حافظ\n6. نوٹ\n0 واپس 00 شروع");
+	ck_assert_str_eq(s->lang, "ur");
+	/* 71 units: "غلط انتخاب۔" does not fit above it, the page alone */
+	ck_assert_str_eq(step("9"), "مینو\n1. کھانا\n2. عمر\n3. راستہ\n"
+	    "4. لمبا\n5. خدا حافظ\n6. نوٹ\n0 واپس 00 شروع");
+	/* The language screen follows the session language too. */
+	ck_assert_str_eq(step("0"), "زبان؟\n1. English\n2. اردو\n3. Xx");
+	ck_assert_str_eq(step("9"),
+	    "غلط انتخاب۔\nزبان؟\n1. English\n2. اردو\n3. Xx");
+	ck_assert_str_eq(step("1"), main_en);
+	ck_assert_str_eq(s->lang, "en");
+}
+END_TEST
+
+START_TEST(lang_without_builtins)
+{
+	step(NULL);
+	/* nav overridden for xx; invalid overridden for en only, so xx
+	 * gets the built-in English one. */
+	ck_assert_str_eq(step("3"), "Mein\n1. Fud\n2. Aj\n3. Rut\n4. Lon\n"
+	    "5. Bai\n6. Not\n0 B 00 H");
+	ck_assert_str_eq(step("7"), "Invalid choice.\nMein\n1. Fud\n2. Aj\n"
+	    "3. Rut\n4. Lon\n5. Bai\n6. Not\n0 B 00 H");
+	ck_assert_str_eq(STEPS("1", "Ali", "1234"),
+	    "Sen Fud?\n1. Yes\n2. No");
+}
+END_TEST
+
+START_TEST(unknown_session_lang)
+{
+	session_set_lang(s, "fr");
+	ck_assert_str_eq(step(NULL), "Language?\n1. English\n2. Urdu\n3. Xx");
+	session_set_lang(s, "ur");
+	ck_assert_str_eq(step(NULL), "زبان؟\n1. English\n2. اردو\n3. Xx");
+}
+END_TEST
+
+START_TEST(invalid_choices)
+{
+	static const char *const bad[] = { "7", "99", "abc", "", "1x", " 1",
+	    "-1", "1234567890123", "٣" };
+	char		 want[256];
+	size_t		 i;
+
+	step(NULL);
+	step("1");
+	snprintf(want, sizeof want, "Bad choice.\n%s", main_en);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_str_eq(step(bad[i]), want);
+		ck_assert_str_eq(s->screen, "main");
+		ck_assert_uint_eq(s->nhistory, 1);
+		ck_assert_int_eq(r.end, 0);
+	}
+	/* leading zeros are still the number */
+	step("01");
+	ck_assert_str_eq(s->screen, "name");
+}
+END_TEST
+
+START_TEST(input_length)
+{
+	STEPS(NULL, "1", "1");
+	ck_assert_str_eq(s->screen, "name");
+	ck_assert_str_eq(step("A"), "2-5 letters, Food.\nName?");
+	ck_assert_str_eq(s->screen, "name");
+	ck_assert_str_eq(step("ABCDEF"), "2-5 letters, Food.\nName?");
+	ck_assert_ptr_null(session_get(s, "name"));
+	/* 7 code points, 14 bytes: too long; 5 code points: fine */
+	step("عبدالله");
+	ck_assert_str_eq(s->screen, "name");
+	ck_assert_str_eq(step("ABCDE"), "PIN?");
+	ck_assert_str_eq(session_get(s, "name"), "ABCDE");
+	step("0");
+	ck_assert_str_eq(s->screen, "name");
+	/* 3 code points in 6 bytes */
+	step("علی");
+	ck_assert_str_eq(s->screen, "pin");
+	ck_assert_str_eq(session_get(s, "name"), "علی");
+	step("0");
+	/* invalid UTF-8 is never taken */
+	step("\xff\xfe");
+	ck_assert_str_eq(s->screen, "name");
+	ck_assert_str_eq(session_get(s, "name"), "علی");
+}
+END_TEST
+
+START_TEST(input_pattern)
+{
+	static const char *const bad[] = { "123", "12345", "12a4", "", "١٢٣٤" };
+	size_t		 i;
+
+	STEPS(NULL, "1", "1", "Ali");
+	ck_assert_str_eq(s->screen, "pin");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_str_eq(step(bad[i]), "4 digits.\nPIN?");
+		ck_assert_str_eq(s->screen, "pin");
+	}
+	step("0042");
+	ck_assert_str_eq(s->screen, "confirm");
+	ck_assert_str_eq(session_get(s, "pin"), "0042");
+}
+END_TEST
+
+START_TEST(input_range)
+{
+	static const char *const bad[] = { "17", "121", "abc", "-5", "",
+	    "99999999999999999999", " 20", "20 ", "+20", "1e2", "-" };
+	size_t		 i;
+
+	STEPS(NULL, "1", "2");
+	ck_assert_str_eq(s->screen, "age");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_str_eq(step(bad[i]), "18 to 120.\nAge?");
+		ck_assert_str_eq(s->screen, "age");
+	}
+	step("18");
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_str_eq(session_get(s, "age"), "18");
+	step("2");
+	step("120");
+	ck_assert_str_eq(session_get(s, "age"), "120");
+	step("2");
+	step("0120");
+	ck_assert_str_eq(s->screen, "main");
+}
+END_TEST
+
+START_TEST(input_default_error)
+{
+	STEPS(NULL, "1", "6");
+	ck_assert_str_eq(s->screen, "note");
+	/* no validation declared: still at least one character */
+	ck_assert_str_eq(step(""), "Invalid entry.\nNote?");
+	/* "98" with no next page is invalid input on an input screen */
+	ck_assert_str_eq(step("98"), "Invalid entry.\nNote?");
+	ck_assert_str_eq(step("anything at all"), main_en);
+	ck_assert_str_eq(session_get(s, "note"), "anything at all");
+
+	session_set_lang(s, "ur");
+	step("6");
+	ck_assert_str_eq(step(""), "غلط اندراج۔\nنوٹ؟");
+}
+END_TEST
+
+START_TEST(confirm_yes_no_invalid)
+{
+	STEPS(NULL, "1", "1", "Ali", "1234");
+	ck_assert_str_eq(r.text, "Send Food for Ali?\n1. Yes\n2. No");
+	ck_assert_str_eq(step("3"),
+	    "Bad choice.\nSend Food for Ali?\n1. Yes\n2. No");
+	ck_assert_str_eq(step("yes"),
+	    "Bad choice.\nSend Food for Ali?\n1. Yes\n2. No");
+	ck_assert_str_eq(s->screen, "confirm");
+	ck_assert_str_eq(step("2"), main_en);
+	ck_assert_int_eq(r.effect.kind, EFFECT_NONE);
+	ck_assert_str_eq(session_get(s, "pin"), "1234");
+
+	session_set_lang(s, "ur");
+	ck_assert_str_eq(STEPS("1", "Ali", "1234"),
+	    "Ali کے لیے کھانا؟\n1. ہاں\n2. نہیں");
+}
+END_TEST
+
+START_TEST(submit_effect)
+{
+	STEPS(NULL, "1", "1", "Ali", "1234");
+	ck_assert_uint_gt(s->nhistory, 0);
+	ck_assert_str_eq(step("1"), "Ref AB12CD. Pin 1234.");
+	ck_assert_int_eq(r.end, 1);
+	ck_assert_str_eq(s->screen, "send");
+	ck_assert_int_eq(r.effect.kind, EFFECT_SUBMIT);
+	ck_assert_str_eq(r.effect.request, "help");
+	ck_assert_str_eq(r.effect.ref, "AB12CD");
+	ck_assert_uint_eq(r.effect.nfields, 4);
+	ck_assert_str_eq(r.effect.fields[0].name, "category");
+	ck_assert_str_eq(r.effect.fields[0].value, "food");
+	ck_assert_str_eq(r.effect.fields[1].name, "name");
+	ck_assert_str_eq(r.effect.fields[1].value, "Ali");
+	ck_assert_str_eq(r.effect.fields[2].name, "pin");
+	ck_assert_str_eq(r.effect.fields[2].value, "1234");
+	ck_assert_str_eq(r.effect.fields[3].name, "missing");
+	ck_assert_str_eq(r.effect.fields[3].value, "");
+	/* the effect owns copies */
+	ck_assert_ptr_ne(r.effect.fields[1].value, session_get(s, "name"));
+	/* sensitive vars are gone once submitted, the rest stays */
+	ck_assert_ptr_null(session_get(s, "pin"));
+	ck_assert_str_eq(session_get(s, "name"), "Ali");
+	ck_assert_str_eq(session_get(s, "ref"), "AB12CD");
+	ck_assert(menu_var_sensitive(m, "pin"));
+	ck_assert(!menu_var_sensitive(m, "name"));
+	/* no way back into the confirm that submitted */
+	ck_assert_uint_eq(s->nhistory, 0);
+
+	step_result_clear(&r);
+	ck_assert_ptr_null(r.text);
+	ck_assert_ptr_null(r.effect.fields);
+	ck_assert_uint_eq(r.effect.nfields, 0);
+	ck_assert_int_eq(r.effect.kind, EFFECT_NONE);
+	step_result_clear(&r);
+}
+END_TEST
+
+START_TEST(submit_null_ref)
+{
+	env.ref = NULL;
+	ck_assert_str_eq(STEPS(NULL, "1", "1", "Ali", "1234", "1"),
+	    "Ref . Pin 1234.");
+	ck_assert_int_eq(r.effect.kind, EFFECT_SUBMIT);
+	ck_assert_ptr_null(r.effect.ref);
+	ck_assert_str_eq(session_get(s, "ref"), "");
+}
+END_TEST
+
+START_TEST(route_case)
+{
+	STEPS(NULL, "1", "1", "Ali");
+	step("00");
+	ck_assert_str_eq(step("3"), "Routed to Food.");
+	ck_assert_str_eq(s->screen, "food_end");
+	ck_assert_int_eq(r.end, 1);
+}
+END_TEST
+
+START_TEST(route_chain_and_default)
+{
+	step(NULL);
+	step("1");
+	/* category unset: router default -> router2, name unset -> age */
+	ck_assert_str_eq(step("3"), "Age?");
+	ck_assert_str_eq(s->screen, "age");
+	/* routes are never pushed: back goes to the screen shown before */
+	ck_assert_uint_eq(s->nhistory, 2);
+	ck_assert_str_eq(s->history[1], "main");
+	ck_assert_str_eq(step("0"), main_en);
+
+	/* router2 case on name */
+	session_set(s, "name", "Ali");
+	ck_assert_str_eq(step("3"), "Bye $5 .");
+	ck_assert_int_eq(r.end, 1);
+
+	/* a value matching no case takes the default */
+	step("00");
+	session_set(s, "category", "other");
+	session_set(s, "name", "Zed");
+	step("3");
+	ck_assert_str_eq(s->screen, "age");
+}
+END_TEST
+
+START_TEST(end_screen)
+{
+	STEPS(NULL, "1");
+	ck_assert_str_eq(step("5"), "Bye $5 .");
+	ck_assert_int_eq(r.end, 1);
+	ck_assert_int_eq(r.effect.kind, EFFECT_NONE);
+}
+END_TEST
+
+START_TEST(back_and_home)
+{
+	step(NULL);
+	/* back at the start with no history: the start again */
+	ck_assert_str_eq(step("0"), "Language?\n1. English\n2. Urdu\n3. Xx");
+	ck_assert_str_eq(s->screen, "lang");
+	STEPS("1", "1", "Ali");
+	ck_assert_str_eq(s->screen, "pin");
+	ck_assert_uint_eq(s->nhistory, 3);
+	ck_assert_str_eq(step("0"), "Name?");
+	ck_assert_str_eq(step("0"), main_en);
+	ck_assert_str_eq(step("0"), "Language?\n1. English\n2. Urdu\n3. Xx");
+	ck_assert_uint_eq(s->nhistory, 0);
+	ck_assert_str_eq(step("0"), "Language?\n1. English\n2. Urdu\n3. Xx");
+
+	/* home clears the history, from any screen */
+	STEPS("1", "1", "Ali");
+	ck_assert_str_eq(step("00"), main_en);
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_uint_eq(s->nhistory, 0);
+	ck_assert_str_eq(step("0"), main_en);
+	/* vars survive navigation */
+	ck_assert_str_eq(session_get(s, "name"), "Ali");
+}
+END_TEST
+
+START_TEST(more_pages)
+{
+	char	 seen[1024] = "";
+	size_t	 len, n;
+	int	 i;
+
+	env.budget.gsm7_septets = 40;
+	env.budget.ucs2_units = 20;
+	STEPS(NULL, "1");
+	ck_assert_str_eq(s->screen, "main");
+	/* the menu itself now takes pages; options work from any page */
+	ck_assert_str_eq(r.text, "Main\n1. Food\n2. Age\n3. Route\n98 More");
+	ck_assert_str_eq(step("98"), "4. Long\n5. Bye\n6. Note\n0 Back 00 Home");
+	ck_assert_uint_eq(s->page, 1);
+	step("4");
+	ck_assert_str_eq(s->screen, "long");
+	ck_assert_uint_eq(s->page, 0);
+
+	ck_assert_str_eq(r.text, "one two three four five six\n98 More");
+	ck_assert_int_eq(r.end, 0);
+	for (i = 0; r.end == 0; i++) {
+		ck_assert_int_lt(i, 20);
+		ck_assert_ptr_nonnull(strstr(r.text, "\n98 More"));
+		len = strlen(seen);
+		n = strlen(r.text) - strlen("\n98 More");
+		ck_assert_uint_lt(len + n + 1, sizeof seen);
+		memcpy(seen + len, r.text, n);
+		seen[len + n] = ' ';
+		seen[len + n + 1] = '\0';
+		step("98");
+	}
+	strcat(seen, r.text);
+	ck_assert_str_eq(seen, "one two three four five six seven eight nine "
+	    "ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+	    "eighteen nineteen twenty");
+	ck_assert_uint_eq(s->page, (unsigned)i);
+	ck_assert_int_eq(r.end, 1);
+
+	/* past the end: invalid, same page, still the end */
+	ck_assert_str_eq(step("98"), "Bad choice.\nnineteen twenty");
+	ck_assert_uint_eq(s->page, (unsigned)i);
+	ck_assert_int_eq(r.end, 1);
+
+	/* back pages down, then to the screen before */
+	step("0");
+	ck_assert_uint_eq(s->page, (unsigned)i - 1);
+	ck_assert_int_eq(r.end, 0);
+	while (s->page > 0)
+		step("0");
+	ck_assert_str_eq(r.text, "one two three four five six\n98 More");
+	step("0");
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_uint_eq(s->page, 0);
+}
+END_TEST
+
+START_TEST(more_pages_urdu)
+{
+	unsigned	 pages;
+
+	env.budget.ucs2_units = 40;
+	session_set_lang(s, "ur");
+	STEPS(NULL, "2", "4");
+	ck_assert_str_eq(s->screen, "long");
+	for (pages = 1; !r.end; pages++) {
+		ck_assert_ptr_nonnull(strstr(r.text, "\n98 مزید"));
+		step("98");
+	}
+	ck_assert_uint_ge(pages, 3);
+	ck_assert_ptr_nonnull(strstr(r.text, "بیس"));
+}
+END_TEST
+
+START_TEST(more_single_page)
+{
+	STEPS(NULL, "1");
+	ck_assert_str_eq(step("98"), "Bad choice.\nMain\n1. Food\n2. Age\n"
+	    "3. Route\n4. Long\n5. Bye\n6. Note\n0 Back 00 Home");
+	ck_assert_uint_eq(s->page, 0);
+}
+END_TEST
+
+START_TEST(invalid_prefix_kept_within_page)
+{
+	/* a full page has no room for "Bad choice.": the page alone */
+	env.budget.gsm7_septets = 40;
+	STEPS(NULL, "1");
+	ck_assert_str_eq(step("98"), "4. Long\n5. Bye\n6. Note\n0 Back 00 Home");
+	ck_assert_str_eq(step("9"), "4. Long\n5. Bye\n6. Note\n0 Back 00 Home");
+	ck_assert_uint_eq(s->page, 1);
+	ck_assert_str_eq(step("0"), "Main\n1. Food\n2. Age\n3. Route\n98 More");
+
+}
+END_TEST
+
+START_TEST(substitution)
+{
+	/* user input is never expanded again */
+	STEPS(NULL, "1", "1", "${x}");
+	ck_assert_str_eq(s->screen, "pin");
+	ck_assert_str_eq(step("1234"), "Send Food for ${x}?\n1. Yes\n2. No");
+	STEPS("2", "1", "${ab");
+	ck_assert_str_eq(step("1234"), "Send Food for ${ab?\n1. Yes\n2. No");
+	STEPS("2", "1", "${c}");
+	ck_assert_str_eq(step("1234"), "Send Food for ${c}?\n1. Yes\n2. No");
+	/* a value with no translation shows as it is */
+	session_set(s, "category", "drink");
+	ck_assert_str_eq(step("0"), "PIN?");
+	ck_assert_str_eq(step("1234"), "Send drink for ${c}?\n1. Yes\n2. No");
+	/* an unset variable is empty, "$" alone is literal */
+	step("00");
+	ck_assert_str_eq(step("5"), "Bye $5 .");
+}
+END_TEST
+
+START_TEST(values_translated)
+{
+	session_set_lang(s, "ur");
+	STEPS(NULL, "2", "3");
+	ck_assert_str_eq(s->screen, "age");
+	step("00");
+	session_set(s, "category", "food");
+	ck_assert_str_eq(step("3"), "کھانا");
+	ck_assert_str_eq(session_get(s, "category"), "food");
+}
+END_TEST
+
+START_TEST(error_text_substituted)
+{
+	STEPS(NULL, "1", "1");
+	session_set(s, "category", "${category}");
+	ck_assert_str_eq(step("x"), "2-5 letters, ${category}.\nName?");
+}
+END_TEST
+
+START_TEST(stale_session)
+{
+	STEPS(NULL, "1", "1");
+	/* the menu changed under a stored session: start again, quietly */
+	session_set_screen(s, "gone");
+	ck_assert_str_eq(step("1"), "Language?\n1. English\n2. Urdu\n3. Xx");
+	ck_assert_str_eq(s->screen, "lang");
+	ck_assert_uint_eq(s->nhistory, 0);
+	/* a route is never a current screen */
+	session_set_screen(s, "router");
+	session_push(s, "main");
+	step("2");
+	ck_assert_str_eq(s->screen, "lang");
+	ck_assert_uint_eq(s->nhistory, 0);
+	/* a history entry that no longer exists */
+	step("1");
+	session_push(s, "gone");
+	step("0");
+	ck_assert_str_eq(s->screen, "lang");
+	ck_assert_uint_eq(s->nhistory, 0);
+	/* a page beyond the screen's last */
+	step("1");
+	s->page = 7;
+	ck_assert_str_eq(step("1"), "Name?");
+	session_set_screen(s, "main");
+	s->page = 7;
+	ck_assert_str_eq(step("9"), "Bad choice.\nMain\n1. Food\n2. Age\n"
+	    "3. Route\n4. Long\n5. Bye\n6. Note\n0 Back 00 Home");
+	ck_assert_uint_eq(s->page, 0);
+}
+END_TEST
+
+START_TEST(restart_with_null_input)
+{
+	STEPS(NULL, "1", "1");
+	ck_assert_str_eq(step(NULL), "Language?\n1. English\n2. Urdu\n3. Xx");
+	ck_assert_str_eq(s->screen, "lang");
+	ck_assert_uint_eq(s->nhistory, 0);
+	ck_assert_uint_eq(s->page, 0);
+}
+END_TEST
+
+START_TEST(end_screen_navigation)
+{
+	/* a multi-page end screen keeps the session; 00 leaves it */
+	env.budget.gsm7_septets = 40;
+	STEPS(NULL, "1", "98", "4");
+	ck_assert_str_eq(s->screen, "long");
+	ck_assert_str_eq(step("hello"),
+	    "one two three four five six\n98 More");
+	ck_assert_int_eq(r.end, 0);
+	step("00");
+	ck_assert_str_eq(s->screen, "main");
+}
+END_TEST
+
+/* The flagship menu. */
+
+static void
+asani_request(const char *lang_choice, const char *want_confirm,
+    const char *want_district_field)
+{
+	step(NULL);
+	step(lang_choice);
+	ck_assert_str_eq(s->screen, "main");
+	step("1");
+	ck_assert_str_eq(s->screen, "category");
+	step("2");
+	ck_assert_str_eq(s->screen, "district");
+	step("7");
+	ck_assert_str_eq(s->screen, "cnic");
+	step("98");
+	ck_assert_str_eq(s->screen, "cnic");
+	step("12345");
+	ck_assert_str_eq(s->screen, "cnic");
+	step("4321");
+	ck_assert_str_eq(s->screen, "confirm");
+	ck_assert_str_eq(r.text, want_confirm);
+	step("1");
+	ck_assert_str_eq(s->screen, "send");
+	ck_assert_int_eq(r.effect.kind, EFFECT_SUBMIT);
+	ck_assert_str_eq(r.effect.request, "help");
+	ck_assert_uint_eq(r.effect.nfields, 3);
+	ck_assert_str_eq(r.effect.fields[0].name, "category");
+	ck_assert_str_eq(r.effect.fields[0].value, "clothing");
+	ck_assert_str_eq(r.effect.fields[1].name, "district");
+	ck_assert_str_eq(r.effect.fields[1].value, want_district_field);
+	ck_assert_str_eq(r.effect.fields[2].name, "cnic4");
+	ck_assert_str_eq(r.effect.fields[2].value, "4321");
+	ck_assert_ptr_nonnull(strstr(r.text, "AB12CD"));
+	ck_assert_ptr_null(session_get(s, "cnic4"));
+	while (!r.end)
+		step("98");
+}
+
+START_TEST(asani_request_en)
+{
+	asani_request("1", "Request clothing help in Peshawar? CNIC ending "
+	    "4321\n1. Yes\n2. No", "peshawar");
+	ck_assert_str_eq(s->lang, "en");
+}
+END_TEST
+
+START_TEST(asani_request_ur_latn)
+{
+	asani_request("2", "Darkhwast: Kapray, Peshawar. CNIC ke aakhri 4: "
+	    "4321. Bhej dein?\n1. Haan\n2. Nahin", "peshawar");
+	ck_assert_str_eq(s->lang, "ur-Latn");
+}
+END_TEST
+
+START_TEST(asani_request_ur)
+{
+	asani_request("3", "کپڑے، پشاور، CNIC 4321۔ بھیج دیں؟\n1. ہاں\n"
+	    "2. نہیں", "peshawar");
+	ck_assert_str_eq(s->lang, "ur");
+}
+END_TEST
+
+START_TEST(asani_district_pages_in_urdu)
+{
+	STEPS(NULL, "3", "1", "1");
+	ck_assert_str_eq(s->screen, "district");
+	ck_assert_ptr_nonnull(strstr(r.text, "\n98 مزید"));
+	ck_assert_ptr_null(strstr(r.text, "12. "));
+	while (strstr(r.text, "12. ") == NULL) {
+		ck_assert_int_eq(r.end, 0);
+		step("98");
+	}
+	ck_assert_uint_ge(s->page, 1);
+	ck_assert_ptr_nonnull(strstr(r.text, "0 واپس 00 شروع"));
+	/* an option from another page still counts */
+	step("1");
+	ck_assert_str_eq(s->screen, "cnic");
+	ck_assert_str_eq(session_get(s, "district"), "lahore");
+}
+END_TEST
+
+START_TEST(asani_other_district)
+{
+	STEPS(NULL, "3", "1", "1", "12");
+	ck_assert_str_eq(s->screen, "district_other");
+	step("ک");
+	ck_assert_str_eq(s->screen, "district_other");
+	ck_assert_str_eq(r.text, "براہ کرم 2 سے 40 حروف لکھیں۔\n"
+	    "اپنے ضلع کا نام لکھیں:");
+	step("ڈیرہ غازی خان");
+	ck_assert_str_eq(s->screen, "cnic");
+	step("0000");
+	ck_assert_str_eq(r.text, "کھانا، ڈیرہ غازی خان، CNIC 0000۔ بھیج دیں؟\n"
+	    "1. ہاں\n2. نہیں");
+	step("2");
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_int_eq(r.effect.kind, EFFECT_NONE);
+}
+END_TEST
+
+START_TEST(asani_info_pages)
+{
+	static const char *const langs[] = { "1", "2", "3" };
+	unsigned	 pages;
+	size_t		 i;
+
+	for (i = 0; i < 3; i++) {
+		STEPS(NULL, langs[i], "2");
+		ck_assert_str_eq(s->screen, "training");
+		for (pages = 1; !r.end; pages++)
+			step("98");
+		ck_assert_uint_ge(pages, 3);
+		ck_assert_str_eq(s->screen, "training");
+		STEPS(NULL, langs[i], "3");
+		ck_assert_str_eq(s->screen, "about");
+		while (!r.end)
+			step("98");
+	}
+}
+END_TEST
+
+/*
+ * Long deterministic pseudo-random walks: every reply fits its page (step()
+ * checks), nothing crashes or leaks, an ended session starts again.
+ */
+static uint32_t
+lcg(uint32_t *x)
+{
+	*x = *x * 1664525u + 1013904223u;
+	return *x >> 8;
+}
+
+static void
+walk(const struct page_budget *b, uint32_t seed, int nsteps)
+{
+	static const char *const inputs[] = { "0", "00", "98", "1", "2", "3",
+	    "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "", "abc",
+	    "1234", "0000", "12345", "لاہور", "${category}", "Multan",
+	    "ڈیرہ غازی خان کے قریب ایک بہت لمبا نام جو چالیس حروف سے زیادہ ہے",
+	    "\xc3\x28", "99999999999999999999", "1", "1", "2", "98", "98" };
+	const size_t	 ninputs = sizeof inputs / sizeof inputs[0];
+	static const char *const tags[] = { "en", "ur-Latn", "ur" };
+	int		 i, submits = 0, ends = 0;
+	uint32_t	 x = seed;
+	char		 ref[16];
+
+	env.budget = *b;
+	for (i = 0; i < nsteps; i++) {
+		snprintf(ref, sizeof ref, "R%d", i);
+		env.ref = ref;
+		if (s->screen == NULL || (r.text != NULL && r.end)) {
+			session_free(s);
+			s = session_new();
+			if (lcg(&x) % 2)
+				session_set_lang(s, tags[lcg(&x) % 3]);
+			step(NULL);
+			continue;
+		}
+		step(inputs[lcg(&x) % ninputs]);
+		ck_assert_ptr_nonnull(menu_screen(m, s->screen));
+		if (r.effect.kind == EFFECT_SUBMIT) {
+			submits++;
+			ck_assert_uint_eq(r.effect.nfields, 3);
+			ck_assert_str_eq(r.effect.ref, ref);
+			ck_assert_ptr_null(session_get(s, "cnic4"));
+		}
+		ends += r.end;
+	}
+	ck_assert_int_gt(ends, 0);
+	ck_assert_int_gt(submits, 0);
+}
+
+START_TEST(asani_walk_ussd)
+{
+	walk(&ussd, 1, 20000);
+	walk(&ussd, 42, 20000);
+}
+END_TEST
+
+START_TEST(asani_walk_sms)
+{
+	static const struct page_budget sms = { 160, 70 };
+
+	walk(&sms, 7, 20000);
+}
+END_TEST
+
+START_TEST(asani_walk_tiny)
+{
+	static const struct page_budget tiny = { 40, 20 };
+
+	walk(&tiny, 99, 20000);
+}
+END_TEST
+
+static Suite *
+step_suite(void)
+{
+	Suite	*su = suite_create("step");
+	TCase	*tc;
+
+	tc = tcase_create("kinds");
+	tcase_add_checked_fixture(tc, setup_step, teardown);
+	tcase_add_test(tc, start_screen);
+	tcase_add_test(tc, option_sets_and_goes);
+	tcase_add_test(tc, lang_switch_urdu);
+	tcase_add_test(tc, lang_without_builtins);
+	tcase_add_test(tc, unknown_session_lang);
+	tcase_add_test(tc, invalid_choices);
+	tcase_add_test(tc, input_length);
+	tcase_add_test(tc, input_pattern);
+	tcase_add_test(tc, input_range);
+	tcase_add_test(tc, input_default_error);
+	tcase_add_test(tc, confirm_yes_no_invalid);
+	tcase_add_test(tc, submit_effect);
+	tcase_add_test(tc, submit_null_ref);
+	tcase_add_test(tc, route_case);
+	tcase_add_test(tc, route_chain_and_default);
+	tcase_add_test(tc, end_screen);
+	tcase_add_test(tc, back_and_home);
+	tcase_add_test(tc, more_pages);
+	tcase_add_test(tc, more_pages_urdu);
+	tcase_add_test(tc, more_single_page);
+	tcase_add_test(tc, invalid_prefix_kept_within_page);
+	tcase_add_test(tc, substitution);
+	tcase_add_test(tc, values_translated);
+	tcase_add_test(tc, error_text_substituted);
+	tcase_add_test(tc, stale_session);
+	tcase_add_test(tc, restart_with_null_input);
+	tcase_add_test(tc, end_screen_navigation);
+	suite_add_tcase(su, tc);
+
+	tc = tcase_create("asani");
+	tcase_add_checked_fixture(tc, setup_asani, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, asani_request_en);
+	tcase_add_test(tc, asani_request_ur_latn);
+	tcase_add_test(tc, asani_request_ur);
+	tcase_add_test(tc, asani_district_pages_in_urdu);
+	tcase_add_test(tc, asani_other_district);
+	tcase_add_test(tc, asani_info_pages);
+	tcase_add_test(tc, asani_walk_ussd);
+	tcase_add_test(tc, asani_walk_sms);
+	tcase_add_test(tc, asani_walk_tiny);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(step_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
