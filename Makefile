@@ -46,13 +46,14 @@ LIB_SRCS = \
 	gateway/conf.c \
 	gateway/refcode.c \
 	gateway/store.c \
+	gateway/cache.c \
 	gateway/engine.c \
 	gateway/httpd.c \
 	gateway/ingress_aggregator.c \
 	adapters/adapter.c \
 	adapters/adapter_file.c
 
-UNIT_TESTS = gsm session menu step conf refcode
+UNIT_TESTS = gsm session menu step conf refcode cache
 FUZZ_TARGETS = session text step
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)

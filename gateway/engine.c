@@ -2,12 +2,25 @@
  * One hop, as a small state machine.  Callbacks only record what they got
  * and call hop_step(); hop_step() decides what happens next:
  *
- *	LOAD ─▶ STEP ─▶ (EFFECT) ─▶ SAVE ─▶ DONE
+ *	(LOAD) ─▶ STEP ─▶ (EFFECT) ─▶ SAVE ─▶ DONE
+ *
+ * One Redis round trip per hop: the session this gateway saved last is
+ * kept in memory (cache.c), so the hop steps it at once and saves it with
+ * a compare-and-set.  Only when the session is not cached (first hop on
+ * this gateway, or after a restart) is it loaded first; and if another
+ * gateway moved it on meanwhile, the save hands back the stored record
+ * and the hop steps again from that.  A hop that would submit a request
+ * never trusts the cache: it loads first, so nothing is booked from a
+ * stale session.
  *
  * The hop's deadline timer can answer "service busy" at any point; the
  * hop then stops at its next step, once nothing of it is pending, so no
  * callback ever finds it freed.  Hops of one session run one at a time
  * (a retry racing its original waits for it and then finds its answer).
+ *
+ * The session keeps a keyed hash of the last hop's text, never the text
+ * (in path mode it holds every input, the ID digits too): enough to know
+ * a retry and to find the new input after the old path.
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
@@ -19,6 +32,7 @@
 #include <openssl/sha.h>
 
 #include "adapter.h"
+#include "cache.h"
 #include "engine.h"
 #include "log.h"
 #include "menu.h"
@@ -28,13 +42,16 @@
 #include "xmalloc.h"
 
 #define RUNNING_BUCKETS	1024
+#define CACHE_MAX	100000	/* sessions kept in memory */
+#define SAVE_ATTEMPTS	3	/* steps before a conflict is "busy" */
+#define DIGEST_HEX	32	/* hex digits of a text digest */
 
 enum hop_state {
 	HOP_WAIT,	/* behind another hop of the same session */
-	HOP_LOAD,	/* GET pending */
+	HOP_LOAD,	/* read pending */
 	HOP_STEP,
 	HOP_EFFECT,	/* adapter submit pending */
-	HOP_SAVE,	/* SET pending */
+	HOP_SAVE,	/* compare-and-set pending */
 	HOP_DONE,
 };
 
@@ -47,7 +64,7 @@ struct hop {
 
 	char			*service;
 	char			*msisdn;
-	char			 msisdn_hash[16];
+	char			 who[16];	/* keyed hash of msisdn, lazily */
 	char			*session_id;
 	char			*text;
 	enum text_mode		 mode;
@@ -58,6 +75,11 @@ struct hop {
 	const struct conf_service *svc;
 	struct adapter		*adapter;
 	struct session		*s;
+	unsigned		 version;	/* of the record s came from */
+	int			 cached;	/* s came from the cache */
+	int			 blind;		/* first hop, stepped unread */
+	int			 saved;		/* s is what the store holds */
+	int			 attempts;
 	char			 ref[8];
 	struct step_result	 res;
 	const char		*err;		/* from the last callback */
@@ -78,6 +100,8 @@ struct engine {
 	const struct conf	*conf;
 	struct store		*store;
 	struct adapter		**adapters;	/* one per conf adapter */
+	struct cache		*cache;
+	struct event		*sweep;
 	unsigned		 inflight;
 	struct hop		*running[RUNNING_BUCKETS];
 };
@@ -91,6 +115,25 @@ now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The keyed hash that stands for the MSISDN in logs: made on first use,
+ * so hops that log nothing never pay for it. */
+static const char *
+hop_who(struct hop *h)
+{
+	if (h->who[0] == '\0')
+		log_msisdn(h->msisdn, h->who, sizeof h->who);
+	return h->who;
+}
+
+/* "LEN:DIGEST" of the first len bytes of text. */
+static void
+text_digest(const char *text, size_t len, char *buf, size_t buflen)
+{
+	int	 n = snprintf(buf, buflen, "%zu:", len);
+
+	keyed_hash(text, len, buf + n, buflen - (size_t)n);
 }
 
 static double
@@ -198,6 +241,11 @@ hop_free(struct hop *h)
 	next = running_leave(e, h);
 	e->inflight--;
 	step_result_clear(&h->res);
+	if (h->saved && h->s != NULL) {
+		cache_put(e->cache, h->key, h->s,
+		    now_ms() + (long long)e->conf->session_ttl * 1000);
+		h->s = NULL;
+	}
 	session_free(h->s);
 	event_free(h->deadline);
 	event_free(h->kick);
@@ -208,8 +256,8 @@ hop_free(struct hop *h)
 	free(h->key);
 	free(h);
 	if (next != NULL) {
-		next->state = next->svc != NULL ? HOP_LOAD : HOP_STEP;
-		hop_step(next);
+		next->state = HOP_STEP;
+		event_active(next->kick, EV_TIMEOUT, 1);
 	}
 }
 
@@ -221,7 +269,7 @@ hop_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_warnx("event=hop-deadline sid=%s msisdn=%s state=%d ms=%.1f",
-	    h->session_id, h->msisdn_hash, (int)h->state, hop_elapsed_ms(h));
+	    h->session_id, hop_who(h), (int)h->state, hop_elapsed_ms(h));
 	hop_reply_message(h, "busy");
 	if (h->state == HOP_WAIT) {
 		/* Not started: leave the queue without touching anything. */
@@ -229,24 +277,41 @@ hop_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Takes the session in a stored record; -1 if it cannot be read. */
+static int
+hop_take_record(struct hop *h, unsigned version, const char *data,
+    size_t len)
+{
+	char	 why[128];
+
+	session_free(h->s);
+	h->s = NULL;
+	h->version = version;
+	h->cached = h->blind = 0;
+	if (data == NULL)
+		return 0;
+	if ((h->s = session_decode(data, len, why, sizeof why)) == NULL) {
+		log_warnx("event=session-corrupt sid=%s msisdn=%s error=\"%s\"",
+		    h->session_id, hop_who(h), why);
+		return -1;
+	}
+	return 0;
+}
+
 static void
-hop_loaded(const char *err, const char *data, size_t len, void *arg)
+hop_loaded(const char *err, unsigned version, const char *data, size_t len,
+    void *arg)
 {
 	struct hop	*h = arg;
-	char		 why[128];
 
 	h->pending = 0;
 	h->err = NULL;
 	if (err != NULL) {
 		log_warnx("event=session-load-failed sid=%s msisdn=%s "
-		    "error=\"%s\"", h->session_id, h->msisdn_hash, err);
+		    "error=\"%s\"", h->session_id, hop_who(h), err);
 		h->err = "load";
-	} else if (data != NULL &&
-	    (h->s = session_decode(data, len, why, sizeof why)) == NULL) {
-		log_warnx("event=session-corrupt sid=%s msisdn=%s error=\"%s\"",
-		    h->session_id, h->msisdn_hash, why);
+	} else if (hop_take_record(h, version, data, len) == -1)
 		h->err = "load";
-	}
 	h->state = HOP_STEP;
 	hop_step(h);
 }
@@ -260,28 +325,47 @@ hop_submitted(const char *err, void *arg)
 	h->effect_ok = err == NULL;
 	if (err != NULL)
 		log_warnx("event=submit-failed sid=%s msisdn=%s ref=%s "
-		    "error=\"%s\"", h->session_id, h->msisdn_hash, h->ref, err);
+		    "error=\"%s\"", h->session_id, hop_who(h), h->ref, err);
 	else
 		log_info("event=submitted sid=%s msisdn=%s ref=%s request=%s",
-		    h->session_id, h->msisdn_hash, h->ref,
+		    h->session_id, hop_who(h), h->ref,
 		    h->res.effect.request);
 	h->state = HOP_SAVE;
 	hop_step(h);
 }
 
 static void
-hop_saved(const char *err, void *arg)
+hop_saved(const char *err, enum store_saved result, unsigned version,
+    const char *data, size_t len, void *arg)
 {
 	struct hop	*h = arg;
 
 	h->pending = 0;
 	h->err = NULL;
+	h->state = HOP_DONE;
 	if (err != NULL) {
 		log_warnx("event=session-save-failed sid=%s msisdn=%s "
-		    "error=\"%s\"", h->session_id, h->msisdn_hash, err);
+		    "error=\"%s\"", h->session_id, hop_who(h), err);
 		h->err = "save";
+	} else if (result == STORE_SAVED)
+		h->saved = 1;
+	else if (result == STORE_GONE)
+		h->err = "gone";
+	else if (h->res.effect.kind == EFFECT_SUBMIT ||
+	    ++h->attempts >= SAVE_ATTEMPTS) {
+		/* Moved on elsewhere: a recorded request stands, with its
+		 * reply; anything else is not stepped again forever. */
+		log_warnx("event=session-conflict sid=%s msisdn=%s",
+		    h->session_id, hop_who(h));
+		h->err = "conflict";
+	} else {
+		/* Another gateway served a hop of this session: step again
+		 * from the record as it stands. */
+		step_result_clear(&h->res);
+		if (hop_take_record(h, version, data, len) == -1)
+			h->err = "load";
+		h->state = HOP_STEP;
 	}
-	h->state = HOP_DONE;
 	hop_step(h);
 }
 
@@ -293,14 +377,20 @@ hop_saved(const char *err, void *arg)
 static const char *
 hop_input(const struct hop *h)
 {
-	const char	*last = h->s->last_text ? h->s->last_text : "";
-	size_t		 n = strlen(last);
-	const char	*star;
+	const char	*last = h->s->last_text, *star;
+	char		 d[64];
+	size_t		 n, len = strlen(h->text);
 
-	if (h->mode == TEXT_LATEST || n == 0)
+	if (h->mode == TEXT_LATEST || last == NULL)
 		return h->text;
-	if (strncmp(h->text, last, n) == 0 && h->text[n] == '*')
-		return h->text + n + 1;
+	n = strtoul(last, NULL, 10);
+	if (n == 0)
+		return h->text;
+	if (n < len && h->text[n] == '*') {
+		text_digest(h->text, n, d, sizeof d);
+		if (strcmp(d, last) == 0)
+			return h->text + n + 1;
+	}
 	star = strrchr(h->text, '*');
 	return star != NULL ? star + 1 : h->text;
 }
@@ -308,9 +398,13 @@ hop_input(const struct hop *h)
 static int
 hop_is_retry(const struct hop *h)
 {
-	const struct session *s = h->s;
+	const struct session	*s = h->s;
+	char			 d[64];
 
-	if (s->last_text == NULL || strcmp(s->last_text, h->text) != 0)
+	if (s->last_text == NULL)
+		return 0;
+	text_digest(h->text, strlen(h->text), d, sizeof d);
+	if (strcmp(s->last_text, d) != 0)
 		return 0;
 	if (h->mode == TEXT_PATH)
 		return 1;
@@ -333,7 +427,7 @@ hop_idempotency_key(const struct hop *h, char *buf, size_t len)
 	size_t		 i;
 
 	xasprintf(&in, "%s|%s|%s|%u", h->service, h->msisdn, h->session_id,
-	    h->s->seq);
+	    h->version);
 	SHA256((const unsigned char *)in, strlen(in), md);
 	free(in);
 	for (i = 0; i < 16 && 2 * i + 2 < len; i++)
@@ -361,7 +455,7 @@ hop_submit(struct hop *h)
 		.service = h->service,
 		.kind = ef->request,
 		.msisdn = h->msisdn,
-		.msisdn_hash = h->msisdn_hash,
+		.msisdn_hash = hop_who(h),
 		.lang = hop_lang(h),
 		.ts_ms = now_ms(),
 		.names = names,
@@ -391,10 +485,12 @@ hop_run_menu(struct hop *h)
 		h->s = session_new();
 	} else if (hop_is_retry(h)) {
 		h->outcome = "retry";
+		h->saved = h->cached;	/* unchanged: back to the cache */
 		hop_reply(h, h->s->last_reply ? h->s->last_reply : "",
 		    h->s->last_end);
 		return -1;
 	} else if (h->s->last_end || h->s->screen == NULL) {
+		h->saved = h->cached;
 		hop_reply_message(h, "expired");
 		return -1;
 	} else
@@ -408,15 +504,16 @@ hop_run_menu(struct hop *h)
 static void
 hop_save(struct hop *h)
 {
-	char	*json;
+	char	*json, d[64];
 
-	h->s->seq++;
-	session_set_last(h->s, h->text, h->res.text, h->res.end, now_ms());
+	h->s->seq = h->version + 1;
+	text_digest(h->text, strlen(h->text), d, sizeof d);
+	session_set_last(h->s, d, h->res.text, h->res.end, now_ms());
 	json = session_encode(h->s);
 	h->pending = 1;
 	h->state = HOP_SAVE;
-	store_set(h->e->store, h->key, json, strlen(json),
-	    h->e->conf->session_ttl, hop_saved, h);
+	store_save(h->e->store, h->key, h->version, h->s->seq, json,
+	    strlen(json), h->e->conf->session_ttl, hop_saved, h);
 	free(json);
 }
 
@@ -435,12 +532,12 @@ hop_step(struct hop *h)
 		return;
 	case HOP_LOAD:
 		h->pending = 1;
-		store_get(h->e->store, h->key, hop_loaded, h);
+		store_load(h->e->store, h->key, hop_loaded, h);
 		return;
 	case HOP_STEP:
 		if (h->svc == NULL) {
 			log_info("event=unknown-service sid=%s msisdn=%s "
-			    "code=\"%s\"", h->session_id, h->msisdn_hash,
+			    "code=\"%s\"", h->session_id, hop_who(h),
 			    h->service);
 			hop_reply_message(h, "unknown");
 			break;
@@ -451,6 +548,18 @@ hop_step(struct hop *h)
 		}
 		if (hop_run_menu(h) == -1)
 			break;
+		if (h->res.effect.kind == EFFECT_SUBMIT &&
+		    (h->cached || h->blind)) {
+			/* Book nothing from a cached session: read the
+			 * record and step again. */
+			step_result_clear(&h->res);
+			session_free(h->s);
+			h->s = NULL;
+			h->cached = h->blind = 0;
+			h->state = HOP_LOAD;
+			hop_step(h);
+			return;
+		}
 		if (h->res.effect.kind == EFFECT_SUBMIT) {
 			if (h->adapter == NULL) {
 				log_errorx("event=no-adapter service=%s",
@@ -473,6 +582,11 @@ hop_step(struct hop *h)
 		hop_save(h);
 		return;
 	case HOP_DONE:
+		if (h->err != NULL && strcmp(h->err, "gone") == 0 &&
+		    !h->effect_ok) {
+			hop_reply_message(h, "expired");
+			break;
+		}
 		if (h->err != NULL && !h->res.end && !h->effect_ok) {
 			/* Unsaved, the next hop would meet the old screen. */
 			hop_reply_message(h, "busy");
@@ -484,19 +598,36 @@ hop_step(struct hop *h)
 	}
 
 	log_info("event=hop sid=%s msisdn=%s svc=%s seq=%u screen=%s "
-	    "outcome=%s ms=%.2f", h->session_id, h->msisdn_hash, h->service,
-	    h->s ? h->s->seq : 0, h->s && h->s->screen ? h->s->screen : "-",
-	    h->outcome ? h->outcome : "late", hop_elapsed_ms(h));
+	    "outcome=%s cached=%d ms=%.2f", h->session_id, hop_who(h),
+	    h->service, h->s ? h->s->seq : 0,
+	    h->s && h->s->screen ? h->s->screen : "-",
+	    h->outcome ? h->outcome : "late", h->cached, hop_elapsed_ms(h));
 	h->state = HOP_DONE;
 	hop_free(h);
 }
 
+/* A hop's turn has come: step the cached session, or load it. */
 static void
 hop_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct hop	*h = arg;
+
 	(void)fd;
 	(void)what;
-	hop_step(arg);
+	if (h->state == HOP_STEP && h->svc != NULL && !h->replied) {
+		h->s = cache_take(h->e->cache, h->key, now_ms());
+		if (h->s != NULL) {
+			h->version = h->s->seq;
+			h->cached = 1;
+		} else if (hop_is_first(h)) {
+			/* A dial needs no read: it is saved only if no record
+			 * exists, else the save hands the record back (a retry
+			 * of the dial) and the hop steps again from it. */
+			h->blind = 1;
+		} else
+			h->state = HOP_LOAD;
+	}
+	hop_step(h);
 }
 
 void
@@ -511,7 +642,6 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	h->arg = arg;
 	h->service = xstrdup(in->service);
 	h->msisdn = xstrdup(in->msisdn);
-	log_msisdn(in->msisdn, h->msisdn_hash, sizeof h->msisdn_hash);
 	h->session_id = xstrdup(in->session_id);
 	h->text = xstrdup(in->text);
 	h->mode = in->mode;
@@ -537,13 +667,21 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 		h->state = HOP_WAIT;
 		return;
 	}
-	/* An unknown service is answered from the loop, as every reply is:
-	 * never from inside engine_hop(). */
-	h->state = h->svc != NULL ? HOP_LOAD : HOP_STEP;
-	if (h->state == HOP_LOAD)
-		hop_step(h);
-	else
-		event_active(h->kick, EV_TIMEOUT, 1);
+	/* Started from the loop, so no reply ever comes from inside
+	 * engine_hop(). */
+	h->state = HOP_STEP;
+	event_active(h->kick, EV_TIMEOUT, 1);
+}
+
+/* Sessions past their TTL leave memory even when no hop comes. */
+static void
+engine_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine	*e = arg;
+
+	(void)fd;
+	(void)what;
+	cache_expire(e->cache, now_ms());
 }
 
 struct engine *
@@ -555,6 +693,9 @@ engine_new(struct event_base *base, const struct conf *conf,
 	e->base = base;
 	e->conf = conf;
 	e->store = store;
+	e->cache = cache_new(CACHE_MAX);
+	e->sweep = event_new(base, -1, EV_PERSIST, engine_sweep, e);
+	event_add(e->sweep, &(struct timeval){ 1, 0 });
 	e->adapters = xcalloc(conf->nadapters + 1, sizeof *e->adapters);
 	for (size_t i = 0; i < conf->nadapters; i++) {
 		e->adapters[i] = adapter_open(base, &conf->adapters[i], err,
@@ -575,6 +716,8 @@ engine_free(struct engine *e)
 	for (size_t i = 0; i < e->conf->nadapters; i++)
 		adapter_close(e->adapters[i]);
 	free(e->adapters);
+	event_free(e->sweep);
+	cache_free(e->cache);
 	free(e);
 }
 

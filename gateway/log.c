@@ -6,8 +6,9 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "log.h"
 
@@ -15,6 +16,7 @@ enum log_level		 log_level_current = LOG_LEVEL_INFO;
 static int		 log_foreground = 1;
 static unsigned char	 log_secret[64];
 static size_t		 log_secretlen;
+static EVP_MAC_CTX	*keyed_tmpl;
 
 static const char *const level_names[] = { "error", "warn", "info",
 	"debug" };
@@ -46,6 +48,8 @@ log_set_secret(const char *key, size_t len)
 		len = sizeof log_secret;
 	memcpy(log_secret, key, len);
 	log_secretlen = len;
+	EVP_MAC_CTX_free(keyed_tmpl);	/* made again with the new key */
+	keyed_tmpl = NULL;
 }
 
 static void
@@ -130,22 +134,54 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+/* A keyed HMAC-SHA256 context, made once, copied for every hash. */
+static EVP_MAC_CTX *
+keyed_template(void)
+{
+	static const unsigned char none[1];
+	EVP_MAC			*mac;
+	OSSL_PARAM		 params[2];
+	char			 digest[] = "SHA256";
+
+	if (keyed_tmpl != NULL)
+		return keyed_tmpl;
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
+	    (keyed_tmpl = EVP_MAC_CTX_new(mac)) == NULL)
+		fatalx("HMAC is not available");
+	EVP_MAC_free(mac);
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(keyed_tmpl, log_secretlen ? log_secret : none,
+	    log_secretlen ? log_secretlen : sizeof none, params) != 1)
+		fatalx("HMAC init failed");
+	return keyed_tmpl;
+}
+
 const char *
-log_msisdn(const char *msisdn, char *buf, size_t len)
+keyed_hash(const void *data, size_t len, char *buf, size_t buflen)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
+	size_t		 mdlen = 0, i;
+	EVP_MAC_CTX	*ctx;
 	static const char hex[] = "0123456789abcdef";
-	size_t		 i;
 
-	HMAC(EVP_sha256(), log_secret, (int)log_secretlen,
-	    (const unsigned char *)msisdn, strlen(msisdn), md, &mdlen);
-	for (i = 0; i < 6 && 2 * i + 2 < len; i++) {
+	if ((ctx = EVP_MAC_CTX_dup(keyed_template())) == NULL ||
+	    EVP_MAC_update(ctx, data, len) != 1 ||
+	    EVP_MAC_final(ctx, md, &mdlen, sizeof md) != 1)
+		fatalx("HMAC failed");
+	EVP_MAC_CTX_free(ctx);
+	for (i = 0; i < mdlen && 2 * i + 2 < buflen; i++) {
 		buf[2 * i] = hex[md[i] >> 4];
 		buf[2 * i + 1] = hex[md[i] & 0xf];
 	}
 	buf[2 * i] = '\0';
 	return buf;
+}
+
+const char *
+log_msisdn(const char *msisdn, char *buf, size_t len)
+{
+	return keyed_hash(msisdn, strlen(msisdn), buf, len < 13 ? len : 13);
 }
 
 const char *

@@ -42,6 +42,10 @@ void	fatalx(const char *, ...)
 		log_debugx(__VA_ARGS__);				\
 } while (0)
 
+/* The deployment's keyed hash (HMAC-SHA256 under the log secret) of
+ * data, as hex, cut to fit buflen.  Returns buf. */
+const char *keyed_hash(const void *data, size_t len, char *buf,
+	    size_t buflen);
 /* A 12-hex-digit keyed hash (HMAC-SHA256) of an MSISDN; buf >= 13. */
 const char *log_msisdn(const char *msisdn, char *buf, size_t len);
 /* Quotes user text for a log line: printable ASCII kept, '"' and '\\'

@@ -21,6 +21,10 @@
 
 /* How long SIGTERM waits for in-flight hops beyond their deadline. */
 #define DRAIN_GRACE_MS	1000
+/* How long no hop must be in flight before it exits: a request read in
+ * part when the signal came is not a hop yet and must become one, and
+ * the last replies must be written out. */
+#define DRAIN_QUIET_MS	200
 
 struct daemon {
 	struct event_base		*base;
@@ -55,11 +59,12 @@ drain_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
 	struct timeval	 tv = { 0, 10000 };
-	static unsigned	 waited_ms;
+	static unsigned	 waited_ms, quiet_ms;
 
 	(void)fd;
 	(void)what;
-	if (engine_inflight(d->engine) == 0) {
+	quiet_ms = engine_inflight(d->engine) == 0 ? quiet_ms + 10 : 0;
+	if (quiet_ms > DRAIN_QUIET_MS) {
 		d->drained_in_time = 1;
 		event_base_loopbreak(d->base);
 		return;

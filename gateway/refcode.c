@@ -14,20 +14,30 @@
 
 static const char refcode_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
+/* Random bytes are drawn in batches: one RAND_bytes() call serves many
+ * codes, and every hop draws one.  Used bytes are wiped at once. */
+static unsigned char	refcode_pool[REFCODE_LEN * 64];
+static size_t		refcode_used = sizeof refcode_pool;
+
 void
 refcode_new(char *buf, size_t len)
 {
-	unsigned char	 rnd[REFCODE_LEN];
+	unsigned char	*rnd;
 	size_t		 i;
 
 	if (len < REFCODE_LEN + 1)
 		fatalx("refcode: buffer of %zu bytes is too short", len);
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		fatalx("refcode: RAND_bytes failed");
+	if (refcode_used + REFCODE_LEN > sizeof refcode_pool) {
+		if (RAND_bytes(refcode_pool, sizeof refcode_pool) != 1)
+			fatalx("refcode: RAND_bytes failed");
+		refcode_used = 0;
+	}
+	rnd = refcode_pool + refcode_used;
+	refcode_used += REFCODE_LEN;
 	for (i = 0; i < REFCODE_LEN; i++)
 		buf[i] = refcode_alphabet[rnd[i] & 0x1f];
 	buf[i] = '\0';
-	OPENSSL_cleanse(rnd, sizeof rnd);
+	OPENSSL_cleanse(rnd, REFCODE_LEN);
 }
 
 static char

@@ -16,6 +16,7 @@
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <openssl/sha.h>
 
 #include "log.h"
 #include "store.h"
@@ -24,14 +25,30 @@
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
 
-enum call_kind { CALL_GET, CALL_SET };
+enum call_kind { CALL_LOAD, CALL_SAVE };
+
+/*
+ * The record is stored as "VERSION|VALUE".  The save script sets it only
+ * if the stored version is the expected one; it answers 1 when saved,
+ * the current record on a conflict, and nil when a record was expected
+ * and is gone (expired).
+ */
+static const char save_script[] =
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if cur then\n"
+    "  if string.match(cur, '^(%d+)|') ~= ARGV[1] then return cur end\n"
+    "elseif ARGV[1] ~= '0' then\n"
+    "  return false\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
+    "return 1\n";
 
 struct call {
 	struct store		*st;
 	enum call_kind		 kind;
 	union {
-		store_get_cb	 get;
-		store_set_cb	 set;
+		store_load_cb	 load;
+		store_save_cb	 save;
 	}			 cb;
 	void			*arg;
 	struct event		*timer;
@@ -57,9 +74,11 @@ struct store {
 	unsigned		 backoff_ms;
 	struct timeval		 last_reply;	/* from Redis, any */
 	struct call		*calls;
+	char			 sha[41];	/* of save_script */
 };
 
 static void	store_connect(struct store *);
+static void	store_auth_reply(redisAsyncContext *, void *, void *);
 static void	store_drop(struct store *, const char *why);
 
 static void
@@ -84,25 +103,63 @@ call_free(struct call *c)
 	free(c);
 }
 
+/* Splits "VERSION|VALUE"; returns -1 when it is not that. */
+static int
+record_parse(const char *rec, size_t len, unsigned *version,
+    const char **value, size_t *vlen)
+{
+	const char	*bar = memchr(rec, '|', len);
+	unsigned long	 v = 0;
+
+	if (bar == NULL || bar == rec || bar - rec > 9)
+		return -1;
+	for (const char *p = rec; p < bar; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	*version = (unsigned)v;
+	*value = bar + 1;
+	*vlen = len - (size_t)(bar + 1 - rec);
+	return 0;
+}
+
 /* Fires the user callback once: r is a reply, or NULL with err. */
 static void
 call_fire(struct call *c, const redisReply *r, const char *err)
 {
+	unsigned	 version = 0;
+	const char	*value = NULL;
+	size_t		 vlen = 0;
+
 	if (c->fired)
 		return;
 	c->fired = 1;
 	event_del(c->timer);
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
 		err = r->str;
-	if (c->kind == CALL_GET) {
+		/* The script cache was flushed under us: load it again. */
+		if (strncmp(err, "NOSCRIPT", 8) == 0 && c->st->ac != NULL)
+			redisAsyncCommand(c->st->ac, store_auth_reply, c->st,
+			    "SCRIPT LOAD %s", save_script);
+	}
+	if (err == NULL && r->type == REDIS_REPLY_STRING &&
+	    record_parse(r->str, (size_t)r->len, &version, &value,
+	    &vlen) == -1)
+		err = "malformed session record";
+	if (c->kind == CALL_LOAD) {
 		if (err != NULL)
-			c->cb.get(err, NULL, 0, c->arg);
-		else if (r->type == REDIS_REPLY_STRING)
-			c->cb.get(NULL, r->str, (size_t)r->len, c->arg);
+			c->cb.load(err, 0, NULL, 0, c->arg);
 		else
-			c->cb.get(NULL, NULL, 0, c->arg);
-	} else
-		c->cb.set(err, c->arg);
+			c->cb.load(NULL, version, value, vlen, c->arg);
+	} else if (err != NULL)
+		c->cb.save(err, STORE_SAVED, 0, NULL, 0, c->arg);
+	else if (r->type == REDIS_REPLY_INTEGER)
+		c->cb.save(NULL, STORE_SAVED, 0, NULL, 0, c->arg);
+	else if (r->type == REDIS_REPLY_STRING)
+		c->cb.save(NULL, STORE_CONFLICT, version, value, vlen, c->arg);
+	else
+		c->cb.save(NULL, STORE_GONE, 0, NULL, 0, c->arg);
 }
 
 static void
@@ -193,33 +250,42 @@ call_send(struct call *c, int argc, const char **argv, const size_t *lens)
 }
 
 void
-store_get(struct store *st, const char *key, store_get_cb cb, void *arg)
+store_load(struct store *st, const char *key, store_load_cb cb, void *arg)
 {
-	struct call	*c = call_new(st, CALL_GET, arg);
+	struct call	*c = call_new(st, CALL_LOAD, arg);
 	const char	*argv[] = { "GET", key };
 	size_t		 lens[] = { 3, strlen(key) };
 
-	c->cb.get = cb;
+	c->cb.load = cb;
 	call_send(c, 2, argv, lens);
 }
 
 void
-store_set(struct store *st, const char *key, const char *value, size_t len,
-    unsigned ttl_s, store_set_cb cb, void *arg)
+store_save(struct store *st, const char *key, unsigned expected,
+    unsigned version, const char *value, size_t len, unsigned ttl_s,
+    store_save_cb cb, void *arg)
 {
-	struct call	*c = call_new(st, CALL_SET, arg);
-	char		 ttl[16];
-	const char	*argv[] = { "SET", key, value, "EX", ttl };
-	size_t		 lens[5];
+	struct call	*c = call_new(st, CALL_SAVE, arg);
+	char		 exp[16], ttl[16], head[16], *rec;
+	const char	*argv[7];
+	size_t		 lens[7], hlen;
 
+	snprintf(exp, sizeof exp, "%u", expected);
 	snprintf(ttl, sizeof ttl, "%u", ttl_s);
-	lens[0] = 3;
-	lens[1] = strlen(key);
-	lens[2] = len;
-	lens[3] = 2;
-	lens[4] = strlen(ttl);
-	c->cb.set = cb;
-	call_send(c, 5, argv, lens);
+	hlen = (size_t)snprintf(head, sizeof head, "%u|", version);
+	rec = xmalloc(hlen + len);
+	memcpy(rec, head, hlen);
+	memcpy(rec + hlen, value, len);
+	argv[0] = "EVALSHA";	lens[0] = 7;
+	argv[1] = st->sha;	lens[1] = 40;
+	argv[2] = "1";		lens[2] = 1;
+	argv[3] = key;		lens[3] = strlen(key);
+	argv[4] = exp;		lens[4] = strlen(exp);
+	argv[5] = rec;		lens[5] = hlen + len;
+	argv[6] = ttl;		lens[6] = strlen(ttl);
+	c->cb.save = cb;
+	call_send(c, 7, argv, lens);
+	free(rec);
 }
 
 char *
@@ -229,6 +295,17 @@ store_session_key(const char *msisdn, const char *session_id)
 
 	xasprintf(&key, "asanigw:{%s}:ussd:%s", msisdn, session_id);
 	return key;
+}
+
+/* The SHA-1 Redis names the script by, for EVALSHA. */
+static void
+store_script_sha(char out[41])
+{
+	unsigned char	 md[SHA_DIGEST_LENGTH];
+
+	SHA1((const unsigned char *)save_script, strlen(save_script), md);
+	for (size_t i = 0; i < SHA_DIGEST_LENGTH; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 /* Connection management. */
@@ -321,6 +398,9 @@ store_on_connect(const redisAsyncContext *ac, int status)
 		redisAsyncCommand(st->ac, store_auth_reply, st, "SELECT %s",
 		    db);
 	}
+	/* Queued before any hop's command, so EVALSHA always finds it. */
+	redisAsyncCommand(st->ac, store_auth_reply, st, "SCRIPT LOAD %s",
+	    save_script);
 }
 
 static void
@@ -375,6 +455,7 @@ store_new(struct event_base *base, const struct store_params *p)
 	st->timeout_ms = p->timeout_ms;
 	st->backoff_ms = BACKOFF_MIN_MS;
 	st->retry = evtimer_new(base, store_retry_cb, st);
+	store_script_sha(st->sha);
 	store_connect(st);
 	return st;
 }

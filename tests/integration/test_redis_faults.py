@@ -104,12 +104,25 @@ def test_busy_in_session_language(gateway, redis):
 
 
 def test_redis_stopped_during_submit_books_nothing_twice(gateway, redis):
-    """Redis gone between confirm and its retry: the retry is answered
-    busy, never books a second time."""
+    """Redis gone between confirm and its retry: the gateway that served
+    the confirm still knows the session, so the retry gets the very same
+    answer, and nothing is booked a second time."""
     gw = gateway(**FAULT_CONF)
     phone, sid = new_phone(), new_session()
     d = Dialog(gw, phone, sid)
     submit_request(d, "en")
+    first = gw.hop(sid, phone, d.text())
     redis.stop()
-    assert_busy(gw, gw.hop(sid, phone, d.text()))
+    again = gw.hop(sid, phone, d.text())
+    assert again.status == 200 and again.end, again
+    assert again.body == first.body, (first, again)
     assert len(gw.requests()) == 1
+
+
+def test_redis_stopped_new_session_is_busy(gateway, redis):
+    """A session this gateway has never seen cannot be served without
+    Redis: busy, and nothing recorded."""
+    gw = gateway(**FAULT_CONF)
+    redis.stop()
+    assert_busy(gw, gw.hop(new_session(), new_phone(), ""))
+    assert len(gw.requests()) == 0

@@ -1,0 +1,159 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "session.h"
+#include "xmalloc.h"
+
+struct entry {
+	char		*key;
+	struct session	*s;
+	long long	 expires_ms;
+	struct entry	*hnext;			/* hash chain */
+	struct entry	*prev, *next;		/* LRU: head is newest */
+};
+
+struct cache {
+	struct entry	**buckets;
+	size_t		  nbuckets;
+	size_t		  count, max;
+	struct entry	 *head, *tail;
+};
+
+static size_t
+hash(const char *key, size_t n)
+{
+	unsigned long long h = 1469598103934665603ULL;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return (size_t)(h % n);
+}
+
+struct cache *
+cache_new(size_t max_entries)
+{
+	struct cache	*c = xcalloc(1, sizeof *c);
+
+	c->max = max_entries;
+	c->nbuckets = max_entries < 16 ? 16 : max_entries;
+	c->buckets = xcalloc(c->nbuckets, sizeof *c->buckets);
+	return c;
+}
+
+static void
+lru_unlink(struct cache *c, struct entry *e)
+{
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		c->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		c->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+/* Unlinks e from everything and frees it; returns its session. */
+static struct session *
+entry_remove(struct cache *c, struct entry *e)
+{
+	struct entry	**pp = &c->buckets[hash(e->key, c->nbuckets)];
+	struct session	 *s = e->s;
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	lru_unlink(c, e);
+	c->count--;
+	free(e->key);
+	free(e);
+	return s;
+}
+
+static struct entry *
+entry_find(const struct cache *c, const char *key)
+{
+	struct entry	*e = c->buckets[hash(key, c->nbuckets)];
+
+	while (e != NULL && strcmp(e->key, key) != 0)
+		e = e->hnext;
+	return e;
+}
+
+struct session *
+cache_take(struct cache *c, const char *key, long long now_ms)
+{
+	struct entry	*e;
+	long long	 expires_ms;
+	struct session	*s;
+
+	cache_expire(c, now_ms);
+	if ((e = entry_find(c, key)) == NULL)
+		return NULL;
+	expires_ms = e->expires_ms;
+	s = entry_remove(c, e);
+	if (now_ms >= expires_ms) {
+		session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+cache_put(struct cache *c, const char *key, struct session *s,
+    long long expires_ms)
+{
+	struct entry	*e;
+	size_t		 b;
+
+	if (c->max == 0) {
+		session_free(s);
+		return;
+	}
+	if ((e = entry_find(c, key)) != NULL)
+		session_free(entry_remove(c, e));
+	while (c->count >= c->max)
+		session_free(entry_remove(c, c->tail));
+	e = xcalloc(1, sizeof *e);
+	e->key = xstrdup(key);
+	e->s = s;
+	e->expires_ms = expires_ms;
+	b = hash(key, c->nbuckets);
+	e->hnext = c->buckets[b];
+	c->buckets[b] = e;
+	e->next = c->head;
+	if (c->head != NULL)
+		c->head->prev = e;
+	c->head = e;
+	if (c->tail == NULL)
+		c->tail = e;
+	c->count++;
+}
+
+void
+cache_expire(struct cache *c, long long now_ms)
+{
+	/* Every entry lives the same TTL from its last use, so the least
+	 * recently used are the first to expire. */
+	while (c->tail != NULL && c->tail->expires_ms <= now_ms)
+		session_free(entry_remove(c, c->tail));
+}
+
+size_t
+cache_count(const struct cache *c)
+{
+	return c->count;
+}
+
+void
+cache_free(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	while (c->head != NULL)
+		session_free(entry_remove(c, c->head));
+	free(c->buckets);
+	free(c);
+}

@@ -1,0 +1,136 @@
+/* The in-memory session cache: take/put moves ownership, the least
+ * recently used entry goes first, entries expire. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cache.h"
+#include "session.h"
+
+static struct session *
+mk(unsigned seq)
+{
+	struct session	*s = session_new();
+
+	s->seq = seq;
+	return s;
+}
+
+START_TEST(test_take_moves_out)
+{
+	struct cache	*c = cache_new(4);
+	struct session	*s;
+
+	ck_assert_ptr_null(cache_take(c, "a", 0));
+	cache_put(c, "a", mk(7), 1000);
+	ck_assert_uint_eq(cache_count(c), 1);
+	s = cache_take(c, "a", 10);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->seq, 7);
+	ck_assert_uint_eq(cache_count(c), 0);
+	ck_assert_ptr_null(cache_take(c, "a", 10));
+	session_free(s);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_replace)
+{
+	struct cache	*c = cache_new(4);
+	struct session	*s;
+
+	cache_put(c, "a", mk(1), 1000);
+	cache_put(c, "a", mk(2), 1000);
+	ck_assert_uint_eq(cache_count(c), 1);
+	s = cache_take(c, "a", 0);
+	ck_assert_uint_eq(s->seq, 2);
+	session_free(s);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_lru_eviction)
+{
+	struct cache	*c = cache_new(3);
+	struct session	*s;
+
+	cache_put(c, "a", mk(1), 1000);
+	cache_put(c, "b", mk(2), 1000);
+	cache_put(c, "c", mk(3), 1000);
+	/* "a" used again: "b" is now the oldest. */
+	cache_put(c, "a", cache_take(c, "a", 0), 1000);
+	cache_put(c, "d", mk(4), 1000);
+	ck_assert_uint_eq(cache_count(c), 3);
+	ck_assert_ptr_null(cache_take(c, "b", 0));
+	s = cache_take(c, "a", 0);
+	ck_assert_ptr_nonnull(s);
+	session_free(s);
+	s = cache_take(c, "d", 0);
+	ck_assert_uint_eq(s->seq, 4);
+	session_free(s);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_expiry)
+{
+	struct cache	*c = cache_new(8);
+
+	cache_put(c, "a", mk(1), 100);
+	cache_put(c, "b", mk(2), 200);
+	ck_assert_ptr_null(cache_take(c, "a", 100));	/* at expiry: gone */
+	ck_assert_uint_eq(cache_count(c), 1);
+	cache_expire(c, 199);
+	ck_assert_uint_eq(cache_count(c), 1);
+	cache_expire(c, 200);
+	ck_assert_uint_eq(cache_count(c), 0);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_many_keys_and_zero_size)
+{
+	struct cache	*c = cache_new(1000);
+	char		 key[32];
+
+	for (unsigned i = 0; i < 5000; i++) {
+		snprintf(key, sizeof key, "k%u", i);
+		cache_put(c, key, mk(i), 1000);
+	}
+	ck_assert_uint_eq(cache_count(c), 1000);
+	for (unsigned i = 4000; i < 5000; i++) {
+		struct session *s;
+
+		snprintf(key, sizeof key, "k%u", i);
+		ck_assert_ptr_nonnull(s = cache_take(c, key, 0));
+		ck_assert_uint_eq(s->seq, i);
+		session_free(s);
+	}
+	cache_free(c);
+	c = cache_new(0);
+	cache_put(c, "a", mk(1), 1000);
+	ck_assert_ptr_null(cache_take(c, "a", 0));
+	cache_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("cache");
+	TCase	*tc = tcase_create("cache");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_test(tc, test_take_moves_out);
+	tcase_add_test(tc, test_replace);
+	tcase_add_test(tc, test_lru_eviction);
+	tcase_add_test(tc, test_expiry);
+	tcase_add_test(tc, test_many_keys_and_zero_size);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
