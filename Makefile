@@ -64,6 +64,7 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 
 .PHONY: all deps test unit integration demo bench fuzz clean
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(BUILD)/asanigw
 

@@ -133,6 +133,9 @@ set_log_secret(const struct conf *c)
 	if (RAND_bytes(key, sizeof key) != 1)
 		fatalx("RAND_bytes failed");
 	log_set_secret((const char *)key, sizeof key);
+	log_info("event=secret reason=\"log.secret is empty: a random key "
+	    "for this run; give every gateway of one deployment the same "
+	    "secret\"");
 }
 
 int
