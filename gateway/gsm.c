@@ -352,10 +352,15 @@ text_paginate(const char *text, const char *more,
 	size_t		 len = strlen(text), p = 0, n = 0, end;
 	int		 cut_last = 0;
 
+	*pages = NULL;
+	/* Most screens are one page: measure once and be done. */
+	if (text_fits(text, len, b)) {
+		pages_add(pages, &n, text, len, NULL);
+		return n;
+	}
 	if (more == NULL)
 		more = "";
 	cost_text(&mc, more, strlen(more));
-	*pages = NULL;
 
 	for (;;) {
 		if (p == len && cut_last && n > 0)
