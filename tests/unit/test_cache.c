@@ -6,6 +6,7 @@
 
 #include "cache.h"
 #include "session.h"
+#include "unit.h"
 
 static struct session *
 mk(unsigned seq)
@@ -119,8 +120,6 @@ main(void)
 {
 	Suite	*s = suite_create("cache");
 	TCase	*tc = tcase_create("cache");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_take_moves_out);
 	tcase_add_test(tc, test_replace);
@@ -128,9 +127,5 @@ main(void)
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_many_keys_and_zero_size);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

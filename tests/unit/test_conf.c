@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "errlist.h"
+#include "unit.h"
 
 static char	 dir[] = "/tmp/asanigw-test-conf-XXXXXX";
 static char	 path[512];
@@ -290,8 +291,6 @@ main(void)
 {
 	Suite	*s = suite_create("conf");
 	TCase	*tc = tcase_create("conf");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_minimal_defaults);
@@ -305,9 +304,5 @@ main(void)
 	tcase_add_test(tc, test_timeout_shorter_than_deadline);
 	tcase_add_test(tc, test_shipped_configuration);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "gsm.h"
+#include "unit.h"
 
 #define URDU	"آپ کی درخواست موصول ہو گئی ہے"	/* 29 chars, 52 bytes */
 #define ROMAN	"Aap ki darkhwast mausool ho gayi hai."
@@ -1033,11 +1034,5 @@ gsm_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(gsm_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(gsm_suite());
 }

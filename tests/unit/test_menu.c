@@ -11,6 +11,7 @@
 #include "errlist.h"
 #include "gsm.h"
 #include "menu.h"
+#include "unit.h"
 
 #define MENUS	"tests/unit/menus/"
 #define ASANI	"menus/asani.menu"
@@ -467,12 +468,5 @@ menu_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(menu_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(menu_suite());
 }

@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "session.h"
+#include "unit.h"
 
 #define URDU	"آپ کی درخواست موصول ہو گئی ہے"
 #define EMOJI	"\xf0\x9f\x98\x80"
@@ -582,11 +583,5 @@ session_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(session_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(session_suite());
 }

@@ -14,6 +14,7 @@
 #include "gsm.h"
 #include "menu.h"
 #include "session.h"
+#include "unit.h"
 
 #define MENUS	"tests/unit/menus/"
 #define ASANI	"menus/asani.menu"
@@ -865,12 +866,5 @@ step_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(step_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(step_suite());
 }
