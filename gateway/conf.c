@@ -172,7 +172,8 @@ get_path(struct reader *r, const config_setting_t *g, const char *name)
 {
 	char	*p = get_string(r, g, name, NULL), *full;
 
-	if (p == NULL || p[0] == '/' || p[0] == '\0')
+	if (p == NULL || p[0] == '/' || p[0] == '\0' ||
+	    strcmp(r->dir, ".") == 0)
 		return p;
 	xasprintf(&full, "%s/%s", r->dir, p);
 	free(p);
