@@ -3,7 +3,7 @@ comes back by itself.  warn lines about Redis are expected; error lines
 are not."""
 
 from conftest import wait_until
-from flagship import BUSY_EN, LANGS, Dialog, submit_request
+from flagship import BUSY_EN, LANGS, Dialog, menu_text, submit_request
 from ussd import new_phone, new_session
 
 # Short timers keep these tests fast; the slack covers a loaded machine.
@@ -126,3 +126,23 @@ def test_redis_stopped_new_session_is_busy(gateway, redis):
     redis.stop()
     assert_busy(gw, gw.hop(new_session(), new_phone(), ""))
     assert len(gw.requests()) == 0
+
+
+def test_script_cache_flushed(gateway, redis):
+    """SCRIPT FLUSH under a running gateway (or a failover to a replica
+    without the script): saves fail with NOSCRIPT, the gateway loads the
+    script again, and a session in progress goes on."""
+    gw = gateway(**FAULT_CONF)
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    d.dial()
+    d.choose(LANGS["en"]["language"])
+    assert redis.command("SCRIPT", "FLUSH") == "OK"
+    r = gw.hop(sid, phone, d.text() + "*1")
+    assert r.status == 200 and r.body.startswith(("CON ", "END ")), r
+    wait_until(lambda: service_works(gw), 5.0,
+               "service to work again after SCRIPT FLUSH")
+    # The session itself was not advanced by the failed save: the same
+    # input is taken again and moves it on.
+    r = gw.hop(sid, phone, d.text() + "*1")
+    assert r.con and menu_text("category", "en") in r.screen, r
