@@ -50,11 +50,12 @@ LIB_SRCS = \
 	gateway/engine.c \
 	gateway/httpd.c \
 	gateway/ingress_aggregator.c \
+	gateway/kannel_text.c \
 	adapters/adapter.c \
 	adapters/adapter_file.c
 
-UNIT_TESTS = gsm session menu step conf refcode cache
-FUZZ_TARGETS = session text step
+UNIT_TESTS = gsm session menu step conf refcode cache kannel_text
+FUZZ_TARGETS = session text step kannel
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \

@@ -53,9 +53,9 @@ struct kannel_meta {
  * group is kept; the others are checked and dropped.  An empty string is
  * valid and gives no TLVs.
  *
- * Fills *out (which the caller frees with kannel_meta_free(), also after
- * a failure) and returns 0; or returns -1 with a sentence in err on a
- * group without its closing '?', a pair without '=', an empty or
+ * Fills *out (which the caller frees with kannel_meta_free()) and
+ * returns 0; or leaves *out empty and returns -1 with a sentence in err
+ * on a group without its closing '?', a pair without '=', an empty or
  * NUL-holding key, a bad percent escape, a repeated key in the smpp
  * group, or text before the first group.
  */
