@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "errlist.h"
@@ -31,4 +32,16 @@ errlist_free(struct errlist *e)
 	free(e->msgs);
 	e->msgs = NULL;
 	e->n = 0;
+}
+
+void
+err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -18,4 +18,9 @@ void	errlist_add(struct errlist *, const char *file, int line,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void	errlist_free(struct errlist *);
 
+/* Writes a sentence into a caller-supplied err buffer (the 0/-1 + err
+ * convention); does nothing when err is NULL or errlen 0. */
+void	err_set(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 #endif

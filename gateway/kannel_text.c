@@ -15,6 +15,7 @@
 
 #include <event2/http.h>
 
+#include "errlist.h"
 #include "gsm.h"
 #include "kannel_text.h"
 #include "log.h"
@@ -58,21 +59,6 @@ static const uint16_t kannel_cp1252[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178,
 };
 
-static void
-kannel_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-kannel_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Copies at most 32 bytes of untrusted s for an error message, anything
  * unprintable as '?'. */
@@ -126,27 +112,27 @@ kannel_from_utf16be(const unsigned char *raw, size_t rawlen, char *out,
 	uint32_t	 hi, lo;
 
 	if (rawlen % 2 != 0) {
-		kannel_error(err, errlen, "UTF-16BE text has an odd number of "
+		err_set(err, errlen, "UTF-16BE text has an odd number of "
 		    "bytes (%zu)", rawlen);
 		return -1;
 	}
 	for (i = 0; i < rawlen; i += 2) {
 		hi = (uint32_t)raw[i] << 8 | raw[i + 1];
 		if (hi >= 0xdc00 && hi <= 0xdfff) {
-			kannel_error(err, errlen, "UTF-16BE text has an "
+			err_set(err, errlen, "UTF-16BE text has an "
 			    "unpaired low surrogate at byte %zu", i);
 			return -1;
 		}
 		if (hi >= 0xd800 && hi <= 0xdbff) {
 			if (i + 4 > rawlen) {
-				kannel_error(err, errlen, "UTF-16BE text has "
+				err_set(err, errlen, "UTF-16BE text has "
 				    "an unpaired high surrogate at byte %zu",
 				    i);
 				return -1;
 			}
 			lo = (uint32_t)raw[i + 2] << 8 | raw[i + 3];
 			if (lo < 0xdc00 || lo > 0xdfff) {
-				kannel_error(err, errlen, "UTF-16BE text has "
+				err_set(err, errlen, "UTF-16BE text has "
 				    "an unpaired high surrogate at byte %zu",
 				    i);
 				return -1;
@@ -154,7 +140,7 @@ kannel_from_utf16be(const unsigned char *raw, size_t rawlen, char *out,
 			hi = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
 			i += 2;
 		} else if (hi == 0) {
-			kannel_error(err, errlen, "text holds a NUL at byte "
+			err_set(err, errlen, "text holds a NUL at byte "
 			    "%zu", i);
 			return -1;
 		}
@@ -176,7 +162,7 @@ kannel_from_8bit(const unsigned char *raw, size_t rawlen, int cp1252,
 	for (i = 0; i < rawlen; i++) {
 		cp = raw[i];
 		if (cp == 0) {
-			kannel_error(err, errlen, "text holds a NUL at byte "
+			err_set(err, errlen, "text holds a NUL at byte "
 			    "%zu", i);
 			return -1;
 		}
@@ -201,13 +187,13 @@ kannel_text_decode(const char *raw, size_t rawlen, int coding,
 	int			 rc;
 
 	if (coding == KANNEL_CODING_8BIT) {
-		kannel_error(err, errlen, "binary message (coding 1) has no "
+		err_set(err, errlen, "binary message (coding 1) has no "
 		    "text");
 		return NULL;
 	}
 	if (coding != KANNEL_CODING_7BIT && coding != KANNEL_CODING_UCS2 &&
 	    coding != -1) {
-		kannel_error(err, errlen, "unknown coding %d", coding);
+		err_set(err, errlen, "unknown coding %d", coding);
 		return NULL;
 	}
 	if (charset != NULL && *charset != '\0') {
@@ -219,7 +205,7 @@ kannel_text_decode(const char *raw, size_t rawlen, int coding,
 		if (i == sizeof kannel_charsets / sizeof kannel_charsets[0]) {
 			kannel_printable(charset, strlen(charset), name,
 			    sizeof name);
-			kannel_error(err, errlen, "unknown charset \"%s\"",
+			err_set(err, errlen, "unknown charset \"%s\"",
 			    name);
 			return NULL;
 		}
@@ -230,17 +216,17 @@ kannel_text_decode(const char *raw, size_t rawlen, int coding,
 		cs = KCS_UTF8;
 
 	if (rawlen > (SIZE_MAX - 1) / 3) {
-		kannel_error(err, errlen, "text of %zu bytes is too long",
+		err_set(err, errlen, "text of %zu bytes is too long",
 		    rawlen);
 		return NULL;
 	}
 	if (cs == KCS_UTF8) {
 		if (!utf8_valid(raw, rawlen)) {
-			kannel_error(err, errlen, "text is not valid UTF-8");
+			err_set(err, errlen, "text is not valid UTF-8");
 			return NULL;
 		}
 		if ((nul = memchr(raw, '\0', rawlen)) != NULL) {
-			kannel_error(err, errlen, "text holds a NUL at byte "
+			err_set(err, errlen, "text holds a NUL at byte "
 			    "%zu", (size_t)(nul - raw));
 			return NULL;
 		}
@@ -296,7 +282,7 @@ kannel_unescape(const char *s, size_t n, const char *what, char **out,
 		    kannel_hex(s[i + 2]) == -1) {
 			kannel_printable(s + i, n - i < 3 ? n - i : 3, shown,
 			    sizeof shown);
-			kannel_error(err, errlen, "meta-data %s has a bad "
+			err_set(err, errlen, "meta-data %s has a bad "
 			    "percent escape \"%s\"", what, shown);
 			return -1;
 		}
@@ -322,7 +308,7 @@ kannel_meta_add(struct kannel_meta *m, const char *pair, size_t n,
 
 	if ((eq = memchr(pair, '=', n)) == NULL) {
 		kannel_printable(pair, n, shown, sizeof shown);
-		kannel_error(err, errlen, "meta-data pair \"%s\" has no '='",
+		err_set(err, errlen, "meta-data pair \"%s\" has no '='",
 		    shown);
 		return -1;
 	}
@@ -330,7 +316,7 @@ kannel_meta_add(struct kannel_meta *m, const char *pair, size_t n,
 	    err, errlen) != 0)
 		return -1;
 	if (klen == 0 || memchr(key, '\0', klen) != NULL) {
-		kannel_error(err, errlen, "meta-data key is %s",
+		err_set(err, errlen, "meta-data key is %s",
 		    klen == 0 ? "empty" : "holding a NUL");
 		free(key);
 		return -1;
@@ -347,7 +333,7 @@ kannel_meta_add(struct kannel_meta *m, const char *pair, size_t n,
 	}
 	if (kannel_meta_get(m, key) != NULL) {
 		kannel_printable(key, klen, shown, sizeof shown);
-		kannel_error(err, errlen, "meta-data key \"%s\" is repeated",
+		err_set(err, errlen, "meta-data key \"%s\" is repeated",
 		    shown);
 		free(key);
 		free(value);
@@ -377,14 +363,14 @@ kannel_meta_parse1(const char *meta, struct kannel_meta *out, char *err,
 	while (*p != '\0') {
 		if (*p != '?') {
 			kannel_printable(p, strlen(p), shown, sizeof shown);
-			kannel_error(err, errlen, "meta-data \"%s\" is not in "
+			err_set(err, errlen, "meta-data \"%s\" is not in "
 			    "a ?group?", shown);
 			return -1;
 		}
 		p++;
 		if ((q = strchr(p, '?')) == NULL) {
 			kannel_printable(p, strlen(p), shown, sizeof shown);
-			kannel_error(err, errlen, "meta-data group \"%s\" has "
+			err_set(err, errlen, "meta-data group \"%s\" has "
 			    "no closing '?'", shown);
 			return -1;
 		}

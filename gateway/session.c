@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "errlist.h"
 #include "gsm.h"
 #include "log.h"
 #include "session.h"
@@ -268,17 +269,6 @@ session_encode(const struct session *s)
 	return out;
 }
 
-static void __attribute__((format(printf, 3, 4)))
-session_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Fetches a required key; NULL and an error if it is missing. */
 static json_t *
@@ -287,7 +277,7 @@ session_key(json_t *root, const char *key, char *err, size_t errlen)
 	json_t	*j;
 
 	if ((j = json_object_get(root, key)) == NULL)
-		session_error(err, errlen, "session has no \"%s\"", key);
+		err_set(err, errlen, "session has no \"%s\"", key);
 	return j;
 }
 
@@ -305,7 +295,7 @@ session_get_string(json_t *root, const char *key, char **dst, char *err,
 		return 0;
 	}
 	if (!json_is_string(j)) {
-		session_error(err, errlen,
+		err_set(err, errlen,
 		    "session \"%s\" is neither a string nor null", key);
 		return -1;
 	}
@@ -324,7 +314,7 @@ session_get_unsigned(json_t *root, const char *key, unsigned *dst,
 		return -1;
 	if (!json_is_integer(j) || (v = json_integer_value(j)) < 0 ||
 	    (unsigned long long)v > UINT_MAX) {
-		session_error(err, errlen,
+		err_set(err, errlen,
 		    "session \"%s\" is not an unsigned integer", key);
 		return -1;
 	}
@@ -342,19 +332,19 @@ session_decode_vars(struct session *s, json_t *root, char *err,
 	if ((vars = session_key(root, "vars", err, errlen)) == NULL)
 		return -1;
 	if (!json_is_array(vars)) {
-		session_error(err, errlen, "session \"vars\" is not an array");
+		err_set(err, errlen, "session \"vars\" is not an array");
 		return -1;
 	}
 	json_array_foreach(vars, i, pair) {
 		if (!json_is_array(pair) || json_array_size(pair) != 2 ||
 		    !json_is_string(name = json_array_get(pair, 0)) ||
 		    !json_is_string(value = json_array_get(pair, 1))) {
-			session_error(err, errlen, "session variable %zu is "
+			err_set(err, errlen, "session variable %zu is "
 			    "not a [name, value] pair of strings", i);
 			return -1;
 		}
 		if (session_find(s, json_string_value(name)) != NULL) {
-			session_error(err, errlen,
+			err_set(err, errlen,
 			    "session variable %zu repeats a name", i);
 			return -1;
 		}
@@ -374,13 +364,13 @@ session_decode_history(struct session *s, json_t *root, char *err,
 	if ((hist = session_key(root, "history", err, errlen)) == NULL)
 		return -1;
 	if (!json_is_array(hist)) {
-		session_error(err, errlen,
+		err_set(err, errlen,
 		    "session \"history\" is not an array");
 		return -1;
 	}
 	json_array_foreach(hist, i, screen) {
 		if (!json_is_string(screen)) {
-			session_error(err, errlen,
+			err_set(err, errlen,
 			    "session history entry %zu is not a string", i);
 			return -1;
 		}
@@ -396,17 +386,17 @@ session_decode_root(struct session *s, json_t *root, char *err,
 	json_t	*j;
 
 	if (!json_is_object(root)) {
-		session_error(err, errlen, "session is not a JSON object");
+		err_set(err, errlen, "session is not a JSON object");
 		return -1;
 	}
 	if ((j = session_key(root, "v", err, errlen)) == NULL)
 		return -1;
 	if (!json_is_integer(j)) {
-		session_error(err, errlen, "session \"v\" is not an integer");
+		err_set(err, errlen, "session \"v\" is not an integer");
 		return -1;
 	}
 	if (json_integer_value(j) != SESSION_VERSION) {
-		session_error(err, errlen,
+		err_set(err, errlen,
 		    "session format version %" JSON_INTEGER_FORMAT
 		    " is not supported", json_integer_value(j));
 		return -1;
@@ -427,7 +417,7 @@ session_decode_root(struct session *s, json_t *root, char *err,
 	if ((j = session_key(root, "last_end", err, errlen)) == NULL)
 		return -1;
 	if (!json_is_boolean(j)) {
-		session_error(err, errlen,
+		err_set(err, errlen,
 		    "session \"last_end\" is not a boolean");
 		return -1;
 	}
@@ -436,7 +426,7 @@ session_decode_root(struct session *s, json_t *root, char *err,
 	if ((j = session_key(root, "last_ms", err, errlen)) == NULL)
 		return -1;
 	if (!json_is_integer(j)) {
-		session_error(err, errlen,
+		err_set(err, errlen,
 		    "session \"last_ms\" is not an integer");
 		return -1;
 	}
@@ -453,7 +443,7 @@ session_decode(const char *json, size_t len, char *err, size_t errlen)
 
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		session_error(err, errlen,
+		err_set(err, errlen,
 		    "session is not valid JSON (line %d, column %d): %s",
 		    jerr.line, jerr.column, jerr.text);
 		return NULL;
