@@ -419,3 +419,53 @@ text_pages_free(char **pages)
 		free(pages[i]);
 	free(pages);
 }
+
+#define MEMO_SLOTS	256
+
+struct memo {
+	unsigned long long	 hash;
+	char			*text;		/* NULL: slot empty */
+	char			*more;
+	struct page_budget	 budget;
+	char			**pages;
+	size_t			 n;
+};
+
+static struct memo	memo[MEMO_SLOTS];
+
+static unsigned long long
+memo_hash(unsigned long long h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+size_t
+text_paginate_memo(const char *text, const char *more,
+    const struct page_budget *b, char *const **pages)
+{
+	unsigned long long	 h;
+	struct memo		*m;
+
+	if (more == NULL)
+		more = "";
+	h = memo_hash(memo_hash(14695981039346656037ULL, text), more);
+	h ^= (unsigned long long)b->gsm7_septets * 31 + b->ucs2_units;
+	m = &memo[h % MEMO_SLOTS];
+	if (m->text == NULL || m->hash != h ||
+	    m->budget.gsm7_septets != b->gsm7_septets ||
+	    m->budget.ucs2_units != b->ucs2_units ||
+	    strcmp(m->text, text) != 0 || strcmp(m->more, more) != 0) {
+		free(m->text);
+		free(m->more);
+		text_pages_free(m->pages);
+		m->hash = h;
+		m->text = xstrdup(text);
+		m->more = xstrdup(more);
+		m->budget = *b;
+		m->n = text_paginate(text, more, b, &m->pages);
+	}
+	*pages = m->pages;
+	return m->n;
+}

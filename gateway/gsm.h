@@ -72,4 +72,14 @@ size_t	text_paginate(const char *text, const char *more,
 	    const struct page_budget *, char ***pages);
 void	text_pages_free(char **pages);
 
+/*
+ * text_paginate() through a small memo: the same screen in the same
+ * language and budget is paginated once, not on every hop (a long text
+ * walked with "98" would otherwise be measured whole on each page).
+ * The pages are borrowed and stay valid until the next call; the memo is
+ * for one thread.
+ */
+size_t	text_paginate_memo(const char *text, const char *more,
+	    const struct page_budget *, char *const **pages);
+
 #endif

@@ -151,15 +151,17 @@ screen_text(const struct stepper *st)
 	return buf_take(&b);
 }
 
+/* The pages of the current screen: borrowed, valid until the next call
+ * (see text_paginate_memo()). */
 static size_t
-screen_pages(const struct stepper *st, char ***pages)
+screen_pages(const struct stepper *st, char *const **pages)
 {
 	char	*text, *more;
 	size_t	 n;
 
 	text = screen_text(st);
 	xasprintf(&more, "\n%s", message(st, "more"));
-	n = text_paginate(text, more, &st->env->budget, pages);
+	n = text_paginate_memo(text, more, &st->env->budget, pages);
 	free(more);
 	free(text);
 	return n;
@@ -273,11 +275,10 @@ back(struct stepper *st)
 static void
 more(struct stepper *st)
 {
-	char	**pages;
-	size_t	  n;
+	char *const	*pages;
+	size_t		 n;
 
 	n = screen_pages(st, &pages);
-	text_pages_free(pages);
 	if (st->s->page + 1 < n)
 		st->s->page++;
 	else
@@ -387,7 +388,8 @@ static void
 render(struct stepper *st)
 {
 	struct step_result	*r = st->r;
-	char			**pages, *text;
+	char *const		*pages;
+	char			*text;
 	size_t			 n, page;
 
 	n = screen_pages(st, &pages);
@@ -405,7 +407,6 @@ render(struct stepper *st)
 	r->text = text != NULL ? text : xstrdup(pages[page]);
 	if (st->cur->kind == SCREEN_END || st->cur->kind == SCREEN_SUBMIT)
 		r->end = page + 1 == n;
-	text_pages_free(pages);
 }
 
 void
