@@ -13,15 +13,18 @@
 #include "errlist.h"
 #include "unit.h"
 
-static char	 dir[] = "/tmp/asanigw-test-conf-XXXXXX";
+static char	 dir[512];
 static char	 path[512];
 static char	 menu[1024];
 
 static void
 setup(void)
 {
-	char	 cwd[512];
+	char		 cwd[512];
+	const char	*tmp = getenv("TMPDIR");
 
+	snprintf(dir, sizeof dir, "%s/asanigw-test-conf-XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/gw.conf", dir);
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
@@ -35,7 +38,6 @@ teardown(void)
 
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
-	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
 }
 
 /* Writes the text (with %s standing for the tiny menu's path, at most
