@@ -13,7 +13,7 @@
 #include "errlist.h"
 #include "unit.h"
 
-static char	 dir[512];
+static char	 dir[256];
 static char	 path[512];
 static char	 menu[1024];
 
