@@ -328,6 +328,9 @@ read_aggregators(struct reader *r, struct conf *c,
 		if (a->path != NULL && a->path[0] != '/')
 			bad(r, config_setting_get_member(g, "path"),
 			    "aggregator path must start with '/'");
+		if (a->path != NULL && strcmp(a->path, "/health") == 0)
+			bad(r, config_setting_get_member(g, "path"),
+			    "aggregator path /health is the gateway's own");
 		for (size_t j = 0; a->path != NULL && j < i; j++)
 			if (c->aggregators[j].path != NULL &&
 			    strcmp(c->aggregators[j].path, a->path) == 0)

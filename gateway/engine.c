@@ -57,6 +57,7 @@ enum hop_state {
 
 struct hop {
 	struct engine		*e;
+	struct gen		*gen;
 	enum hop_state		 state;
 	int			 pending;	/* a callback is outstanding */
 	int			 replied;
@@ -95,11 +96,22 @@ struct hop {
 	struct hop		*waiters;	/* same session, queued */
 };
 
+/*
+ * One generation of the configuration: the conf, its menus and the
+ * adapters opened for it.  SIGHUP makes a new one; every hop holds the
+ * generation it started in, so a reload never pulls a menu or an adapter
+ * from under a hop in flight.  The last to let go frees it.
+ */
+struct gen {
+	struct conf		*conf;
+	struct adapter		**adapters;	/* one per conf adapter */
+	unsigned		 refs;
+};
+
 struct engine {
 	struct event_base	*base;
-	const struct conf	*conf;
+	struct gen		*gen;		/* the current one */
 	struct store		*store;
-	struct adapter		**adapters;	/* one per conf adapter */
 	struct cache		*cache;
 	struct event		*sweep;
 	unsigned		 inflight;
@@ -107,6 +119,7 @@ struct engine {
 };
 
 static void	hop_step(struct hop *);
+static void	gen_release(struct gen *);
 
 static long long
 now_ms(void)
@@ -197,7 +210,7 @@ hop_menu(const struct hop *h)
 {
 	if (h->svc != NULL)
 		return h->svc->menu;
-	return h->e->conf->services[0].menu;
+	return h->gen->conf->services[0].menu;
 }
 
 static const char *
@@ -207,8 +220,8 @@ hop_lang(const struct hop *h)
 
 	if (h->s != NULL && h->s->lang != NULL && menu_has_lang(m, h->s->lang))
 		return h->s->lang;
-	if (menu_has_lang(m, h->e->conf->default_language))
-		return h->e->conf->default_language;
+	if (menu_has_lang(m, h->gen->conf->default_language))
+		return h->gen->conf->default_language;
 	return menu_default_lang(m);
 }
 
@@ -243,12 +256,13 @@ hop_free(struct hop *h)
 	step_result_clear(&h->res);
 	if (h->saved && h->s != NULL) {
 		cache_put(e->cache, h->key, h->s,
-		    now_ms() + (long long)e->conf->session_ttl * 1000);
+		    now_ms() + (long long)h->gen->conf->session_ttl * 1000);
 		h->s = NULL;
 	}
 	session_free(h->s);
 	event_free(h->deadline);
 	event_free(h->kick);
+	gen_release(h->gen);
 	free(h->service);
 	free(h->msisdn);
 	free(h->session_id);
@@ -513,7 +527,7 @@ hop_save(struct hop *h)
 	h->pending = 1;
 	h->state = HOP_SAVE;
 	store_save(h->e->store, h->key, h->version, h->s->seq, json,
-	    strlen(json), h->e->conf->session_ttl, hop_saved, h);
+	    strlen(json), h->gen->conf->session_ttl, hop_saved, h);
 	free(json);
 }
 
@@ -648,20 +662,22 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	h->budget = in->budget;
 	h->retry_window_ms = in->retry_window_ms;
 	h->key = store_session_key(h->msisdn, h->session_id);
-	h->svc = conf_service(e->conf, in->service);
+	h->gen = e->gen;
+	h->gen->refs++;
+	h->svc = conf_service(h->gen->conf, in->service);
 	clock_gettime(CLOCK_MONOTONIC, &h->t0);
 	h->deadline = evtimer_new(e->base, hop_deadline_cb, h);
 	h->kick = evtimer_new(e->base, hop_kick_cb, h);
-	tv.tv_sec = e->conf->hop_deadline_ms / 1000;
-	tv.tv_usec = (e->conf->hop_deadline_ms % 1000) * 1000;
+	tv.tv_sec = h->gen->conf->hop_deadline_ms / 1000;
+	tv.tv_usec = (h->gen->conf->hop_deadline_ms % 1000) * 1000;
 	evtimer_add(h->deadline, &tv);
 	e->inflight++;
 
 	if (h->svc != NULL) {
-		for (size_t i = 0; i < e->conf->nadapters; i++)
-			if (strcmp(e->conf->adapters[i].name,
+		for (size_t i = 0; i < h->gen->conf->nadapters; i++)
+			if (strcmp(h->gen->conf->adapters[i].name,
 			    h->svc->adapter) == 0)
-				h->adapter = e->adapters[i];
+				h->adapter = h->gen->adapters[i];
 	}
 	if (!running_enter(e, h)) {
 		h->state = HOP_WAIT;
@@ -684,28 +700,77 @@ engine_sweep(evutil_socket_t fd, short what, void *arg)
 	cache_expire(e->cache, now_ms());
 }
 
-struct engine *
-engine_new(struct event_base *base, const struct conf *conf,
-    struct store *store, char *err, size_t errlen)
+/* Opens the adapters of conf; NULL (conf not taken) with err. */
+static struct gen *
+gen_new(struct event_base *base, struct conf *conf, char *err,
+    size_t errlen)
 {
-	struct engine	*e = xcalloc(1, sizeof *e);
+	struct gen	*g = xcalloc(1, sizeof *g);
 
+	g->adapters = xcalloc(conf->nadapters + 1, sizeof *g->adapters);
+	for (size_t i = 0; i < conf->nadapters; i++) {
+		g->adapters[i] = adapter_open(base, &conf->adapters[i], err,
+		    errlen);
+		if (g->adapters[i] == NULL) {
+			for (size_t j = 0; j < i; j++)
+				adapter_close(g->adapters[j]);
+			free(g->adapters);
+			free(g);
+			return NULL;
+		}
+	}
+	g->conf = conf;
+	g->refs = 1;
+	return g;
+}
+
+static void
+gen_release(struct gen *g)
+{
+	if (--g->refs > 0)
+		return;
+	for (size_t i = 0; i < g->conf->nadapters; i++)
+		adapter_close(g->adapters[i]);
+	free(g->adapters);
+	conf_free(g->conf);
+	free(g);
+}
+
+struct engine *
+engine_new(struct event_base *base, struct conf *conf, struct store *store,
+    char *err, size_t errlen)
+{
+	struct engine	*e;
+	struct gen	*g;
+
+	if ((g = gen_new(base, conf, err, errlen)) == NULL)
+		return NULL;
+	e = xcalloc(1, sizeof *e);
 	e->base = base;
-	e->conf = conf;
+	e->gen = g;
 	e->store = store;
 	e->cache = cache_new(CACHE_MAX);
 	e->sweep = event_new(base, -1, EV_PERSIST, engine_sweep, e);
 	event_add(e->sweep, &(struct timeval){ 1, 0 });
-	e->adapters = xcalloc(conf->nadapters + 1, sizeof *e->adapters);
-	for (size_t i = 0; i < conf->nadapters; i++) {
-		e->adapters[i] = adapter_open(base, &conf->adapters[i], err,
-		    errlen);
-		if (e->adapters[i] == NULL) {
-			engine_free(e);
-			return NULL;
-		}
-	}
 	return e;
+}
+
+int
+engine_reload(struct engine *e, struct conf *conf, char *err, size_t errlen)
+{
+	struct gen	*g;
+
+	if ((g = gen_new(e->base, conf, err, errlen)) == NULL)
+		return -1;
+	gen_release(e->gen);
+	e->gen = g;
+	return 0;
+}
+
+const struct conf *
+engine_conf(const struct engine *e)
+{
+	return e->gen->conf;
 }
 
 void
@@ -713,9 +778,7 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
-	for (size_t i = 0; i < e->conf->nadapters; i++)
-		adapter_close(e->adapters[i]);
-	free(e->adapters);
+	gen_release(e->gen);
 	event_free(e->sweep);
 	cache_free(e->cache);
 	free(e);

@@ -30,11 +30,19 @@ struct hop_in {
  * Fires exactly once per engine_hop(), never from inside it. */
 typedef void (*engine_reply_cb)(const char *text, int end, void *arg);
 
-/* Opens every adapter the services use; NULL with a sentence in err. */
-struct engine	*engine_new(struct event_base *, const struct conf *,
+/* Opens every adapter the services use and takes ownership of conf;
+ * NULL with a sentence in err (conf then still the caller's). */
+struct engine	*engine_new(struct event_base *, struct conf *,
 		    struct store *, char *err, size_t errlen);
 /* Hops still running must have finished (engine_inflight() == 0). */
 void		 engine_free(struct engine *);
+
+/* Serves new hops from conf (taking ownership) once its adapters are
+ * open; hops in flight finish on the configuration they started with.
+ * -1 with err (conf still the caller's) keeps the current one. */
+int		 engine_reload(struct engine *, struct conf *, char *err,
+		    size_t errlen);
+const struct conf *engine_conf(const struct engine *);
 
 void		 engine_hop(struct engine *, const struct hop_in *,
 		    engine_reply_cb, void *arg);

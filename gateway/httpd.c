@@ -118,6 +118,12 @@ httpd_route(struct httpd *h, const char *path, httpd_handler fn, void *arg)
 }
 
 void
+httpd_unroute(struct httpd *h, const char *path)
+{
+	evhttp_del_cb(h->http, path);
+}
+
+void
 httpd_stop_accepting(struct httpd *h)
 {
 	if (h->bound != NULL) {

@@ -30,6 +30,9 @@ typedef void (*httpd_handler)(struct evhttp_request *, void *arg);
 int		 httpd_route(struct httpd *, const char *path, httpd_handler,
 		    void *arg);
 
+/* Stops routing a path (to 404). */
+void		 httpd_unroute(struct httpd *, const char *path);
+
 /* Answers with a text/plain body; a newline is added. */
 void		 httpd_reply_text(struct evhttp_request *, int code,
 		    const char *reason, const char *body);

@@ -27,6 +27,7 @@ struct route {
 };
 
 struct ingress_aggregator {
+	struct httpd		*httpd;
 	const struct conf	*conf;
 	struct engine		*engine;
 	struct route		*routes;
@@ -180,6 +181,7 @@ ingress_aggregator_new(struct httpd *h, const struct conf *conf,
 {
 	struct ingress_aggregator	*ia = xcalloc(1, sizeof *ia);
 
+	ia->httpd = h;
 	ia->conf = conf;
 	ia->engine = engine;
 	ia->nroutes = conf->naggregators;
@@ -191,6 +193,7 @@ ingress_aggregator_new(struct httpd *h, const struct conf *conf,
 		    aggregator_handle, &ia->routes[i]) == -1) {
 			snprintf(err, errlen, "path %s is already served",
 			    conf->aggregators[i].path);
+			ia->nroutes = i;	/* unroute only what is ours */
 			ingress_aggregator_free(ia);
 			return NULL;
 		}
@@ -203,6 +206,8 @@ ingress_aggregator_free(struct ingress_aggregator *ia)
 {
 	if (ia == NULL)
 		return;
+	for (size_t i = 0; i < ia->nroutes; i++)
+		httpd_unroute(ia->httpd, ia->routes[i].agg->path);
 	free(ia->routes);
 	free(ia);
 }

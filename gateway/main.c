@@ -18,6 +18,7 @@
 #include "ingress_aggregator.h"
 #include "log.h"
 #include "store.h"
+#include "xmalloc.h"
 
 /* How long SIGTERM waits for in-flight hops beyond their deadline. */
 #define DRAIN_GRACE_MS	1000
@@ -28,7 +29,12 @@
 
 struct daemon {
 	struct event_base		*base;
-	struct conf			*conf;
+	const char			*path;		/* configuration file */
+	struct conf			*boot;		/* as read at start; the
+							 * engine owns it */
+	char				*pidfile;
+	char				*fixed;		/* what a reload cannot
+							 * change, as text */
 	struct store			*store;
 	struct engine			*engine;
 	struct httpd			*httpd;
@@ -50,7 +56,9 @@ usage(int code)
 	    "           print \"configuration OK\" or every error, and exit\n"
 	    "  -h       this help\n"
 	    "Signals: SIGTERM (or SIGINT) stops accepting, finishes the hops\n"
-	    "in flight and exits; a second SIGINT exits at once.\n");
+	    "in flight and exits; a second SIGINT exits at once.  SIGHUP\n"
+	    "reads the configuration and menus again, keeping the running\n"
+	    "ones if they have errors.\n");
 	exit(code);
 }
 
@@ -70,7 +78,8 @@ drain_check(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	waited_ms += 10;
-	if (waited_ms > d->conf->hop_deadline_ms + DRAIN_GRACE_MS) {
+	if (waited_ms > engine_conf(d->engine)->hop_deadline_ms +
+	    DRAIN_GRACE_MS) {
 		log_warnx("event=shutdown inflight=%u reason=\"drain timed out\"",
 		    engine_inflight(d->engine));
 		event_base_loopbreak(d->base);
@@ -98,14 +107,71 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	drain_check(-1, 0, d);
 }
 
+/* The settings a reload cannot change (the listener, the store, the
+ * log key), as one comparable string. */
+static char *
+fixed_settings(const struct conf *c)
+{
+	char	*s;
+
+	xasprintf(&s, "%s|%u|%s|%u|%s|%d|%u|%s", c->listen_address,
+	    c->listen_port, c->redis_host, c->redis_port, c->redis_password,
+	    c->redis_db, c->redis_timeout_ms, c->log_secret);
+	return s;
+}
+
+/*
+ * SIGHUP: read the configuration and every menu again.  If anything is
+ * wrong, say what and keep serving with what runs; otherwise new hops use
+ * the new menus, services and adapters while hops in flight finish on the
+ * old ones.  Listener, Redis and log key need a restart.
+ */
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
+	struct daemon	*d = arg;
+	struct errlist	 errs = { 0 };
+	struct conf	*c;
+	struct ingress_aggregator *ia;
+	char		 err[256], *fixed;
+
 	(void)sig;
 	(void)what;
-	(void)arg;
-	log_warnx("event=sighup reason=\"reload is not supported yet; "
-	    "restart to apply changes\"");
+	if (d->stopping)
+		return;
+	if ((c = conf_load(d->path, 0, &errs)) == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_errorx("event=reload-failed error=\"%s\"",
+			    errs.msgs[i]);
+		errlist_free(&errs);
+		log_warnx("event=reload-failed reason=\"configuration has "
+		    "errors; still serving the previous one\"");
+		return;
+	}
+	fixed = fixed_settings(c);
+	if (strcmp(fixed, d->fixed) != 0)
+		log_warnx("event=reload reason=\"listen, redis and log.secret "
+		    "changes need a restart; they keep their old values\"");
+	free(fixed);
+	/* The routes point into the running configuration: take them down
+	 * before it may go, and set them up from whichever serves next.  No
+	 * request can come in between. */
+	ingress_aggregator_free(d->aggregator);
+	if (engine_reload(d->engine, c, err, sizeof err) == -1) {
+		log_errorx("event=reload-failed error=\"%s\"", err);
+		conf_free(c);
+		c = NULL;
+	}
+	ia = ingress_aggregator_new(d->httpd, engine_conf(d->engine),
+	    d->engine, err, sizeof err);
+	if (ia == NULL)
+		fatalx("reload: %s", err);
+	d->aggregator = ia;
+	if (c == NULL)
+		return;
+	log_level_current = (enum log_level)c->log_level;
+	log_info("event=reload services=%zu aggregators=%zu", c->nservices,
+	    c->naggregators);
 }
 
 static void
@@ -169,48 +235,51 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(1);
 
-	d.conf = conf_load(path, check, &errs);
-	if (d.conf == NULL || check) {
+	d.path = path;
+	d.boot = conf_load(path, check, &errs);
+	if (d.boot == NULL || check) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msgs[i]);
 		errlist_free(&errs);
-		if (d.conf == NULL) {
+		if (d.boot == NULL) {
 			fprintf(stderr, "configuration has errors\n");
 			return 1;
 		}
 		printf("configuration OK\n");
-		conf_free(d.conf);
+		conf_free(d.boot);
 		return 0;
 	}
 
-	log_init(1, (enum log_level)d.conf->log_level);
-	set_log_secret(d.conf);
-	if ((fd = httpd_bind(d.conf->listen_address, d.conf->listen_port, err,
+	log_init(1, (enum log_level)d.boot->log_level);
+	set_log_secret(d.boot);
+	if ((fd = httpd_bind(d.boot->listen_address, d.boot->listen_port, err,
 	    sizeof err)) == -1)
 		fatalx("%s", err);
 	if (!foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
-		log_init(0, (enum log_level)d.conf->log_level);
+		log_init(0, (enum log_level)d.boot->log_level);
 	}
-	write_pidfile(d.conf->pidfile);
+	write_pidfile(d.boot->pidfile);
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	sp = (struct store_params){
-		.host = d.conf->redis_host,
-		.port = d.conf->redis_port,
-		.password = d.conf->redis_password,
-		.db = d.conf->redis_db,
-		.timeout_ms = d.conf->redis_timeout_ms,
+		.host = d.boot->redis_host,
+		.port = d.boot->redis_port,
+		.password = d.boot->redis_password,
+		.db = d.boot->redis_db,
+		.timeout_ms = d.boot->redis_timeout_ms,
 	};
 	d.store = store_new(d.base, &sp);
-	if ((d.engine = engine_new(d.base, d.conf, d.store, err,
+	d.pidfile = xstrdup(d.boot->pidfile);
+	d.fixed = fixed_settings(d.boot);
+	if ((d.engine = engine_new(d.base, d.boot, d.store, err,
 	    sizeof err)) == NULL)
 		fatalx("%s", err);
 	d.httpd = httpd_new(d.base, fd);
-	if ((d.aggregator = ingress_aggregator_new(d.httpd, d.conf, d.engine,
+	if ((d.aggregator = ingress_aggregator_new(d.httpd, d.boot, d.engine,
 	    err, sizeof err)) == NULL)
 		fatalx("%s", err);
 
@@ -223,9 +292,10 @@ main(int argc, char *argv[])
 	evsignal_add(ev_hup, NULL);
 
 	log_info("event=start listen=%s:%u services=%zu redis=%s:%u "
-	    "pid=%ld", d.conf->listen_address, d.conf->listen_port,
-	    d.conf->nservices, d.conf->redis_host, d.conf->redis_port,
+	    "pid=%ld", d.boot->listen_address, d.boot->listen_port,
+	    d.boot->nservices, d.boot->redis_host, d.boot->redis_port,
 	    (long)getpid());
+	d.boot = NULL;		/* the engine's now, and gone on reload */
 	event_base_dispatch(d.base);
 
 	if (!d.drained_in_time) {
@@ -233,8 +303,8 @@ main(int argc, char *argv[])
 		 * what they point at, just go. */
 		return 1;
 	}
-	httpd_free(d.httpd);
 	ingress_aggregator_free(d.aggregator);
+	httpd_free(d.httpd);
 	engine_free(d.engine);
 	store_free(d.store);
 	event_free(d.drain);
@@ -242,9 +312,10 @@ main(int argc, char *argv[])
 	event_free(ev_int);
 	event_free(ev_hup);
 	event_base_free(d.base);
-	if (d.conf->pidfile[0] != '\0')
-		unlink(d.conf->pidfile);
+	if (d.pidfile[0] != '\0')
+		unlink(d.pidfile);
+	free(d.pidfile);
+	free(d.fixed);
 	log_info("event=stopped");
-	conf_free(d.conf);
 	return 0;
 }

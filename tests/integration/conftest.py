@@ -308,6 +308,12 @@ class Gateway:
         with open(self.conf_path, "w") as f:
             f.write(to_libconfig(self.conf))
 
+    def rewrite_config(self, **overrides):
+        """Merges overrides into the configuration file (for a reload)."""
+        self.conf = merge(self.conf, overrides)
+        with open(self.conf_path, "w") as f:
+            f.write(to_libconfig(self.conf))
+
     def default_conf(self):
         return {
             "listen": {"address": "127.0.0.1", "port": self.port,
