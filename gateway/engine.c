@@ -55,6 +55,15 @@ enum hop_state {
 	HOP_DONE,
 };
 
+/* What went wrong with the store, if anything. */
+enum hop_fault {
+	FAULT_NONE,
+	FAULT_LOAD,	/* no record could be read */
+	FAULT_SAVE,	/* the save failed */
+	FAULT_GONE,	/* the record expired between hops */
+	FAULT_CONFLICT,	/* moved on elsewhere, and not to be stepped again */
+};
+
 struct hop {
 	struct engine		*e;
 	struct gen		*gen;
@@ -83,7 +92,7 @@ struct hop {
 	int			 attempts;
 	char			 ref[8];
 	struct step_result	 res;
-	const char		*err;		/* from the last callback */
+	enum hop_fault		 fault;		/* from the last callback */
 	int			 effect_ok;
 
 	engine_reply_cb		 cb;
@@ -319,13 +328,13 @@ hop_loaded(const char *err, unsigned version, const char *data, size_t len,
 	struct hop	*h = arg;
 
 	h->pending = 0;
-	h->err = NULL;
+	h->fault = FAULT_NONE;
 	if (err != NULL) {
 		log_warnx("event=session-load-failed sid=%s msisdn=%s "
 		    "error=\"%s\"", h->session_id, hop_who(h), err);
-		h->err = "load";
+		h->fault = FAULT_LOAD;
 	} else if (hop_take_record(h, version, data, len) == -1)
-		h->err = "load";
+		h->fault = FAULT_LOAD;
 	h->state = HOP_STEP;
 	hop_step(h);
 }
@@ -355,29 +364,29 @@ hop_saved(const char *err, enum store_saved result, unsigned version,
 	struct hop	*h = arg;
 
 	h->pending = 0;
-	h->err = NULL;
+	h->fault = FAULT_NONE;
 	h->state = HOP_DONE;
 	if (err != NULL) {
 		log_warnx("event=session-save-failed sid=%s msisdn=%s "
 		    "error=\"%s\"", h->session_id, hop_who(h), err);
-		h->err = "save";
+		h->fault = FAULT_SAVE;
 	} else if (result == STORE_SAVED)
 		h->saved = 1;
 	else if (result == STORE_GONE)
-		h->err = "gone";
+		h->fault = FAULT_GONE;
 	else if (h->res.effect.kind == EFFECT_SUBMIT ||
 	    ++h->attempts >= SAVE_ATTEMPTS) {
 		/* Moved on elsewhere: a recorded request stands, with its
 		 * reply; anything else is not stepped again forever. */
 		log_warnx("event=session-conflict sid=%s msisdn=%s",
 		    h->session_id, hop_who(h));
-		h->err = "conflict";
+		h->fault = FAULT_CONFLICT;
 	} else {
 		/* Another gateway served a hop of this session: step again
 		 * from the record as it stands. */
 		step_result_clear(&h->res);
 		if (hop_take_record(h, version, data, len) == -1)
-			h->err = "load";
+			h->fault = FAULT_LOAD;
 		h->state = HOP_STEP;
 	}
 	hop_step(h);
@@ -556,7 +565,7 @@ hop_step(struct hop *h)
 			hop_reply_message(h, "unknown");
 			break;
 		}
-		if (h->err != NULL) {
+		if (h->fault != FAULT_NONE) {
 			hop_reply_message(h, "busy");
 			break;
 		}
@@ -596,12 +605,11 @@ hop_step(struct hop *h)
 		hop_save(h);
 		return;
 	case HOP_DONE:
-		if (h->err != NULL && strcmp(h->err, "gone") == 0 &&
-		    !h->effect_ok) {
+		if (h->fault == FAULT_GONE && !h->effect_ok) {
 			hop_reply_message(h, "expired");
 			break;
 		}
-		if (h->err != NULL && !h->res.end && !h->effect_ok) {
+		if (h->fault != FAULT_NONE && !h->res.end && !h->effect_ok) {
 			/* Unsaved, the next hop would meet the old screen. */
 			hop_reply_message(h, "busy");
 			break;

@@ -31,7 +31,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 
 from flagship import MENU  # noqa: E402
-from ussd import SERVICE  # noqa: E402
+from ussd import SERVICE, new_phone, new_session  # noqa: E402
 
 SHIPPED_CONF = os.path.join(ROOT, "conf", "asanigw.conf")
 
@@ -577,3 +577,50 @@ def run_check(conf_path, timeout=10.0):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        stdin=subprocess.DEVNULL, timeout=timeout)
     return p.returncode, p.stdout.decode("utf-8", "backslashreplace")
+
+
+# -- a hop held in flight ---------------------------------------------------
+
+def server_has_read(gw_port, client_port):
+    """True once the daemon has read everything the client sent: the
+    server side of that connection is established with an empty receive
+    queue (Linux /proc/net/tcp)."""
+    want_local = "0100007F:%04X" % gw_port
+    want_rem = "0100007F:%04X" % client_port
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, rem, state = fields[1], fields[2], fields[3]
+            if local == want_local and rem == want_rem and state == "01":
+                rx_queue = int(fields[4].split(":")[1], 16)
+                return rx_queue == 0
+    return False
+
+
+def _send_hop(gw, session_id, phone, text):
+    """Sends a hop and returns the connection without reading the reply."""
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    conn.request("POST", gw.ussd_path, body=urllib.parse.urlencode({
+        "sessionId": session_id, "serviceCode": SERVICE,
+        "phoneNumber": phone, "networkCode": "41001", "text": text}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return conn
+
+
+def hop_in_flight(gw, text=""):
+    """Sends a hop of a new session and returns its connection once the
+    daemon has read it, without reading the reply (make it stay in flight
+    by pausing Redis first)."""
+    conn = _send_hop(gw, new_session(), new_phone(), text)
+    client_port = conn.sock.getsockname()[1]
+    wait_until(lambda: server_has_read(gw.port, client_port), 2.0,
+               "the daemon to read the hop")
+    return conn
+
+
+def read_reply(conn):
+    """The (status, body) a connection from hop_in_flight() gets."""
+    r = conn.getresponse()
+    body = r.read().decode("utf-8")
+    conn.close()
+    return r.status, body

@@ -5,7 +5,7 @@ import os
 import shutil
 import signal
 
-from conftest import wait_until
+from conftest import hop_in_flight, read_reply, wait_until
 from flagship import LANGS, MENU, Dialog, menu_text
 from ussd import new_phone, new_session
 
@@ -86,7 +86,6 @@ def test_reload_with_a_hop_in_flight(gateway, redis, tmp_path):
     """A hop started before the reload finishes on the configuration it
     started with, which is freed only then (the sanitizer build checks
     that nothing is used after it is freed)."""
-    from test_signals import server_has_read, start_hop
     menu = own_menu(tmp_path)
     gw = gateway(services=[{"code": "*786#", "menu": menu,
                             "adapter": "requests"}],
@@ -94,17 +93,12 @@ def test_reload_with_a_hop_in_flight(gateway, redis, tmp_path):
                  session={"hop_deadline_ms": 3000})
     redis.pause()
     try:
-        conn = start_hop(gw, new_session(), new_phone(), "")
-        port = conn.sock.getsockname()[1]
-        wait_until(lambda: server_has_read(gw.port, port), 2.0,
-                   "the daemon to read the hop")
+        conn = hop_in_flight(gw)
         rewrite(menu, "Asani Exchange\\n", "Asani Exchange 2\\n")
         reload(gw, 1)
     finally:
         redis.resume()
-    r = conn.getresponse()
-    body = r.read().decode("utf-8")
-    conn.close()
-    assert r.status == 200 and body.startswith("CON Asani Exchange\n"), body
+    status, body = read_reply(conn)
+    assert status == 200 and body.startswith("CON Asani Exchange\n"), body
     r = gw.hop(new_session(), new_phone(), "")
     assert r.screen.startswith("Asani Exchange 2\n"), r

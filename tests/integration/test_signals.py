@@ -1,40 +1,13 @@
 """SIGTERM: stop accepting, answer the hops in flight, exit 0."""
 
-import http.client
 import signal
 import socket
 import subprocess
-import urllib.parse
 
-from conftest import asanigw_binary, port_open, wait_until
+from conftest import (asanigw_binary, hop_in_flight, port_open, read_reply,
+                      wait_until)
 from flagship import menu_text
-from ussd import SERVICE, new_phone, new_session
-
-
-def server_has_read(gw_port, client_port):
-    """True once the daemon has read everything the client sent: the
-    server side of that connection is established with an empty receive
-    queue (Linux /proc/net/tcp)."""
-    want_local = "0100007F:%04X" % gw_port
-    want_rem = "0100007F:%04X" % client_port
-    with open("/proc/net/tcp") as f:
-        for line in f.readlines()[1:]:
-            fields = line.split()
-            local, rem, state = fields[1], fields[2], fields[3]
-            if local == want_local and rem == want_rem and state == "01":
-                rx_queue = int(fields[4].split(":")[1], 16)
-                return rx_queue == 0
-    return False
-
-
-def start_hop(gw, session_id, phone, text):
-    """Sends a hop and returns the connection without reading the reply."""
-    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
-    conn.request("POST", gw.ussd_path, body=urllib.parse.urlencode({
-        "sessionId": session_id, "serviceCode": SERVICE,
-        "phoneNumber": phone, "networkCode": "41001", "text": text}),
-        headers={"Content-Type": "application/x-www-form-urlencoded"})
-    return conn
+from ussd import new_phone, new_session
 
 
 def test_sigterm_drains_inflight_hop(gateway, redis):
@@ -43,10 +16,7 @@ def test_sigterm_drains_inflight_hop(gateway, redis):
                  session={"hop_deadline_ms": 3000})
     redis.pause()
     try:
-        conn = start_hop(gw, new_session(), new_phone(), "")
-        client_port = conn.sock.getsockname()[1]
-        wait_until(lambda: server_has_read(gw.port, client_port), 2.0,
-                   "the daemon to read the hop")
+        conn = hop_in_flight(gw)
         gw.signal(signal.SIGTERM)
         # No new connections once SIGTERM is handled.
         wait_until(lambda: not port_open(gw.port), 2.0,
@@ -54,11 +24,9 @@ def test_sigterm_drains_inflight_hop(gateway, redis):
         assert gw.proc.poll() is None, "exited with a hop in flight"
     finally:
         redis.resume()
-    r = conn.getresponse()
-    body = r.read().decode("utf-8")
-    conn.close()
+    status, body = read_reply(conn)
     # Redis answered in time: the hop is served normally.
-    assert r.status == 200, body
+    assert status == 200, body
     assert body.startswith("CON " + menu_text("language", "en")), body
     gw.wait_exit()
 
@@ -70,15 +38,10 @@ def test_sigterm_inflight_hop_with_redis_stuck(gateway, redis):
                  session={"hop_deadline_ms": 1000})
     redis.pause()
     try:
-        conn = start_hop(gw, new_session(), new_phone(), "")
-        client_port = conn.sock.getsockname()[1]
-        wait_until(lambda: server_has_read(gw.port, client_port), 2.0,
-                   "the daemon to read the hop")
+        conn = hop_in_flight(gw)
         gw.signal(signal.SIGTERM)
-        r = conn.getresponse()
-        body = r.read().decode("utf-8")
-        conn.close()
-        assert r.status == 200
+        status, body = read_reply(conn)
+        assert status == 200
         assert body == "END Service busy, please try again later.", body
         gw.wait_exit()
     finally:
