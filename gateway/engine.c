@@ -77,6 +77,7 @@ struct hop {
 	char			 who[16];	/* keyed hash of msisdn, lazily */
 	char			*session_id;
 	char			*text;
+	char			 digest[64];	/* of text, lazily */
 	enum text_mode		 mode;
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms;
@@ -418,16 +419,25 @@ hop_input(const struct hop *h)
 	return star != NULL ? star + 1 : h->text;
 }
 
+/* The digest of the hop's whole text, made once: the retry check and
+ * the save both need it. */
+static const char *
+hop_digest(struct hop *h)
+{
+	if (h->digest[0] == '\0')
+		text_digest(h->text, strlen(h->text), h->digest,
+		    sizeof h->digest);
+	return h->digest;
+}
+
 static int
-hop_is_retry(const struct hop *h)
+hop_is_retry(struct hop *h)
 {
 	const struct session	*s = h->s;
-	char			 d[64];
 
 	if (s->last_text == NULL)
 		return 0;
-	text_digest(h->text, strlen(h->text), d, sizeof d);
-	if (strcmp(s->last_text, d) != 0)
+	if (strcmp(s->last_text, hop_digest(h)) != 0)
 		return 0;
 	if (h->mode == TEXT_PATH)
 		return 1;
@@ -527,11 +537,11 @@ hop_run_menu(struct hop *h)
 static void
 hop_save(struct hop *h)
 {
-	char	*json, d[64];
+	char	*json;
 
 	h->s->seq = h->version + 1;
-	text_digest(h->text, strlen(h->text), d, sizeof d);
-	session_set_last(h->s, d, h->res.text, h->res.end, now_ms());
+	session_set_last(h->s, hop_digest(h), h->res.text, h->res.end,
+	    now_ms());
 	json = session_encode(h->s);
 	h->pending = 1;
 	h->state = HOP_SAVE;
