@@ -50,17 +50,22 @@ LIB_SRCS = \
 	gateway/engine.c \
 	gateway/httpd.c \
 	gateway/ingress_aggregator.c \
+	gateway/ingress_kannel.c \
 	gateway/kannel_text.c \
+	gateway/access.c \
+	gateway/sendsms.c \
+	gateway/admin.c \
 	adapters/adapter.c \
 	adapters/adapter_file.c
 
-UNIT_TESTS = gsm session menu step conf refcode cache kannel_text
+UNIT_TESTS = gsm session menu step conf refcode cache kannel_text access
 FUZZ_TARGETS = session text step kannel
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
 	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/fuzz/driver.o \
+	   $(BUILD)/tests/kannel/fakesmpp.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
 .PHONY: all deps test unit integration demo bench fuzz clean
@@ -87,6 +92,10 @@ $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/driver.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/refserver: $(BUILD)/tests/bench/refserver.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The fake operator SMSC (SMPP) that Kannel's bearerbox binds to.
+$(BUILD)/fakesmpp: $(BUILD)/tests/kannel/fakesmpp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The user-facing targets install what is missing first, then run make

@@ -5,6 +5,7 @@
  * conf_load() fails.
  */
 #define _DEFAULT_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/http.h>
 #include <libconfig.h>
 
 #include "adapter.h"
@@ -164,6 +166,111 @@ get_int(struct reader *r, const config_setting_t *g, const char *name,
 		return def;
 	}
 	return v;
+}
+
+static int
+get_bool(struct reader *r, const config_setting_t *g, const char *name,
+    int def)
+{
+	config_setting_t	*s;
+	char			 buf[128];
+
+	if (g == NULL || (s = config_setting_get_member(g, name)) == NULL)
+		return def;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		bad(r, s, "%s must be true or false",
+		    setting_path(s, buf, sizeof buf));
+		return def;
+	}
+	return config_setting_get_bool(s);
+}
+
+/* An array [ ... ] or list ( ... ) setting, or NULL (reported) when
+ * the setting is something else; NULL unreported when absent. */
+static const config_setting_t *
+get_array(struct reader *r, const config_setting_t *g, const char *name)
+{
+	config_setting_t	*s;
+	char			 buf[128];
+
+	if (g == NULL || (s = config_setting_get_member(g, name)) == NULL)
+		return NULL;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		bad(r, s, "%s must be an array [ ... ]",
+		    setting_path(s, buf, sizeof buf));
+		return NULL;
+	}
+	return s;
+}
+
+/* An address allowlist: [ "127.0.0.1", "10.0.0.0/8", "::1" ]. */
+static void
+get_nets(struct reader *r, const config_setting_t *g, const char *name,
+    struct access_net **nets, size_t *n)
+{
+	static const char *const loopback[] = { "127.0.0.1", "::1" };
+	const config_setting_t	*a = get_array(r, g, name);
+	char			 err[128], buf[128];
+	size_t			 len;
+
+	len = a != NULL ? (size_t)config_setting_length(a) : 2;
+	*nets = xcalloc(len + 1, sizeof **nets);
+	*n = 0;
+	for (size_t i = 0; i < len; i++) {
+		const config_setting_t	*e = a ? config_setting_get_elem(a,
+		    (unsigned)i) : NULL;
+		const char		*v = loopback[i % 2];
+
+		if (e != NULL && config_setting_type(e) != CONFIG_TYPE_STRING) {
+			bad(r, e, "%s must hold addresses as strings",
+			    setting_path(a, buf, sizeof buf));
+			continue;
+		}
+		if (e != NULL)
+			v = config_setting_get_string(e);
+		if (access_net_parse(v, &(*nets)[*n], err, sizeof err) == -1)
+			bad(r, e, "%s: %s", setting_path(a, buf, sizeof buf),
+			    err);
+		else
+			(*n)++;
+	}
+	if (a != NULL && *n == 0 && len == 0)
+		bad(r, a, "%s: an empty allowlist lets nobody in",
+		    setting_path(a, buf, sizeof buf));
+}
+
+/* USSD operation codes: [ 1 ] into ops, at most USSD_OPS_MAX. */
+static size_t
+get_ops(struct reader *r, const config_setting_t *g, const char *name,
+    const unsigned char *def, size_t ndef, unsigned char *ops)
+{
+	const config_setting_t	*a = get_array(r, g, name);
+	char			 buf[128];
+	size_t			 n = 0;
+
+	if (a == NULL) {
+		memcpy(ops, def, ndef);
+		return ndef;
+	}
+	for (int i = 0; i < config_setting_length(a); i++) {
+		const config_setting_t	*e = config_setting_get_elem(a,
+		    (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_INT ||
+		    config_setting_get_int(e) < 0 ||
+		    config_setting_get_int(e) > 255) {
+			bad(r, e, "%s must hold ussd_service_op values 0 to 255",
+			    setting_path(a, buf, sizeof buf));
+			continue;
+		}
+		if (n == USSD_OPS_MAX) {
+			bad(r, a, "%s: at most %d values",
+			    setting_path(a, buf, sizeof buf), USSD_OPS_MAX);
+			break;
+		}
+		ops[n++] = (unsigned char)config_setting_get_int(e);
+	}
+	return n;
 }
 
 /* A path from the file, taken relative to the file's directory. */
@@ -355,6 +462,292 @@ read_aggregators(struct reader *r, struct conf *c,
 	}
 }
 
+/* The 1 -> 2 -> 18 -> 17 dialogue most operators run. */
+static void
+profile_default(struct conf_ussd_profile *p, const char *name)
+{
+	memset(p, 0, sizeof *p);
+	p->name = xstrdup(name);
+	p->begin[p->nbegin++] = 1;	/* PSSR indication */
+	p->cont[p->ncont++] = 18;	/* USSR confirm */
+	p->reply_continue = 2;		/* USSR request */
+	p->reply_end = 17;		/* PSSR response */
+	p->session_info = 1;
+	p->session_tlv = xstrdup("");
+}
+
+int
+ussd_op_in(const unsigned char *ops, size_t n, int op)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i] == op)
+			return 1;
+	return 0;
+}
+
+static void
+read_profile(struct reader *r, const config_setting_t *g,
+    struct conf_ussd_profile *p)
+{
+	static const char *const keys[] = { "begin", "continue", "abort",
+		"reply_continue", "reply_end", "session_info", "session_tlv",
+		NULL };
+	struct conf_ussd_profile def;
+
+	profile_default(&def, "");
+	check_keys(r, g, keys);
+	p->name = xstrdup(config_setting_name(g));
+	p->nbegin = get_ops(r, g, "begin", def.begin, def.nbegin, p->begin);
+	p->ncont = get_ops(r, g, "continue", def.cont, def.ncont, p->cont);
+	p->nabort = get_ops(r, g, "abort", def.abort, def.nabort, p->abort);
+	p->reply_continue = (unsigned char)get_int(r, g, "reply_continue",
+	    def.reply_continue, 0, 255);
+	p->reply_end = (unsigned char)get_int(r, g, "reply_end",
+	    def.reply_end, 0, 255);
+	p->session_info = get_bool(r, g, "session_info", def.session_info);
+	p->session_tlv = get_string(r, g, "session_tlv", "");
+	if (p->nbegin == 0)
+		bad(r, g, "ussd profile %s: begin needs at least one op",
+		    p->name);
+	for (size_t i = 0; i < p->nbegin; i++)
+		if (ussd_op_in(p->cont, p->ncont, p->begin[i]) ||
+		    ussd_op_in(p->abort, p->nabort, p->begin[i]))
+			bad(r, g, "ussd profile %s: op %u is in more than one "
+			    "of begin, continue and abort", p->name,
+			    p->begin[i]);
+	for (size_t i = 0; i < p->ncont; i++)
+		if (ussd_op_in(p->abort, p->nabort, p->cont[i]))
+			bad(r, g, "ussd profile %s: op %u is in both continue "
+			    "and abort", p->name, p->cont[i]);
+	free(def.name);
+	free(def.session_tlv);
+}
+
+static void
+read_profiles(struct reader *r, struct conf_kannel *k,
+    const config_setting_t *kg)
+{
+	const config_setting_t	*g = group(r, kg, "ussd_profiles", 0);
+	size_t			 n = g ? (size_t)config_setting_length(g) : 0;
+
+	k->profiles = xcalloc(n + 1, sizeof *k->profiles);
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t	*p = config_setting_get_elem(g,
+		    (unsigned)i);
+
+		if (!config_setting_is_group(p)) {
+			bad(r, p, "ussd profile %s must be a group { ... }",
+			    config_setting_name(p));
+			continue;
+		}
+		read_profile(r, p, &k->profiles[k->nprofiles++]);
+	}
+	for (size_t i = 0; i < k->nprofiles; i++)
+		if (strcmp(k->profiles[i].name, "default") == 0)
+			return;
+	profile_default(&k->profiles[k->nprofiles++], "default");
+}
+
+static int
+smsc_id_valid(const char *id)
+{
+	if (*id == '\0' || strlen(id) > 32)
+		return 0;
+	for (; *id != '\0'; id++)
+		if (!isalnum((unsigned char)*id) && strchr("._-", *id) == NULL)
+			return 0;
+	return 1;
+}
+
+static void
+read_smsc(struct reader *r, const struct conf *c, struct conf_kannel *k,
+    const config_setting_t *g, struct conf_smsc *sc)
+{
+	static const char *const keys[] = { "id", "kind", "profile",
+		"page_budget", "service", NULL };
+	char	*kind, *profile;
+	size_t	 budget;
+
+	check_keys(r, g, keys);
+	sc->id = get_string(r, g, "id", NULL);
+	if (sc->id != NULL && !smsc_id_valid(sc->id))
+		bad(r, config_setting_get_member(g, "id"), "smsc id \"%s\" "
+		    "must be 1 to 32 letters, digits, '.', '_' or '-'", sc->id);
+	kind = get_string(r, g, "kind", NULL);
+	if (kind != NULL && strcmp(kind, "ussd") == 0)
+		sc->kind = SMSC_USSD;
+	else if (kind != NULL && strcmp(kind, "sms") == 0)
+		sc->kind = SMSC_SMS;
+	else if (kind != NULL)
+		bad(r, config_setting_get_member(g, "kind"),
+		    "smsc kind must be \"ussd\" or \"sms\", not \"%s\"",
+		    kind);
+	free(kind);
+	profile = get_string(r, g, "profile", "default");
+	for (size_t i = 0; i < k->nprofiles; i++)
+		if (strcmp(k->profiles[i].name, profile) == 0)
+			sc->profile = &k->profiles[i];
+	if (sc->profile == NULL)
+		bad(r, config_setting_get_member(g, "profile"),
+		    "smsc %s: no ussd profile named \"%s\"",
+		    sc->id ? sc->id : "?", profile);
+	free(profile);
+	budget = (size_t)get_int(r, g, "page_budget",
+	    sc->kind == SMSC_USSD ? 182 : 160, 40, 1000);
+	sc->budget.gsm7_septets = budget;
+	sc->budget.ucs2_units = sc->kind == SMSC_USSD ?
+	    page_budget_ucs2_for(budget) : budget * 70 / 160;
+	sc->service = get_string(r, g, "service", "");
+	if (sc->service[0] != '\0' && conf_service(c, sc->service) == NULL)
+		bad(r, config_setting_get_member(g, "service"),
+		    "smsc %s: no service with code \"%s\"",
+		    sc->id ? sc->id : "?", sc->service);
+}
+
+static void
+read_sendsms(struct reader *r, struct conf *c, struct conf_kannel *k,
+    const config_setting_t *kg)
+{
+	static const char *const keys[] = { "url", "username", "password",
+		"from", "smsc", "timeout_ms", "attempts", "connections",
+		"dlr_mask", "dlr_ttl", NULL };
+	const config_setting_t	*g = group(r, kg, "sendsms", 0);
+	struct evhttp_uri	*u;
+	char			 def[64];
+
+	if (g != NULL)
+		check_keys(r, g, keys);
+	k->sendsms_url = get_string(r, g, "url", g ? NULL : "");
+	if (k->sendsms_url != NULL && k->sendsms_url[0] != '\0') {
+		u = evhttp_uri_parse(k->sendsms_url);
+		if (u == NULL || evhttp_uri_get_scheme(u) == NULL ||
+		    strcmp(evhttp_uri_get_scheme(u), "http") != 0 ||
+		    evhttp_uri_get_host(u) == NULL)
+			bad(r, config_setting_get_member(g, "url"),
+			    "kannel.sendsms.url must be http://host:port/path, "
+			    "not \"%s\"", k->sendsms_url);
+		if (u != NULL)
+			evhttp_uri_free(u);
+	}
+	k->sendsms_username = get_string(r, g, "username", "");
+	k->sendsms_password = get_secret(r, g, "password");
+	k->sendsms_from = get_string(r, g, "from", "");
+	k->sendsms_smsc = get_string(r, g, "smsc", "");
+	k->sendsms_timeout_ms = (unsigned)get_int(r, g, "timeout_ms", 5000,
+	    100, 120000);
+	k->sendsms_attempts = (unsigned)get_int(r, g, "attempts", 4, 1, 20);
+	k->sendsms_connections = (unsigned)get_int(r, g, "connections", 4, 1,
+	    64);
+	k->dlr_mask = (unsigned)get_int(r, g, "dlr_mask", 31, 0, 31);
+	k->dlr_ttl = (unsigned)get_int(r, g, "dlr_ttl", 7 * 86400, 60,
+	    90 * 86400);
+	if (k->sendsms_smsc[0] != '\0' && conf_smsc(k, k->sendsms_smsc) ==
+	    NULL)
+		bad(r, config_setting_get_member(g, "smsc"),
+		    "kannel.sendsms.smsc: no smsc with id \"%s\"",
+		    k->sendsms_smsc);
+	snprintf(def, sizeof def, "http://127.0.0.1:%u", c->listen_port);
+	k->gateway_url = get_string(r, kg, "gateway_url", def);
+	k->gateway_url[strcspn(k->gateway_url, "?")] = '\0';
+	if (strncmp(k->gateway_url, "http://", 7) != 0 &&
+	    strncmp(k->gateway_url, "https://", 8) != 0)
+		bad(r, config_setting_get_member(kg, "gateway_url"),
+		    "kannel.gateway_url must start with http:// or https://");
+}
+
+/* An HTTP path of the gateway's: absolute, not taken. */
+static void
+check_path(struct reader *r, const struct conf *c, const config_setting_t *s,
+    const char *what, const char *path)
+{
+	if (path == NULL)
+		return;
+	if (path[0] != '/')
+		bad(r, s, "%s must start with '/'", what);
+	else if (strcmp(path, "/health") == 0 || strncmp(path, "/admin/", 7)
+	    == 0)
+		bad(r, s, "%s %s is the gateway's own", what, path);
+	for (size_t i = 0; i < c->naggregators; i++)
+		if (c->aggregators[i].path != NULL &&
+		    strcmp(c->aggregators[i].path, path) == 0)
+			bad(r, s, "%s %s is an aggregator's path", what, path);
+}
+
+static void
+read_kannel(struct reader *r, struct conf *c, const config_setting_t *root)
+{
+	static const char *const keys[] = { "path", "dlr_path", "secret",
+		"allow", "gateway_url", "smsc", "ussd_profiles", "sendsms",
+		NULL };
+	const config_setting_t	*g = group(r, root, "kannel", 0), *l;
+	struct conf_kannel	*k;
+	char			 buf[128];
+
+	if (g == NULL)
+		return;
+	check_keys(r, g, keys);
+	k = c->kannel = xcalloc(1, sizeof *k);
+	k->path = get_string(r, g, "path", "/kannel/mo");
+	k->dlr_path = get_string(r, g, "dlr_path", "/kannel/dlr");
+	check_path(r, c, config_setting_get_member(g, "path"), "kannel.path",
+	    k->path);
+	check_path(r, c, config_setting_get_member(g, "dlr_path"),
+	    "kannel.dlr_path", k->dlr_path);
+	if (strcmp(k->path, k->dlr_path) == 0)
+		bad(r, g, "kannel.path and kannel.dlr_path must differ");
+	k->secret = get_secret(r, g, "secret");
+	if (k->secret[0] == '\0')
+		bad(r, g, "kannel.secret must be set: smsbox sends it as k= "
+		    "in its get-url");
+	get_nets(r, g, "allow", &k->allow, &k->nallow);
+	read_profiles(r, k, g);
+
+	l = config_setting_get_member(g, "smsc");
+	if (l == NULL || !config_setting_is_list(l) ||
+	    config_setting_length(l) == 0) {
+		bad(r, l != NULL ? l : g, "kannel.smsc must be a non-empty "
+		    "list ( { id = ...; kind = ...; }, ... )");
+	} else {
+		k->nsmscs = (size_t)config_setting_length(l);
+		k->smscs = xcalloc(k->nsmscs, sizeof *k->smscs);
+		for (size_t i = 0; i < k->nsmscs; i++) {
+			const config_setting_t	*e = config_setting_get_elem(l,
+			    (unsigned)i);
+
+			if (!config_setting_is_group(e)) {
+				bad(r, e, "%s must be a group { ... }",
+				    setting_path(e, buf, sizeof buf));
+				continue;
+			}
+			read_smsc(r, c, k, e, &k->smscs[i]);
+			for (size_t j = 0; k->smscs[i].id != NULL && j < i; j++)
+				if (k->smscs[j].id != NULL &&
+				    strcmp(k->smscs[j].id, k->smscs[i].id) == 0)
+					bad(r, e, "smsc %s is listed twice",
+					    k->smscs[i].id);
+		}
+	}
+	read_sendsms(r, c, k, g);
+}
+
+static void
+read_admin(struct reader *r, struct conf *c, const config_setting_t *root)
+{
+	static const char *const keys[] = { "allow", "token", NULL };
+	const config_setting_t	*g = group(r, root, "admin", 0);
+	struct conf_admin	*a;
+
+	if (g == NULL)
+		return;
+	check_keys(r, g, keys);
+	a = c->admin = xcalloc(1, sizeof *a);
+	get_nets(r, g, "allow", &a->allow, &a->nallow);
+	a->token = get_secret(r, g, "token");
+	if (a->token[0] == '\0')
+		bad(r, g, "admin.token must be set: callers send it as "
+		    "\"Authorization: Bearer <token>\"");
+}
+
 static int
 key_known(const char *const *keys, const char *key)
 {
@@ -481,6 +874,10 @@ read_services(struct reader *r, struct conf *c, const config_setting_t *root)
 			    strcmp(c->services[j].code, sv->code) == 0)
 				bad(r, g, "service %s is defined twice",
 				    sv->code);
+		if (sv->code != NULL && (sv->code[0] == '\0' ||
+		    strlen(sv->code) > 32))
+			bad(r, config_setting_get_member(g, "code"),
+			    "service code must be 1 to 32 characters");
 		if (sv->adapter[0] != '\0' && conf_adapter(c, sv->adapter) ==
 		    NULL)
 			bad(r, config_setting_get_member(g, "adapter"),
@@ -502,8 +899,8 @@ struct conf *
 conf_load(const char *path, int check, struct errlist *errs)
 {
 	static const char *const keys[] = { "listen", "redis", "session",
-		"log", "pidfile", "default_language", "aggregators",
-		"adapters", "services", NULL };
+		"log", "pidfile", "default_language", "aggregators", "kannel",
+		"admin", "adapters", "services", NULL };
 	struct reader		 r = { .path = path, .errs = errs };
 	struct conf		*c;
 	config_t		 cfg;
@@ -542,10 +939,13 @@ conf_load(const char *path, int check, struct errlist *errs)
 	c->pidfile = get_string(&r, root, "pidfile", "");
 	c->default_language = get_string(&r, root, "default_language", "en");
 	read_aggregators(&r, c, root);
-	if (c->naggregators == 0)
-		bad(&r, root, "aggregators: at least one is needed");
 	read_adapters(&r, c, root);
 	read_services(&r, c, root);
+	read_kannel(&r, c, root);	/* after the services it names */
+	if (c->naggregators == 0 && c->kannel == NULL)
+		bad(&r, root, "no way in: configure aggregators, kannel or "
+		    "both");
+	read_admin(&r, c, root);
 
 	for (size_t i = 0; check && i < c->nservices; i++) {
 		if (c->services[i].menu == NULL)
@@ -553,6 +953,10 @@ conf_load(const char *path, int check, struct errlist *errs)
 		for (size_t j = 0; j < c->naggregators; j++)
 			menu_check(c->services[i].menu,
 			    &c->aggregators[j].budget, errs);
+		for (size_t j = 0; c->kannel && j < c->kannel->nsmscs; j++)
+			if (c->kannel->smscs[j].kind == SMSC_USSD)
+				menu_check(c->services[i].menu,
+				    &c->kannel->smscs[j].budget, errs);
 	}
 
 	config_destroy(&cfg);
@@ -562,6 +966,34 @@ conf_load(const char *path, int check, struct errlist *errs)
 		return NULL;
 	}
 	return c;
+}
+
+static void
+conf_kannel_free(struct conf_kannel *k)
+{
+	if (k == NULL)
+		return;
+	free(k->path);
+	free(k->dlr_path);
+	free(k->secret);
+	free(k->allow);
+	free(k->gateway_url);
+	for (size_t i = 0; i < k->nsmscs; i++) {
+		free(k->smscs[i].id);
+		free(k->smscs[i].service);
+	}
+	free(k->smscs);
+	for (size_t i = 0; i < k->nprofiles; i++) {
+		free(k->profiles[i].name);
+		free(k->profiles[i].session_tlv);
+	}
+	free(k->profiles);
+	free(k->sendsms_url);
+	free(k->sendsms_username);
+	free(k->sendsms_password);
+	free(k->sendsms_from);
+	free(k->sendsms_smsc);
+	free(k);
 }
 
 void
@@ -579,6 +1011,12 @@ conf_free(struct conf *c)
 	for (size_t i = 0; i < c->naggregators; i++)
 		free(c->aggregators[i].path);
 	free(c->aggregators);
+	conf_kannel_free(c->kannel);
+	if (c->admin != NULL) {
+		free(c->admin->allow);
+		free(c->admin->token);
+		free(c->admin);
+	}
 	for (size_t i = 0; i < c->nadapters; i++) {
 		struct conf_adapter *ad = &c->adapters[i];
 
@@ -608,6 +1046,15 @@ conf_service(const struct conf *c, const char *code)
 		if (c->services[i].code != NULL &&
 		    strcmp(c->services[i].code, code) == 0)
 			return &c->services[i];
+	return NULL;
+}
+
+const struct conf_smsc *
+conf_smsc(const struct conf_kannel *k, const char *id)
+{
+	for (size_t i = 0; k != NULL && i < k->nsmscs; i++)
+		if (k->smscs[i].id != NULL && strcmp(k->smscs[i].id, id) == 0)
+			return &k->smscs[i];
 	return NULL;
 }
 

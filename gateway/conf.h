@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "access.h"
 #include "errlist.h"
 #include "gsm.h"
 
@@ -47,6 +48,75 @@ struct conf_service {
 	char			*adapter;	/* conf_adapter name */
 };
 
+/*
+ * How one operator runs USSD over SMPP: the ussd_service_op values of
+ * its messages and of the gateway's replies, and how a session is named.
+ */
+#define USSD_OPS_MAX	8
+struct conf_ussd_profile {
+	char		*name;
+	unsigned char	 begin[USSD_OPS_MAX];	/* open a session */
+	size_t		 nbegin;
+	unsigned char	 cont[USSD_OPS_MAX];	/* the subscriber answers */
+	size_t		 ncont;
+	unsigned char	 abort[USSD_OPS_MAX];	/* the network gives up */
+	size_t		 nabort;
+	unsigned char	 reply_continue;	/* a screen that waits */
+	unsigned char	 reply_end;		/* the last screen */
+	int		 session_info;		/* its_session_info names the
+						 * session and is echoed */
+	char		*session_tlv;		/* a vendor TLV that names the
+						 * session, echoed; "" none */
+};
+
+/* 1 if op is one of ops[0..n). */
+int	ussd_op_in(const unsigned char *ops, size_t n, int op);
+
+enum smsc_kind { SMSC_USSD, SMSC_SMS };
+
+/* One smsc-id of Kannel's, as the gateway treats its messages. */
+struct conf_smsc {
+	char				*id;
+	enum smsc_kind			 kind;
+	const struct conf_ussd_profile	*profile;	/* USSD only */
+	struct page_budget		 budget;
+	char				*service;	/* short code of its
+							 * replies; "" the
+							 * first service */
+};
+
+struct conf_kannel {
+	char			*path;		/* smsbox's get-url */
+	char			*dlr_path;	/* delivery reports */
+	char			*secret;	/* k= in both */
+	struct access_net	*allow;
+	size_t			 nallow;
+	char			*gateway_url;	/* how smsbox reaches us */
+	struct conf_smsc	*smscs;
+	size_t			 nsmscs;
+	struct conf_ussd_profile *profiles;
+	size_t			 nprofiles;
+
+	/* smsbox's sendsms interface, for messages the gateway starts */
+	char			*sendsms_url;
+	char			*sendsms_username;
+	char			*sendsms_password;
+	char			*sendsms_from;
+	char			*sendsms_smsc;	/* "" for Kannel's routing */
+	unsigned		 sendsms_timeout_ms;
+	unsigned		 sendsms_attempts;
+	unsigned		 sendsms_connections;
+	unsigned		 dlr_mask;
+	unsigned		 dlr_ttl;	/* seconds a state is kept */
+};
+
+/* The operators' own endpoints (/admin/...): address and bearer token. */
+struct conf_admin {
+	struct access_net	*allow;
+	size_t			 nallow;
+	char			*token;
+};
+
 struct conf {
 	char			*path;		/* the file read */
 
@@ -70,6 +140,8 @@ struct conf {
 
 	struct conf_aggregator	*aggregators;
 	size_t			 naggregators;
+	struct conf_kannel	*kannel;	/* NULL: no Kannel bridge */
+	struct conf_admin	*admin;		/* NULL: no admin endpoints */
 	struct conf_adapter	*adapters;
 	size_t			 nadapters;
 	struct conf_service	*services;
@@ -86,6 +158,9 @@ const struct conf_service *conf_service(const struct conf *,
 		    const char *code);
 const struct conf_adapter *conf_adapter(const struct conf *,
 		    const char *name);
+/* The smsc-id's settings, or NULL when it is not configured. */
+const struct conf_smsc *conf_smsc(const struct conf_kannel *,
+		    const char *id);
 /* A setting of an adapter, or NULL when not given. */
 const char	*conf_adapter_get(const struct conf_adapter *,
 		    const char *key);

@@ -72,12 +72,15 @@ struct hop {
 	int			 replied;
 	const char		*outcome;	/* for the hop's log line */
 
-	char			*service;
+	char			*service;	/* NULL until the session
+						 * says, for a continuation */
 	char			*msisdn;
 	char			 who[16];	/* keyed hash of msisdn, lazily */
 	char			*session_id;
 	char			*text;
-	char			 digest[64];	/* of text, lazily */
+	char			*hop_id;
+	int			 begin;
+	char			 digest[64];	/* of hop_id or text, lazily */
 	enum text_mode		 mode;
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms;
@@ -277,6 +280,7 @@ hop_free(struct hop *h)
 	free(h->msisdn);
 	free(h->session_id);
 	free(h->text);
+	free(h->hop_id);
 	free(h->key);
 	free(h);
 	if (next != NULL) {
@@ -419,12 +423,18 @@ hop_input(const struct hop *h)
 	return star != NULL ? star + 1 : h->text;
 }
 
-/* The digest of the hop's whole text, made once: the retry check and
- * the save both need it. */
+/* What marks the hop for a retry, made once: the retry check and the
+ * save both need it.  The transport's hop id when it has one, else the
+ * digest of the hop's whole text. */
 static const char *
 hop_digest(struct hop *h)
 {
-	if (h->digest[0] == '\0')
+	if (h->digest[0] != '\0')
+		return h->digest;
+	if (h->hop_id != NULL)
+		text_digest(h->hop_id, strlen(h->hop_id), h->digest,
+		    sizeof h->digest);
+	else
 		text_digest(h->text, strlen(h->text), h->digest,
 		    sizeof h->digest);
 	return h->digest;
@@ -439,7 +449,7 @@ hop_is_retry(struct hop *h)
 		return 0;
 	if (strcmp(s->last_text, hop_digest(h)) != 0)
 		return 0;
-	if (h->mode == TEXT_PATH)
+	if (h->mode == TEXT_PATH || h->hop_id != NULL)
 		return 1;
 	return now_ms() - s->last_ms <= (long long)h->retry_window_ms;
 }
@@ -447,9 +457,36 @@ hop_is_retry(struct hop *h)
 static int
 hop_is_first(const struct hop *h)
 {
+	if (h->begin)
+		return 1;
+	if (h->service == NULL)
+		return 0;
 	if (h->text[0] == '\0')
 		return 1;
 	return h->mode == TEXT_LATEST && strcmp(h->text, h->service) == 0;
+}
+
+/* The service and adapter, once the short code is known. */
+static void
+hop_set_service(struct hop *h, const char *code)
+{
+	const struct conf	*c = h->gen->conf;
+
+	if (h->service == NULL)
+		h->service = xstrdup(code);
+	h->svc = conf_service(c, code);
+	h->adapter = NULL;
+	for (size_t i = 0; h->svc != NULL && i < c->nadapters; i++)
+		if (strcmp(c->adapters[i].name, h->svc->adapter) == 0)
+			h->adapter = h->gen->adapters[i];
+}
+
+/* A continuation learns its service from the session. */
+static void
+hop_service_from_session(struct hop *h)
+{
+	if (h->service == NULL && h->s != NULL && h->s->service != NULL)
+		hop_set_service(h, h->s->service);
 }
 
 static void
@@ -516,12 +553,19 @@ hop_run_menu(struct hop *h)
 			return -1;
 		}
 		h->s = session_new();
+		session_set_service(h->s, h->service);
 	} else if (hop_is_retry(h)) {
 		h->outcome = "retry";
 		h->saved = h->cached;	/* unchanged: back to the cache */
 		hop_reply(h, h->s->last_reply ? h->s->last_reply : "",
 		    h->s->last_end);
 		return -1;
+	} else if (h->begin) {
+		/* The transport opens a session under an id the last one
+		 * used: start over, saving over the old record. */
+		session_free(h->s);
+		h->s = session_new();
+		session_set_service(h->s, h->service);
 	} else if (h->s->last_end || h->s->screen == NULL) {
 		h->saved = h->cached;
 		hop_reply_message(h, "expired");
@@ -568,6 +612,13 @@ hop_step(struct hop *h)
 		store_load(h->e->store, h->key, hop_loaded, h);
 		return;
 	case HOP_STEP:
+		hop_service_from_session(h);
+		if (h->svc == NULL && h->service == NULL) {
+			/* A continuation of no session we know. */
+			hop_reply_message(h, h->fault != FAULT_NONE ? "busy" :
+			    "expired");
+			break;
+		}
 		if (h->svc == NULL) {
 			log_info("event=unknown-service sid=%s msisdn=%s "
 			    "code=\"%s\"", h->session_id, hop_who(h),
@@ -631,7 +682,7 @@ hop_step(struct hop *h)
 
 	log_info("event=hop sid=%s msisdn=%s svc=%s seq=%u screen=%s "
 	    "outcome=%s cached=%d ms=%.2f", h->session_id, hop_who(h),
-	    h->service, h->s ? h->s->seq : 0,
+	    h->service ? h->service : "-", h->s ? h->s->seq : 0,
 	    h->s && h->s->screen ? h->s->screen : "-",
 	    h->outcome ? h->outcome : "late", h->cached, hop_elapsed_ms(h));
 	h->state = HOP_DONE;
@@ -646,7 +697,8 @@ hop_kick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (h->state == HOP_STEP && h->svc != NULL && !h->replied) {
+	if (h->state == HOP_STEP && (h->svc != NULL || h->service == NULL) &&
+	    !h->replied) {
 		h->s = cache_take(h->e->cache, h->key, now_ms());
 		if (h->s != NULL) {
 			h->version = h->s->seq;
@@ -672,17 +724,19 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	h->e = e;
 	h->cb = cb;
 	h->arg = arg;
-	h->service = xstrdup(in->service);
 	h->msisdn = xstrdup(in->msisdn);
 	h->session_id = xstrdup(in->session_id);
 	h->text = xstrdup(in->text);
 	h->mode = in->mode;
 	h->budget = in->budget;
 	h->retry_window_ms = in->retry_window_ms;
+	h->hop_id = in->hop_id != NULL ? xstrdup(in->hop_id) : NULL;
+	h->begin = in->begin;
 	h->key = store_session_key(h->msisdn, h->session_id);
 	h->gen = e->gen;
 	h->gen->refs++;
-	h->svc = conf_service(h->gen->conf, in->service);
+	if (in->service != NULL)
+		hop_set_service(h, in->service);
 	clock_gettime(CLOCK_MONOTONIC, &h->t0);
 	h->deadline = evtimer_new(e->base, hop_deadline_cb, h);
 	h->kick = evtimer_new(e->base, hop_kick_cb, h);
@@ -691,12 +745,6 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	evtimer_add(h->deadline, &tv);
 	e->inflight++;
 
-	if (h->svc != NULL) {
-		for (size_t i = 0; i < h->gen->conf->nadapters; i++)
-			if (strcmp(h->gen->conf->adapters[i].name,
-			    h->svc->adapter) == 0)
-				h->adapter = h->gen->adapters[i];
-	}
 	if (!running_enter(e, h)) {
 		h->state = HOP_WAIT;
 		return;

@@ -17,13 +17,19 @@ struct store;
 
 /* One hop as a transport hands it over; borrowed for the call. */
 struct hop_in {
-	const char		*service;	/* short code dialled */
+	const char		*service;	/* short code dialled; NULL:
+						 * the session's own */
 	const char		*msisdn;	/* digits, no '+' */
 	const char		*session_id;	/* the transport's id */
 	const char		*text;		/* as the transport sent it */
 	enum text_mode		 mode;		/* how text is to be read */
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms; /* TEXT_LATEST retries */
+	const char		*hop_id;	/* the same on every retry of
+						 * this hop and no other; NULL:
+						 * retries known by text */
+	int			 begin;		/* the transport knows this hop
+						 * opens a session */
 };
 
 /* The reply: text valid during the call; end is 1 when the session ends.

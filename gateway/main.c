@@ -12,11 +12,14 @@
 #include <event2/event.h>
 #include <openssl/rand.h>
 
+#include "admin.h"
 #include "conf.h"
 #include "engine.h"
 #include "httpd.h"
 #include "ingress_aggregator.h"
+#include "ingress_kannel.h"
 #include "log.h"
+#include "sendsms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -39,6 +42,9 @@ struct daemon {
 	struct engine			*engine;
 	struct httpd			*httpd;
 	struct ingress_aggregator	*aggregator;
+	struct ingress_kannel		*kannel;
+	struct sendsms			*sendsms;
+	struct admin			*admin;
 	struct event			*drain;
 	int				 stopping;
 	int				 interrupts;
@@ -108,16 +114,50 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 }
 
 /* The settings a reload cannot change (the listener, the store, the
- * log key), as one comparable string. */
+ * log key, the sendsms client), as one comparable string. */
 static char *
 fixed_settings(const struct conf *c)
 {
-	char	*s;
+	const struct conf_kannel *k = c->kannel;
+	char			 *s;
 
-	xasprintf(&s, "%s|%u|%s|%u|%s|%d|%u|%s", c->listen_address,
-	    c->listen_port, c->redis_host, c->redis_port, c->redis_password,
-	    c->redis_db, c->redis_timeout_ms, c->log_secret);
+	xasprintf(&s, "%s|%u|%s|%u|%s|%d|%u|%s|%s|%s|%s|%s|%s|%u|%u|%u|%u|%u|"
+	    "%s|%s|%s", c->listen_address, c->listen_port, c->redis_host,
+	    c->redis_port, c->redis_password, c->redis_db, c->redis_timeout_ms,
+	    c->log_secret, k ? k->sendsms_url : "",
+	    k ? k->sendsms_username : "", k ? k->sendsms_password : "",
+	    k ? k->sendsms_from : "", k ? k->sendsms_smsc : "",
+	    k ? k->sendsms_timeout_ms : 0, k ? k->sendsms_attempts : 0,
+	    k ? k->sendsms_connections : 0, k ? k->dlr_mask : 0,
+	    k ? k->dlr_ttl : 0, k ? k->gateway_url : "",
+	    k ? k->dlr_path : "", k ? k->secret : "");
 	return s;
+}
+
+/* Routes every transport and the admin endpoints from c. */
+static void
+routes_up(struct daemon *d, const struct conf *c)
+{
+	char	 err[256];
+
+	if ((d->aggregator = ingress_aggregator_new(d->httpd, c, d->engine,
+	    err, sizeof err)) == NULL ||
+	    (d->kannel = ingress_kannel_new(d->httpd, c, d->engine, d->store,
+	    err, sizeof err)) == NULL ||
+	    (d->admin = admin_new(d->httpd, c, d->engine, d->store,
+	    d->sendsms, err, sizeof err)) == NULL)
+		fatalx("%s", err);
+}
+
+static void
+routes_down(struct daemon *d)
+{
+	ingress_aggregator_free(d->aggregator);
+	ingress_kannel_free(d->kannel);
+	admin_free(d->admin);
+	d->aggregator = NULL;
+	d->kannel = NULL;
+	d->admin = NULL;
 }
 
 /*
@@ -132,7 +172,6 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	struct daemon	*d = arg;
 	struct errlist	 errs = { 0 };
 	struct conf	*c;
-	struct ingress_aggregator *ia;
 	char		 err[256], *fixed;
 
 	(void)sig;
@@ -150,23 +189,20 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	}
 	fixed = fixed_settings(c);
 	if (strcmp(fixed, d->fixed) != 0)
-		log_warnx("event=reload reason=\"listen, redis and log.secret "
-		    "changes need a restart; they keep their old values\"");
+		log_warnx("event=reload reason=\"listen, redis, log.secret "
+		    "and kannel.sendsms changes need a restart; they keep "
+		    "their old values\"");
 	free(fixed);
 	/* The routes point into the running configuration: take them down
 	 * before it may go, and set them up from whichever serves next.  No
 	 * request can come in between. */
-	ingress_aggregator_free(d->aggregator);
+	routes_down(d);
 	if (engine_reload(d->engine, c, err, sizeof err) == -1) {
 		log_errorx("event=reload-failed error=\"%s\"", err);
 		conf_free(c);
 		c = NULL;
 	}
-	ia = ingress_aggregator_new(d->httpd, engine_conf(d->engine),
-	    d->engine, err, sizeof err);
-	if (ia == NULL)
-		fatalx("reload: %s", err);
-	d->aggregator = ia;
+	routes_up(d, engine_conf(d->engine));
 	if (c == NULL)
 		return;
 	log_level_current = (enum log_level)c->log_level;
@@ -279,9 +315,11 @@ main(int argc, char *argv[])
 	    sizeof err)) == NULL)
 		fatalx("%s", err);
 	d.httpd = httpd_new(d.base, fd);
-	if ((d.aggregator = ingress_aggregator_new(d.httpd, d.boot, d.engine,
-	    err, sizeof err)) == NULL)
+	if (d.boot->kannel != NULL && d.boot->kannel->sendsms_url[0] != '\0' &&
+	    (d.sendsms = sendsms_new(d.base, d.boot->kannel, d.store, err,
+	    sizeof err)) == NULL)
 		fatalx("%s", err);
+	routes_up(&d, d.boot);
 
 	d.drain = evtimer_new(d.base, drain_check, &d);
 	ev_term = evsignal_new(d.base, SIGTERM, on_stop, &d);
@@ -291,10 +329,10 @@ main(int argc, char *argv[])
 	evsignal_add(ev_int, NULL);
 	evsignal_add(ev_hup, NULL);
 
-	log_info("event=start listen=%s:%u services=%zu redis=%s:%u "
+	log_info("event=start listen=%s:%u services=%zu kannel=%s redis=%s:%u "
 	    "pid=%ld", d.boot->listen_address, d.boot->listen_port,
-	    d.boot->nservices, d.boot->redis_host, d.boot->redis_port,
-	    (long)getpid());
+	    d.boot->nservices, d.boot->kannel ? d.boot->kannel->path : "-",
+	    d.boot->redis_host, d.boot->redis_port, (long)getpid());
 	d.boot = NULL;		/* the engine's now, and gone on reload */
 	event_base_dispatch(d.base);
 
@@ -303,8 +341,9 @@ main(int argc, char *argv[])
 		 * what they point at, just go. */
 		return 1;
 	}
-	ingress_aggregator_free(d.aggregator);
+	routes_down(&d);
 	httpd_free(d.httpd);
+	sendsms_free(d.sendsms);
 	engine_free(d.engine);
 	store_free(d.store);
 	event_free(d.drain);

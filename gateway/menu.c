@@ -57,6 +57,17 @@ static const struct builtin {
 	{ "unknown", "This service is not available.",
 	  "Yeh service dastyab nahin hai.",
 	  "یہ سروس دستیاب نہیں ہے۔" },
+	{ "unreadable", "Sorry, your message could not be read. Please try "
+	  "again.",
+	  "Maazrat, aap ka paigham parha nahin ja saka. Baraye meharbani "
+	  "dobara koshish karein.",
+	  "معذرت، آپ کا پیغام پڑھا نہیں جا سکا۔ براہ کرم دوبارہ کوشش کریں۔" },
+	{ "sms", "This number answers text messages soon. To ask for help "
+	  "now, dial the service code.",
+	  "Yeh number jald SMS ka jawab dega. Madad ke liye abhi service "
+	  "code dial karein.",
+	  "یہ نمبر جلد ایس ایم ایس کا جواب دے گا۔ مدد کے لیے ابھی سروس کوڈ "
+	  "ڈائل کریں۔" },
 };
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])
 

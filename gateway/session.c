@@ -1,14 +1,14 @@
 /*
  * The session value and its JSON form.
  *
- * {"v":1,"screen":"main"|null,"page":0,"lang":"ur"|null,
+ * {"v":1,"screen":"main"|null,"page":0,"lang":"ur"|null,"service":"*786#",
  *  "vars":[["name","value"],...],"history":["main",...],"seq":3,
  *  "last_text":"1"|null,"last_reply":"..."|null,"last_end":false,
  *  "last_ms":1700000000000}
  *
  * Variables are an array of pairs so their order survives.  Every key is
- * required and typed strictly; keys this version does not know are
- * ignored.  A different "v" is rejected.
+ * required and typed strictly, but for "service", which records written
+ * before it existed lack; keys this version does not know are ignored.  A different "v" is rejected.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -51,6 +51,7 @@ session_free(struct session *s)
 		return;
 	free(s->screen);
 	free(s->lang);
+	free(s->service);
 	session_free_vars(s);
 	session_clear_history(s);
 	free(s->last_text);
@@ -136,6 +137,12 @@ void
 session_set_lang(struct session *s, const char *lang)
 {
 	session_replace(&s->lang, lang);
+}
+
+void
+session_set_service(struct session *s, const char *code)
+{
+	session_replace(&s->service, code);
 }
 
 void
@@ -243,6 +250,7 @@ session_encode(const struct session *s)
 	session_json_set(root, "screen", session_json_string(s->screen));
 	session_json_set(root, "page", json_integer(s->page));
 	session_json_set(root, "lang", session_json_string(s->lang));
+	session_json_set(root, "service", session_json_string(s->service));
 	for (i = 0; i < s->nvars; i++) {
 		if ((pair = json_array()) == NULL)
 			fatalx("session: out of memory");
@@ -405,6 +413,8 @@ session_decode_root(struct session *s, json_t *root, char *err,
 	if (session_get_string(root, "screen", &s->screen, err, errlen) ||
 	    session_get_unsigned(root, "page", &s->page, err, errlen) ||
 	    session_get_string(root, "lang", &s->lang, err, errlen) ||
+	    (json_object_get(root, "service") != NULL &&
+	    session_get_string(root, "service", &s->service, err, errlen)) ||
 	    session_decode_vars(s, root, err, errlen) ||
 	    session_decode_history(s, root, err, errlen) ||
 	    session_get_unsigned(root, "seq", &s->seq, err, errlen) ||

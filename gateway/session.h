@@ -19,6 +19,8 @@ struct session {
 	char		*screen;	/* current screen id, NULL before start */
 	unsigned	 page;		/* page of the current screen, from 0 */
 	char		*lang;		/* language tag, NULL until chosen */
+	char		*service;	/* short code dialled; NULL in records
+					 * older than the field */
 
 	struct var	*vars;		/* variables collected so far */
 	size_t		 nvars;
@@ -46,6 +48,7 @@ void		 session_unset(struct session *, const char *name);
 
 void		 session_set_screen(struct session *, const char *screen);
 void		 session_set_lang(struct session *, const char *lang);
+void		 session_set_service(struct session *, const char *code);
 void		 session_push(struct session *, const char *screen);
 /* Pops the last screen into the caller (who frees it); NULL if none. */
 char		*session_pop(struct session *);

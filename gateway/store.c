@@ -25,7 +25,7 @@
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
 
-enum call_kind { CALL_LOAD, CALL_SAVE };
+enum call_kind { CALL_LOAD, CALL_SAVE, CALL_DONE, CALL_COUNTS };
 
 /*
  * The record is stored as "VERSION|VALUE".  The save script sets it only
@@ -43,12 +43,36 @@ static const char save_script[] =
     "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
     "return 1\n";
 
+/*
+ * A delivery state of an outbound message.  The record keeps the latest
+ * state unless a final one (delivered, failed, rejected) came first, and
+ * when each state came; a state is counted once per message, so a report
+ * Kannel repeats is not counted twice.
+ */
+static const char dlr_script[] =
+    "if redis.call('HGET', KEYS[1], 'final') ~= '1' then\n"
+    "  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
+    "  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'final', '1') end\n"
+    "end\n"
+    "local new = redis.call('HSETNX', KEYS[1], ARGV[1] .. '_ms', ARGV[3])\n"
+    "if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'smsc_id', ARGV[5]) end\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
+    "if new == 1 then redis.call('HINCRBY', KEYS[2], ARGV[1], 1) end\n"
+    "return new\n";
+
+enum { SCRIPT_SAVE, SCRIPT_DLR, NSCRIPTS };
+static const char *const scripts[NSCRIPTS] = { save_script, dlr_script };
+
+#define DLR_COUNTS_KEY	"asanigw:{dlr}:counts"
+
 struct call {
 	struct store		*st;
 	enum call_kind		 kind;
 	union {
 		store_load_cb	 load;
 		store_save_cb	 save;
+		store_done_cb	 done;
+		store_counts_cb	 counts;
 	}			 cb;
 	void			*arg;
 	struct event		*timer;
@@ -74,7 +98,7 @@ struct store {
 	unsigned		 backoff_ms;
 	struct timeval		 last_reply;	/* from Redis, any */
 	struct call		*calls;
-	char			 sha[41];	/* of save_script */
+	char			 sha[NSCRIPTS][41];	/* for EVALSHA */
 };
 
 static void	store_connect(struct store *);
@@ -124,6 +148,43 @@ record_parse(const char *rec, size_t len, unsigned *version,
 	return 0;
 }
 
+/* Queued before any caller's command, so EVALSHA finds them. */
+static void
+store_load_scripts(struct store *st)
+{
+	for (size_t i = 0; i < NSCRIPTS; i++)
+		redisAsyncCommand(st->ac, store_auth_reply, st,
+		    "SCRIPT LOAD %s", scripts[i]);
+}
+
+/* An HGETALL reply of counts to the user callback. */
+static void
+call_fire_counts(struct call *c, const redisReply *r, const char *err)
+{
+	const char	**names;
+	long long	 *values;
+	size_t		  n = 0;
+
+	if (err == NULL && r->type != REDIS_REPLY_ARRAY)
+		err = "unexpected reply to HGETALL";
+	if (err != NULL) {
+		c->cb.counts(err, NULL, NULL, 0, c->arg);
+		return;
+	}
+	names = xcalloc(r->elements / 2 + 1, sizeof *names);
+	values = xcalloc(r->elements / 2 + 1, sizeof *values);
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		names[n] = r->element[i]->str;
+		values[n++] = strtoll(r->element[i + 1]->str, NULL, 10);
+	}
+	c->cb.counts(NULL, names, values, n, c->arg);
+	free(names);
+	free(values);
+}
+
 /* Fires the user callback once: r is a reply, or NULL with err. */
 static void
 call_fire(struct call *c, const redisReply *r, const char *err)
@@ -138,10 +199,17 @@ call_fire(struct call *c, const redisReply *r, const char *err)
 	event_del(c->timer);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
 		err = r->str;
-		/* The script cache was flushed under us: load it again. */
+		/* The script cache was flushed under us: load them again. */
 		if (strncmp(err, "NOSCRIPT", 8) == 0 && c->st->ac != NULL)
-			redisAsyncCommand(c->st->ac, store_auth_reply, c->st,
-			    "SCRIPT LOAD %s", save_script);
+			store_load_scripts(c->st);
+	}
+	if (c->kind == CALL_DONE) {
+		c->cb.done(err, c->arg);
+		return;
+	}
+	if (c->kind == CALL_COUNTS) {
+		call_fire_counts(c, r, err);
+		return;
 	}
 	if (err == NULL && r->type == REDIS_REPLY_STRING &&
 	    record_parse(r->str, (size_t)r->len, &version, &value,
@@ -277,7 +345,7 @@ store_save(struct store *st, const char *key, unsigned expected,
 	memcpy(rec, head, hlen);
 	memcpy(rec + hlen, value, len);
 	argv[0] = "EVALSHA";	lens[0] = 7;
-	argv[1] = st->sha;	lens[1] = 40;
+	argv[1] = st->sha[SCRIPT_SAVE]; lens[1] = 40;
 	argv[2] = "1";		lens[2] = 1;
 	argv[3] = key;		lens[3] = strlen(key);
 	argv[4] = exp;		lens[4] = strlen(exp);
@@ -297,13 +365,57 @@ store_session_key(const char *msisdn, const char *session_id)
 	return key;
 }
 
-/* The SHA-1 Redis names the script by, for EVALSHA. */
+void
+store_dlr_record(struct store *st, const char *msgid, const char *state,
+    int final, const char *smsc_msgid, unsigned ttl_s, store_done_cb cb,
+    void *arg)
+{
+	struct call	*c = call_new(st, CALL_DONE, arg);
+	char		*key, ms[24], ttl[16];
+	const char	*argv[10];
+	size_t		 lens[10];
+	struct timeval	 now;
+
+	gettimeofday(&now, NULL);
+	snprintf(ms, sizeof ms, "%lld", (long long)now.tv_sec * 1000 +
+	    now.tv_usec / 1000);
+	snprintf(ttl, sizeof ttl, "%u", ttl_s);
+	xasprintf(&key, "asanigw:{dlr}:%s", msgid);
+	argv[0] = "EVALSHA";
+	argv[1] = st->sha[SCRIPT_DLR];
+	argv[2] = "2";
+	argv[3] = key;
+	argv[4] = DLR_COUNTS_KEY;
+	argv[5] = state;
+	argv[6] = final ? "1" : "0";
+	argv[7] = ms;
+	argv[8] = ttl;
+	argv[9] = smsc_msgid != NULL ? smsc_msgid : "";
+	for (size_t i = 0; i < 10; i++)
+		lens[i] = strlen(argv[i]);
+	c->cb.done = cb;
+	call_send(c, 10, argv, lens);
+	free(key);
+}
+
+void
+store_dlr_counts(struct store *st, store_counts_cb cb, void *arg)
+{
+	struct call	*c = call_new(st, CALL_COUNTS, arg);
+	const char	*argv[] = { "HGETALL", DLR_COUNTS_KEY };
+	size_t		 lens[] = { 7, strlen(DLR_COUNTS_KEY) };
+
+	c->cb.counts = cb;
+	call_send(c, 2, argv, lens);
+}
+
+/* The SHA-1 Redis names a script by, for EVALSHA. */
 static void
-store_script_sha(char out[41])
+store_script_sha(const char *script, char out[41])
 {
 	unsigned char	 md[SHA_DIGEST_LENGTH];
 
-	SHA1((const unsigned char *)save_script, strlen(save_script), md);
+	SHA1((const unsigned char *)script, strlen(script), md);
 	for (size_t i = 0; i < SHA_DIGEST_LENGTH; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
@@ -398,9 +510,7 @@ store_on_connect(const redisAsyncContext *ac, int status)
 		redisAsyncCommand(st->ac, store_auth_reply, st, "SELECT %s",
 		    db);
 	}
-	/* Queued before any hop's command, so EVALSHA always finds it. */
-	redisAsyncCommand(st->ac, store_auth_reply, st, "SCRIPT LOAD %s",
-	    save_script);
+	store_load_scripts(st);
 }
 
 static void
@@ -455,7 +565,8 @@ store_new(struct event_base *base, const struct store_params *p)
 	st->timeout_ms = p->timeout_ms;
 	st->backoff_ms = BACKOFF_MIN_MS;
 	st->retry = evtimer_new(base, store_retry_cb, st);
-	store_script_sha(st->sha);
+	for (size_t i = 0; i < NSCRIPTS; i++)
+		store_script_sha(scripts[i], st->sha[i]);
 	store_connect(st);
 	return st;
 }

@@ -65,4 +65,21 @@ void		 store_save(struct store *, const char *key, unsigned expected,
 		    unsigned version, const char *value, size_t len,
 		    unsigned ttl_s, store_save_cb, void *arg);
 
+/* Delivery reports of the messages the gateway sends. */
+
+typedef void (*store_done_cb)(const char *err, void *arg);
+
+/* Records that message msgid reached state (e.g. "delivered"; final
+ * when no later report may change it), kept ttl_s seconds after the last
+ * report, and counts the state once per message. */
+void		 store_dlr_record(struct store *, const char *msgid,
+		    const char *state, int final, const char *smsc_msgid,
+		    unsigned ttl_s, store_done_cb, void *arg);
+
+/* How many messages reached each state: n name/count pairs, valid
+ * during the callback. */
+typedef void (*store_counts_cb)(const char *err, const char *const *names,
+    const long long *counts, size_t n, void *arg);
+void		 store_dlr_counts(struct store *, store_counts_cb, void *arg);
+
 #endif

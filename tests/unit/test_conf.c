@@ -147,6 +147,148 @@ START_TEST(test_full)
 }
 END_TEST
 
+#define KANNEL_ONLY							\
+	"listen = { port = 9000; };\n"					\
+	"redis = { port = 6390; };\n"					\
+	"services = ( { code = \"*1#\"; menu = \"%s\"; } );\n"		\
+	"kannel = {\n"							\
+	"  secret = \"k\";\n"						\
+	"  smsc = ( { id = \"ussd\"; kind = \"ussd\"; } );\n"		\
+	"};\n"
+
+START_TEST(test_kannel_defaults)
+{
+	struct errlist		 e = { 0 };
+	struct conf		*c = load(KANNEL_ONLY, 0, &e);
+	const struct conf_smsc	*sc;
+
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->naggregators, 0);
+	ck_assert_str_eq(c->kannel->path, "/kannel/mo");
+	ck_assert_str_eq(c->kannel->dlr_path, "/kannel/dlr");
+	ck_assert_str_eq(c->kannel->gateway_url, "http://127.0.0.1:9000");
+	ck_assert_uint_eq(c->kannel->nallow, 2);	/* loopback */
+	ck_assert_str_eq(c->kannel->sendsms_url, "");
+	ck_assert_ptr_null(c->admin);
+	sc = conf_smsc(c->kannel, "ussd");
+	ck_assert_ptr_nonnull(sc);
+	ck_assert_ptr_null(conf_smsc(c->kannel, "sms"));
+	ck_assert_int_eq(sc->kind, SMSC_USSD);
+	ck_assert_uint_eq(sc->budget.gsm7_septets, 182);
+	ck_assert_uint_eq(sc->budget.ucs2_units, 80);
+	/* The common dialogue: 1 -> 2 -> 18 -> ... -> 17. */
+	ck_assert_str_eq(sc->profile->name, "default");
+	ck_assert_uint_eq(sc->profile->nbegin, 1);
+	ck_assert_uint_eq(sc->profile->begin[0], 1);
+	ck_assert_uint_eq(sc->profile->ncont, 1);
+	ck_assert_uint_eq(sc->profile->cont[0], 18);
+	ck_assert_uint_eq(sc->profile->nabort, 0);
+	ck_assert_uint_eq(sc->profile->reply_continue, 2);
+	ck_assert_uint_eq(sc->profile->reply_end, 17);
+	ck_assert_int_eq(sc->profile->session_info, 1);
+	ck_assert_str_eq(sc->profile->session_tlv, "");
+	conf_free(c);
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_kannel_full)
+{
+	struct errlist		 e = { 0 };
+	struct conf		*c;
+	const struct conf_smsc	*sc;
+
+	setenv("ASANIGW_TEST_PW", "s3cret", 1);
+	c = load(
+	    "listen = { port = 9000; };\n"
+	    "redis = { port = 6390; };\n"
+	    "services = ( { code = \"*786#\"; menu = \"%s\"; } );\n"
+	    "kannel = {\n"
+	    "  path = \"/k/mo\"; dlr_path = \"/k/dlr\";\n"
+	    "  secret = \"env:ASANIGW_TEST_PW\";\n"
+	    "  allow = [ \"10.1.0.0/16\", \"2001:db8::/32\" ];\n"
+	    "  gateway_url = \"http://10.1.0.5:9000\";\n"
+	    "  smsc = ( { id = \"telco-ussd\"; kind = \"ussd\";\n"
+	    "      profile = \"vendor\"; page_budget = 160; },\n"
+	    "    { id = \"telco.sms\"; kind = \"sms\"; service = \"*786#\"; } );\n"
+	    "  ussd_profiles = { vendor = { begin = [ 1, 0 ];\n"
+	    "      continue = [ 18 ]; abort = [ 33 ]; reply_continue = 2;\n"
+	    "      reply_end = 17; session_info = false;\n"
+	    "      session_tlv = \"vendor_session_id\"; }; };\n"
+	    "  sendsms = { url = \"http://10.1.0.9:13013/cgi-bin/sendsms\";\n"
+	    "    username = \"gw\"; password = \"env:ASANIGW_TEST_PW\";\n"
+	    "    from = \"786\"; smsc = \"telco.sms\"; timeout_ms = 3000;\n"
+	    "    attempts = 6; connections = 2; dlr_mask = 3; dlr_ttl = 3600; };\n"
+	    "};\n"
+	    "admin = { allow = [ \"127.0.0.1\" ]; token = \"t\"; };\n", 0, &e);
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->kannel->path, "/k/mo");
+	ck_assert_str_eq(c->kannel->secret, "s3cret");
+	ck_assert_uint_eq(c->kannel->nallow, 2);
+	ck_assert_uint_eq(c->kannel->allow[0].bits, 16);
+	sc = conf_smsc(c->kannel, "telco-ussd");
+	ck_assert_str_eq(sc->profile->name, "vendor");
+	ck_assert_uint_eq(sc->profile->nbegin, 2);
+	ck_assert_uint_eq(sc->profile->begin[1], 0);
+	ck_assert_uint_eq(sc->profile->abort[0], 33);
+	ck_assert_int_eq(sc->profile->session_info, 0);
+	ck_assert_str_eq(sc->profile->session_tlv, "vendor_session_id");
+	ck_assert_uint_eq(sc->budget.ucs2_units, 70);
+	sc = conf_smsc(c->kannel, "telco.sms");
+	ck_assert_int_eq(sc->kind, SMSC_SMS);
+	ck_assert_uint_eq(sc->budget.gsm7_septets, 160);
+	ck_assert_uint_eq(sc->budget.ucs2_units, 70);
+	ck_assert_str_eq(sc->service, "*786#");
+	ck_assert_str_eq(c->kannel->sendsms_password, "s3cret");
+	ck_assert_uint_eq(c->kannel->sendsms_attempts, 6);
+	ck_assert_uint_eq(c->kannel->dlr_mask, 3);
+	ck_assert_str_eq(c->admin->token, "t");
+	conf_free(c);
+	errlist_free(&e);
+	unsetenv("ASANIGW_TEST_PW");
+}
+END_TEST
+
+START_TEST(test_kannel_errors)
+{
+	struct errlist	 e = { 0 };
+
+	ck_assert_ptr_null(load(
+	    "listen = { port = 9000; };\n"				/* 1 */
+	    "redis = { port = 6390; };\n"
+	    "services = ( { code = \"*1#\"; menu = \"%s\"; } );\n"
+	    "aggregators = ( { path = \"/ussd\"; } );\n"
+	    "kannel = {\n"						/* 5 */
+	    "  path = \"/ussd\";\n"
+	    "  allow = [ \"10.0.0.1/8\", \"localhost\" ];\n"
+	    "  smsc = ( { id = \"a b\"; kind = \"smpp\"; },\n"
+	    "    { id = \"x\"; kind = \"ussd\"; profile = \"nope\"; },\n"
+	    "    { id = \"x\"; kind = \"sms\"; service = \"*9#\"; } );\n"	/* 10 */
+	    "  ussd_profiles = { p = { begin = [ 1 ]; continue = [ 1, 300 ]; }; };\n"
+	    "  sendsms = { url = \"https://h/cgi-bin/sendsms\"; smsc = \"zz\"; };\n"
+	    "};\n"
+	    "admin = { token = \"\"; };\n", 0, &e));		/* 14 */
+	dump(&e);
+	ck_assert(has_error(&e, 6, "an aggregator's path"));
+	ck_assert(has_error(&e, 7, "past its prefix"));
+	ck_assert(has_error(&e, 7, "not an IPv4"));
+	ck_assert(has_error(&e, 8, "smsc id \"a b\""));
+	ck_assert(has_error(&e, 8, "\"ussd\" or \"sms\""));
+	ck_assert(has_error(&e, 9, "no ussd profile named \"nope\""));
+	ck_assert(has_error(&e, 10, "smsc x is listed twice"));
+	ck_assert(has_error(&e, 11, "0 to 255"));
+	ck_assert(has_error(&e, 11, "op 1 is in more than one"));
+	ck_assert(has_error(&e, 12, "must be http://"));
+	ck_assert(has_error(&e, 12, "no smsc with id \"zz\""));
+	ck_assert(has_error(&e, 5, "kannel.secret must be set"));
+	ck_assert(has_error(&e, 14, "admin.token must be set"));
+	ck_assert(has_error(&e, 10, "no service with code \"*9#\""));
+	errlist_free(&e);
+}
+END_TEST
+
 START_TEST(test_syntax_error_line)
 {
 	struct errlist	 e = { 0 };
@@ -199,8 +341,8 @@ START_TEST(test_missing_things)
 	    "redis = { port = 6390; };\n", 0, &e));
 	dump(&e);
 	ck_assert_uint_ge(e.n, 2);
-	ck_assert_ptr_nonnull(strstr(e.msgs[0], "at least one is needed"));
-	ck_assert_ptr_nonnull(strstr(e.msgs[1], "services must be"));
+	ck_assert_ptr_nonnull(strstr(e.msgs[0], "services must be"));
+	ck_assert_ptr_nonnull(strstr(e.msgs[1], "no way in"));
 	errlist_free(&e);
 }
 END_TEST
@@ -297,6 +439,9 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_minimal_defaults);
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_kannel_defaults);
+	tcase_add_test(tc, test_kannel_full);
+	tcase_add_test(tc, test_kannel_errors);
 	tcase_add_test(tc, test_syntax_error_line);
 	tcase_add_test(tc, test_every_error_with_its_line);
 	tcase_add_test(tc, test_missing_things);

@@ -42,6 +42,7 @@ assert_same(const struct session *a, const struct session *b)
 	assert_str_or_null(a->screen, b->screen);
 	ck_assert_uint_eq(a->page, b->page);
 	assert_str_or_null(a->lang, b->lang);
+	assert_str_or_null(a->service, b->service);
 	ck_assert_uint_eq(a->nvars, b->nvars);
 	for (size_t i = 0; i < a->nvars; i++) {
 		ck_assert_str_eq(a->vars[i].name, b->vars[i].name);
@@ -244,6 +245,7 @@ START_TEST(test_round_trip_full)
 	session_set_screen(s, "apply_amount");
 	s->page = 2;
 	session_set_lang(s, "ur");
+	session_set_service(s, "*786#");
 	session_set(s, "name", "Ali \"the\" \\ Khan\n\t/");
 	session_set(s, "city", URDU);
 	session_set(s, "mood", EMOJI " £€ `");
@@ -276,6 +278,7 @@ START_TEST(test_round_trip_empty)
 	d = round_trip(s);
 	ck_assert_ptr_null(d->screen);
 	ck_assert_ptr_null(d->lang);
+	ck_assert_ptr_null(d->service);
 	ck_assert_ptr_null(d->last_text);
 	ck_assert_ptr_null(d->last_reply);
 	session_free(d);
@@ -401,7 +404,18 @@ START_TEST(test_decode_base)
 	session_free(s);
 	free(json);
 
-	/* Whitespace is fine. */
+	/* "service" is optional (older records lack it), typed when there. */
+	json = doc(NULL, NULL, ",\"service\":\"*786#\"");
+	s = session_decode(json, strlen(json), err, sizeof err);
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s->service, "*786#");
+	session_free(s);
+	free(json);
+	json = doc(NULL, NULL, ",\"service\":786");
+	assert_rejected(json, strlen(json), "service");
+	free(json);
+
+	/* Whitespace is fine, and no "service" is no service. */
 	json = "{ \"v\" : 1, \"screen\" : null, \"page\" : 0, \"lang\" : null,"
 	    " \"vars\" : [ ], \"history\" : [ ], \"seq\" : 0, \"last_text\" :"
 	    " null, \"last_reply\" : null, \"last_end\" : true, \"last_ms\" :"
@@ -409,6 +423,7 @@ START_TEST(test_decode_base)
 	s = session_decode(json, strlen(json), err, sizeof err);
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_int_eq(s->last_end, 1);
+	ck_assert_ptr_null(s->service);
 	session_free(s);
 }
 END_TEST

@@ -1,0 +1,238 @@
+#define _DEFAULT_SOURCE
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "access.h"
+#include "admin.h"
+#include "conf.h"
+#include "engine.h"
+#include "httpd.h"
+#include "log.h"
+#include "sendsms.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define SEND_PATH	"/admin/send"
+#define STATS_PATH	"/admin/stats"
+#define TEXT_MAX	1600	/* bytes: ten concatenated parts and more */
+
+struct admin {
+	struct httpd		*httpd;
+	const struct conf_admin	*conf;
+	struct engine		*engine;
+	struct store		*store;
+	struct sendsms		*sendsms;
+	int			 routed;
+};
+
+static void
+reply_json(struct evhttp_request *req, int code, const char *reason,
+    json_t *body)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	char		*s = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (s == NULL)
+		fatalx("admin: out of memory");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evbuffer_add_printf(buf, "%s\n", s);
+	evhttp_send_reply(req, code, reason, buf);
+	evbuffer_free(buf);
+	free(s);
+	json_decref(body);
+}
+
+static void
+reply_error(struct evhttp_request *req, int code, const char *reason,
+    const char *why)
+{
+	reply_json(req, code, reason, json_pack("{s:s}", "error", why));
+}
+
+/* An allowed address with the token; else 403 (or 401 without one). */
+static int
+admin_allowed(struct admin *a, struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const struct sockaddr	 *sa = conn ? evhttp_connection_get_addr(conn) :
+				    NULL;
+	const char		 *auth;
+
+	auth = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (!access_allowed(a->conf->allow, a->conf->nallow, sa)) {
+		log_warnx("event=forbidden path=%s reason=\"address not "
+		    "allowed\"", evhttp_request_get_uri(req));
+		reply_error(req, 403, "Forbidden", "forbidden");
+		return 0;
+	}
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		reply_error(req, 401, "Unauthorized", "a bearer token is "
+		    "needed");
+		return 0;
+	}
+	if (!access_secret_equal(auth + 7, a->conf->token)) {
+		log_warnx("event=forbidden path=%s reason=\"wrong token\"",
+		    evhttp_request_get_uri(req));
+		reply_error(req, 403, "Forbidden", "forbidden");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+method_is(struct evhttp_request *req, enum evhttp_cmd_type want,
+    const char *allow)
+{
+	if (evhttp_request_get_command(req) == want)
+		return 1;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    allow);
+	reply_error(req, 405, "Method Not Allowed", allow);
+	return 0;
+}
+
+static void
+sent(const char *err, const char *id, void *arg)
+{
+	struct evhttp_request	*req = arg;
+
+	if (err != NULL)
+		reply_json(req, 502, "Bad Gateway", json_pack("{s:s,s:s}",
+		    "id", id, "error", err));
+	else
+		reply_json(req, 202, "Accepted", json_pack("{s:s}", "id", id));
+}
+
+static void
+handle_send(struct evhttp_request *req, void *arg)
+{
+	struct admin		*a = arg;
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	size_t			 len = evbuffer_get_length(in);
+	struct evkeyvalq	 q;
+	struct sendsms_msg	 m = { 0 };
+	const char		*op;
+	char			*body;
+
+	if (!method_is(req, EVHTTP_REQ_POST, "POST") || !admin_allowed(a, req))
+		return;
+	if (a->sendsms == NULL) {
+		reply_error(req, 503, "Service Unavailable",
+		    "kannel.sendsms is not configured");
+		return;
+	}
+	body = xmalloc(len + 1);
+	evbuffer_copyout(in, body, len);
+	body[len] = '\0';
+	TAILQ_INIT(&q);
+	if (strlen(body) != len || evhttp_parse_query_str(body, &q) == -1) {
+		free(body);
+		evhttp_clear_headers(&q);
+		reply_error(req, 400, "Bad Request", "malformed form body");
+		return;
+	}
+	free(body);
+	m.to = evhttp_find_header(&q, "to");
+	m.text = evhttp_find_header(&q, "text");
+	m.smsc = evhttp_find_header(&q, "smsc");
+	op = evhttp_find_header(&q, "ussd_op");
+	m.ussd_op = op != NULL ? atoi(op) : 0;
+	if (m.to == NULL || m.text == NULL)
+		reply_error(req, 400, "Bad Request", "to and text are needed");
+	else if (strlen(m.text) > TEXT_MAX)
+		reply_error(req, 400, "Bad Request", "text is too long");
+	else if (op != NULL && strcmp(op, "2") != 0 && strcmp(op, "3") != 0)
+		reply_error(req, 400, "Bad Request", "ussd_op must be 2 or 3");
+	else
+		sendsms_send(a->sendsms, &m, sent, req);
+	evhttp_clear_headers(&q);
+}
+
+struct stats_req {
+	struct evhttp_request	*req;
+	unsigned		 inflight;
+};
+
+static void
+stats_counted(const char *err, const char *const *names,
+    const long long *counts, size_t n, void *arg)
+{
+	struct stats_req	*sr = arg;
+	json_t			*dlr = json_object();
+
+	if (err != NULL) {
+		reply_error(sr->req, 503, "Service Unavailable", err);
+		json_decref(dlr);
+		free(sr);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(dlr, names[i], json_integer(counts[i]));
+	reply_json(sr->req, 200, "OK", json_pack("{s:I,s:o}", "inflight",
+	    (json_int_t)sr->inflight, "dlr", dlr));
+	free(sr);
+}
+
+static void
+handle_stats(struct evhttp_request *req, void *arg)
+{
+	struct admin		*a = arg;
+	struct stats_req	*sr;
+
+	if (!method_is(req, EVHTTP_REQ_GET, "GET") || !admin_allowed(a, req))
+		return;
+	sr = xcalloc(1, sizeof *sr);
+	sr->req = req;
+	sr->inflight = engine_inflight(a->engine);
+	store_dlr_counts(a->store, stats_counted, sr);
+}
+
+struct admin *
+admin_new(struct httpd *h, const struct conf *conf, struct engine *engine,
+    struct store *store, struct sendsms *ss, char *err, size_t errlen)
+{
+	struct admin	*a = xcalloc(1, sizeof *a);
+
+	a->httpd = h;
+	a->conf = conf->admin;
+	a->engine = engine;
+	a->store = store;
+	a->sendsms = ss;
+	if (a->conf == NULL)
+		return a;
+	if (httpd_route(h, SEND_PATH, handle_send, a) == -1 ||
+	    httpd_route(h, STATS_PATH, handle_stats, a) == -1) {
+		httpd_unroute(h, SEND_PATH);
+		err_set(err, errlen, "the /admin/ paths are already served");
+		free(a);
+		return NULL;
+	}
+	a->routed = 1;
+	return a;
+}
+
+void
+admin_free(struct admin *a)
+{
+	if (a == NULL)
+		return;
+	if (a->routed) {
+		httpd_unroute(a->httpd, SEND_PATH);
+		httpd_unroute(a->httpd, STATS_PATH);
+	}
+	free(a);
+}

@@ -1,0 +1,592 @@
+#define _DEFAULT_SOURCE
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "access.h"
+#include "conf.h"
+#include "engine.h"
+#include "gsm.h"
+#include "httpd.h"
+#include "ingress_aggregator.h"
+#include "ingress_kannel.h"
+#include "kannel_text.h"
+#include "log.h"
+#include "menu.h"
+#include "sendsms.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define HOP_ID_MAX		64
+#define USSD_OP_TLV		"ussd_service_op"
+#define SESSION_INFO_TLV	"its_session_info"
+
+struct ingress_kannel {
+	struct httpd		 *httpd;
+	const struct conf	 *conf;
+	const struct conf_kannel *k;
+	struct engine		 *engine;
+	struct store		 *store;
+};
+
+/* The query fields the gateway reads; others (e.g. ts=%T) are ignored. */
+enum field { F_K, F_FROM, F_TO, F_TEXT, F_ID, F_SMSC, F_META, F_CODING,
+	F_CHARSET, F_TYPE, F_SMSCID, NFIELDS };
+static const char *const field_names[NFIELDS] = { "k", "from", "to", "text",
+	"id", "smsc", "meta", "coding", "charset", "type", "smscid" };
+
+/* Decoded query values: bytes with their length, NUL-terminated. */
+struct query {
+	char	*v[NFIELDS];
+	size_t	 len[NFIELDS];
+};
+
+/* One USSD message in flight: what its reply must say, copied, so a
+ * reload cannot pull the profile from under it. */
+struct ussd_req {
+	struct evhttp_request	*req;
+	unsigned char		 op_continue, op_end;
+	int			 has_info;
+	unsigned char		 info[2];
+	struct kannel_tlv	 vendor;	/* name NULL: none */
+};
+
+static void
+query_free(struct query *q)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		free(q->v[i]);
+}
+
+/* Splits the raw query; a value is percent-decoded ('+' is a space, as
+ * Kannel writes it) and may hold any byte.  -1 with err on a repeated
+ * field. */
+static int
+query_parse(const char *raw, struct query *q, char *err, size_t errlen)
+{
+	const char	*p = raw, *amp, *eq;
+	char		*val;
+
+	memset(q, 0, sizeof *q);
+	while (p != NULL && *p != '\0') {
+		amp = strchr(p, '&');
+		eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
+		for (size_t i = 0; eq != NULL && i < NFIELDS; i++) {
+			size_t n = strlen(field_names[i]);
+
+			if ((size_t)(eq - p) != n ||
+			    strncmp(p, field_names[i], n) != 0)
+				continue;
+			if (q->v[i] != NULL) {
+				err_set(err, errlen, "field %s is repeated",
+				    field_names[i]);
+				return -1;
+			}
+			val = xstrndup(eq + 1, amp ? (size_t)(amp - eq - 1) :
+			    strlen(eq + 1));
+			q->v[i] = evhttp_uridecode(val, 1, &q->len[i]);
+			free(val);
+			if (q->v[i] == NULL)
+				fatalx("kannel: out of memory");
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+/* A field as a string, "" when absent; NULL if it holds a NUL byte. */
+static const char *
+query_str(const struct query *q, enum field f)
+{
+	if (q->v[f] == NULL)
+		return "";
+	return strlen(q->v[f]) == q->len[f] ? q->v[f] : NULL;
+}
+
+static int
+hop_id_valid(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n > HOP_ID_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* The caller is an allowed Kannel host with the secret; else a 403. */
+static int
+kannel_allowed(struct ingress_kannel *ik, struct evhttp_request *req,
+    const struct query *q)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const struct sockaddr	 *sa = conn ? evhttp_connection_get_addr(conn) :
+				    NULL;
+	const char		 *why = NULL;
+
+	if (!access_allowed(ik->k->allow, ik->k->nallow, sa))
+		why = "address not allowed";
+	else if (!access_secret_equal(query_str(q, F_K), ik->k->secret))
+		why = "wrong or missing secret";
+	if (why == NULL)
+		return 1;
+	log_warnx("event=forbidden path=%s reason=\"%s\"",
+	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)), why);
+	httpd_reply_text(req, 403, "Forbidden", "forbidden");
+	return 0;
+}
+
+static void
+bad_request(struct evhttp_request *req, const char *why)
+{
+	log_errorx("event=bad-request path=%s reason=\"%s\"",
+	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)), why);
+	httpd_reply_text(req, 400, "Bad Request", why);
+}
+
+/* What every smsbox call goes through: GET, a query that parses, an
+ * allowed caller.  Fills q (the caller frees it) and returns 0; or
+ * answers and returns -1. */
+static int
+kannel_query(struct ingress_kannel *ik, struct evhttp_request *req,
+    struct query *q)
+{
+	char	 err[128];
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET");
+		httpd_reply_text(req, 405, "Method Not Allowed",
+		    "smsbox calls with GET");
+		return -1;
+	}
+	if (query_parse(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(
+	    req)), q, err, sizeof err) == -1) {
+		query_free(q);
+		bad_request(req, err);
+		return -1;
+	}
+	if (!kannel_allowed(ik, req, q)) {
+		query_free(q);
+		return -1;
+	}
+	return 0;
+}
+
+/* A 200 whose body smsbox sends to the phone: UCS-2 when the text needs
+ * it, which smsbox does only when told with both headers. */
+static void
+reply_body(struct evhttp_request *req, const char *text)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*buf = evbuffer_new();
+	struct text_size	 ts;
+
+	text_measure(text, strlen(text), &ts);
+	evhttp_add_header(h, "Content-Type", "text/plain; charset=UTF-8");
+	if (ts.coding == CODING_UCS2)
+		evhttp_add_header(h, "X-Kannel-Coding", "2");
+	evbuffer_add(buf, text, strlen(text));
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
+}
+
+static void
+ussd_req_free(struct ussd_req *u)
+{
+	free(u->vendor.name);
+	free(u->vendor.value);
+	free(u);
+}
+
+/* The reply to a USSD message: the op says whether the session goes on,
+ * and the session's TLVs go back, the end bit set on the last. */
+static void
+ussd_reply(const char *text, int end, void *arg)
+{
+	struct ussd_req		*u = arg;
+	struct kannel_tlv	 tlvs[3];
+	unsigned char		 op = end ? u->op_end : u->op_continue;
+	unsigned char		 info[2];
+	size_t			 n = 0;
+	char			*meta;
+
+	tlvs[n++] = (struct kannel_tlv){ USSD_OP_TLV, &op, 1 };
+	if (u->has_info) {
+		info[0] = u->info[0];
+		info[1] = (unsigned char)((u->info[1] & 0xfe) | (end ? 1 : 0));
+		tlvs[n++] = (struct kannel_tlv){ SESSION_INFO_TLV, info, 2 };
+	}
+	if (u->vendor.name != NULL)
+		tlvs[n++] = u->vendor;
+	meta = kannel_meta_build(tlvs, n);
+	evhttp_add_header(evhttp_request_get_output_headers(u->req),
+	    "X-Kannel-Meta-Data", meta);
+	free(meta);
+	reply_body(u->req, text);
+	ussd_req_free(u);
+}
+
+static const struct menu *
+smsc_menu(const struct ingress_kannel *ik, const struct conf_smsc *sc)
+{
+	const struct conf_service *svc = NULL;
+
+	if (sc->service[0] != '\0')
+		svc = conf_service(ik->conf, sc->service);
+	return svc != NULL ? svc->menu : ik->conf->services[0].menu;
+}
+
+/* The language of a message: Urdu script says Urdu; else the default. */
+static const char *
+guess_lang(const struct conf *c, const struct menu *m, const char *text)
+{
+	const char	*p = text, *end = text + strlen(text);
+	uint32_t	 cp;
+	int		 n;
+
+	for (; p < end; p += n) {
+		if ((n = utf8_decode(p, (size_t)(end - p), &cp)) < 0)
+			break;
+		if (cp >= 0x0600 && cp <= 0x06ff && menu_has_lang(m, "ur"))
+			return "ur";
+	}
+	if (menu_has_lang(m, c->default_language))
+		return c->default_language;
+	return menu_default_lang(m);
+}
+
+/*
+ * "*786#" of "*786#" or "*786*1*2#": the code a USSD string dials.
+ * Returns -1 if the text is not a USSD string.
+ */
+static int
+ussd_code(const char *text, char *out, size_t outlen)
+{
+	size_t	 n = strlen(text), d;
+
+	if (n < 3 || (text[0] != '*' && text[0] != '#') || text[n - 1] != '#')
+		return -1;
+	d = strspn(text + 1, "0123456789");
+	if (d == 0 || (text[1 + d] != '*' && text[1 + d] != '#') ||
+	    d + 3 > outlen)
+		return -1;
+	snprintf(out, outlen, "%c%.*s#", text[0], (int)d, text + 1);
+	return 0;
+}
+
+/* The service a USSD session opens: the code dialled, else the number
+ * the message went to. */
+static const char *
+ussd_service(const struct ingress_kannel *ik, const char *text,
+    const char *to, char *buf, size_t len)
+{
+	if (ussd_code(text, buf, len) == 0 &&
+	    conf_service(ik->conf, buf) != NULL)
+		return buf;
+	if (to[0] != '\0' && conf_service(ik->conf, to) != NULL)
+		return to;
+	snprintf(buf, len, "*%s#", to);
+	if (to[0] != '\0' && conf_service(ik->conf, buf) != NULL)
+		return buf;
+	if (ussd_code(text, buf, len) == 0)
+		return buf;
+	return text;
+}
+
+/* Hex of bytes, for a vendor session id in a store key. */
+static void
+hex(const unsigned char *b, size_t n, char *out, size_t outlen)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && 2 * i + 2 < outlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	out[2 * i] = '\0';
+}
+
+/* A USSD message; text NULL when it could not be decoded, which ends
+ * the session politely. */
+static void
+handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
+    const struct conf_smsc *sc, const struct query *q, const char *msisdn,
+    const char *text)
+{
+	const struct conf_ussd_profile *p = sc->profile;
+	struct ussd_req		*u = xcalloc(1, sizeof *u);
+	struct kannel_meta	 meta = { 0 };
+	const struct kannel_tlv	*t;
+	const char		*service = NULL, *m;
+	char			 err[128], sid[128], code[40], vid[72], who[16];
+	int			 op = -1, begin;
+	struct hop_in		 in;
+
+	u->req = req;
+	u->op_continue = p->reply_continue;
+	u->op_end = p->reply_end;
+	m = query_str(q, F_META);
+	if (m == NULL || kannel_meta_parse(m, &meta, err, sizeof err) == -1) {
+		log_warnx("event=unreadable smsc=%s msisdn=%s reason=\"meta-data: "
+		    "%s\"", sc->id, log_msisdn(msisdn, who, sizeof who),
+		    m == NULL ? "holds a NUL byte" : err);
+		text = NULL;
+	}
+	if ((t = kannel_meta_get(&meta, USSD_OP_TLV)) != NULL && t->len == 1)
+		op = t->value[0];
+	snprintf(sid, sizeof sid, "kannel.%s", sc->id);
+	if (p->session_info && (t = kannel_meta_get(&meta,
+	    SESSION_INFO_TLV)) != NULL && t->len == 2) {
+		u->has_info = 1;
+		memcpy(u->info, t->value, 2);
+		snprintf(sid, sizeof sid, "kannel.%s.%u", sc->id, t->value[0]);
+	}
+	if (p->session_tlv[0] != '\0' && (t = kannel_meta_get(&meta,
+	    p->session_tlv)) != NULL && t->len > 0 && t->len <= 32) {
+		u->vendor.name = xstrdup(t->name);
+		u->vendor.value = xmalloc(t->len);
+		memcpy(u->vendor.value, t->value, t->len);
+		u->vendor.len = t->len;
+		hex(t->value, t->len, vid, sizeof vid);
+		snprintf(sid, sizeof sid, "kannel.%s.v%s", sc->id, vid);
+	}
+	kannel_meta_free(&meta);
+	if (text == NULL) {
+		ussd_reply(menu_message(smsc_menu(ik, sc), "unreadable",
+		    guess_lang(ik->conf, smsc_menu(ik, sc), "")), 1, u);
+		return;
+	}
+
+	if (op == -1)		/* no op: a USSD string opens a session */
+		begin = ussd_code(text, code, sizeof code) == 0;
+	else if (ussd_op_in(p->begin, p->nbegin, op))
+		begin = 1;
+	else if (ussd_op_in(p->cont, p->ncont, op))
+		begin = 0;
+	else {
+		if (ussd_op_in(p->abort, p->nabort, op))
+			log_info("event=ussd-abort smsc=%s sid=%s msisdn=%s "
+			    "op=%d", sc->id, sid, log_msisdn(msisdn, who,
+			    sizeof who), op);
+		else
+			log_warnx("event=ussd-unknown-op smsc=%s sid=%s "
+			    "msisdn=%s op=%d", sc->id, sid,
+			    log_msisdn(msisdn, who, sizeof who), op);
+		/* Nothing to send (the service has omit-empty). */
+		reply_body(req, "");
+		ussd_req_free(u);
+		return;
+	}
+	if (begin)
+		service = ussd_service(ik, text, query_str(q, F_TO), code,
+		    sizeof code);
+	in = (struct hop_in){
+		.service = service,
+		.msisdn = msisdn,
+		.session_id = sid,
+		.text = text,
+		.mode = TEXT_LATEST,
+		.budget = sc->budget,
+		.hop_id = query_str(q, F_ID),
+		.begin = begin,
+	};
+	engine_hop(ik->engine, &in, ussd_reply, u);
+}
+
+static void
+handle_sms(struct ingress_kannel *ik, struct evhttp_request *req,
+    const struct conf_smsc *sc, const char *msisdn, const char *text)
+{
+	const struct menu	*m = smsc_menu(ik, sc);
+	const char		*lang = guess_lang(ik->conf, m, text);
+	char			 who[16];
+
+	log_info("event=sms-mo smsc=%s msisdn=%s lang=%s", sc->id,
+	    log_msisdn(msisdn, who, sizeof who), lang);
+	reply_body(req, menu_message(m, "sms", lang));
+}
+
+static void
+handle_mo(struct evhttp_request *req, void *arg)
+{
+	struct ingress_kannel	*ik = arg;
+	struct query		 q;
+	const char		*from, *smsc, *id, *coding, *why = NULL;
+	char			 err[128], msisdn[16], who[16], *text;
+	const struct conf_smsc	*sc = NULL;
+	int			 c = -1;
+
+	if (kannel_query(ik, req, &q) == -1)
+		return;
+	from = query_str(&q, F_FROM);
+	smsc = query_str(&q, F_SMSC);
+	id = query_str(&q, F_ID);
+	coding = query_str(&q, F_CODING);
+	/* These are the get-url's own, not the subscriber's: wrong ones are
+	 * a configuration to fix, said loudly. */
+	if (from == NULL || msisdn_normalize(from, msisdn, sizeof msisdn) == -1)
+		why = "from (%p) is not an MSISDN";
+	else if (smsc == NULL || smsc[0] == '\0')
+		why = "smsc (%i) is missing";
+	else if ((sc = conf_smsc(ik->k, smsc)) == NULL)
+		why = "smsc is not in kannel.smsc";
+	else if (id == NULL || !hop_id_valid(id))
+		why = "id (%I) is missing or not an id";
+	else if (q.v[F_TEXT] == NULL)
+		why = "text (%b) is missing";
+	else if (coding == NULL || (coding[0] != '\0' &&
+	    (strlen(coding) != 1 || !isdigit((unsigned char)coding[0]))))
+		why = "coding (%c) is not a number";
+	if (why != NULL) {
+		query_free(&q);
+		bad_request(req, why);
+		return;
+	}
+	if (coding[0] != '\0')
+		c = coding[0] - '0';
+	text = kannel_text_decode(q.v[F_TEXT], q.len[F_TEXT], c,
+	    query_str(&q, F_CHARSET), NULL, err, sizeof err);
+	if (text == NULL) {
+		/* The subscriber's message, not the configuration: a polite
+		 * answer, and a line to say why. */
+		log_warnx("event=unreadable smsc=%s msisdn=%s coding=%d "
+		    "reason=\"%s\"", sc->id, log_msisdn(msisdn, who, sizeof who),
+		    c, err);
+		if (sc->kind == SMSC_SMS) {
+			reply_body(req, menu_message(smsc_menu(ik, sc),
+			    "unreadable", guess_lang(ik->conf,
+			    smsc_menu(ik, sc), "")));
+			query_free(&q);
+			return;
+		}
+	}
+	if (sc->kind == SMSC_SMS)
+		handle_sms(ik, req, sc, msisdn, text);
+	else
+		handle_ussd(ik, req, sc, &q, msisdn, text);
+	free(text);
+	query_free(&q);
+}
+
+/* Kannel's report types (%d) and what they mean for a message. */
+static const struct dlr_type {
+	int		 type;
+	const char	*state;
+	int		 final;
+} dlr_types[] = {
+	{ 1, "delivered", 1 },
+	{ 2, "failed", 1 },
+	{ 4, "buffered", 0 },
+	{ 8, "accepted", 0 },
+	{ 16, "rejected", 1 },
+};
+
+struct dlr_req {
+	struct evhttp_request	*req;
+	char			 id[SENDSMS_ID_LEN + 1];
+	const char		*state;
+};
+
+static void
+dlr_recorded(const char *err, void *arg)
+{
+	struct dlr_req	*d = arg;
+
+	if (err != NULL) {
+		/* smsbox may try again (http-request-retry). */
+		log_warnx("event=dlr-record-failed id=%s state=%s "
+		    "error=\"%s\"", d->id, d->state, err);
+		httpd_reply_text(d->req, 503, "Service Unavailable",
+		    "not recorded");
+	} else {
+		log_info("event=dlr id=%s state=%s", d->id, d->state);
+		httpd_reply_text(d->req, 200, "OK", "recorded");
+	}
+	free(d);
+}
+
+static void
+handle_dlr(struct evhttp_request *req, void *arg)
+{
+	struct ingress_kannel	*ik = arg;
+	const struct dlr_type	*t = NULL;
+	struct query		 q;
+	struct dlr_req		*d;
+	const char		*id, *type, *smscid;
+	char			*end;
+	long			 v;
+
+	if (kannel_query(ik, req, &q) == -1)
+		return;
+	id = query_str(&q, F_ID);
+	type = query_str(&q, F_TYPE);
+	smscid = query_str(&q, F_SMSCID);
+	v = type != NULL ? strtol(type, &end, 10) : -1;
+	for (size_t i = 0; type != NULL && *end == '\0' &&
+	    i < sizeof dlr_types / sizeof *dlr_types; i++)
+		if (dlr_types[i].type == v)
+			t = &dlr_types[i];
+	if (id == NULL || strlen(id) != SENDSMS_ID_LEN ||
+	    strspn(id, "0123456789abcdef") != SENDSMS_ID_LEN) {
+		bad_request(req, "id is not a message id of this gateway");
+	} else if (t == NULL) {
+		bad_request(req, "type (%d) is not a report type");
+	} else {
+		d = xcalloc(1, sizeof *d);
+		d->req = req;
+		memcpy(d->id, id, sizeof d->id);
+		d->state = t->state;
+		store_dlr_record(ik->store, d->id, t->state, t->final,
+		    smscid != NULL && strlen(smscid) <= 64 ? smscid : "",
+		    ik->k->dlr_ttl, dlr_recorded, d);
+	}
+	query_free(&q);
+}
+
+struct ingress_kannel *
+ingress_kannel_new(struct httpd *h, const struct conf *conf,
+    struct engine *engine, struct store *store, char *err, size_t errlen)
+{
+	struct ingress_kannel	*ik = xcalloc(1, sizeof *ik);
+
+	ik->httpd = h;
+	ik->conf = conf;
+	ik->k = conf->kannel;
+	ik->engine = engine;
+	ik->store = store;
+	if (ik->k == NULL)
+		return ik;
+	if (httpd_route(h, ik->k->path, handle_mo, ik) == -1) {
+		err_set(err, errlen, "path %s is already served", ik->k->path);
+		free(ik);
+		return NULL;
+	}
+	if (httpd_route(h, ik->k->dlr_path, handle_dlr, ik) == -1) {
+		err_set(err, errlen, "path %s is already served",
+		    ik->k->dlr_path);
+		httpd_unroute(h, ik->k->path);
+		free(ik);
+		return NULL;
+	}
+	return ik;
+}
+
+void
+ingress_kannel_free(struct ingress_kannel *ik)
+{
+	if (ik == NULL)
+		return;
+	if (ik->k != NULL) {
+		httpd_unroute(ik->httpd, ik->k->path);
+		httpd_unroute(ik->httpd, ik->k->dlr_path);
+	}
+	free(ik);
+}
