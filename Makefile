@@ -127,8 +127,8 @@ fuzz: deps
 	build-fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) \
 	    build-fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)
 
-integration: $(BUILD)/asanigw
-	ASANIGW=$(BUILD)/asanigw $(PYTHON) -m pytest -q -p no:cacheprovider \
+integration: $(BUILD)/asanigw $(BUILD)/fakesmpp
+	ASANIGW=$(BUILD)/asanigw FAKESMPP=$(BUILD)/fakesmpp $(PYTHON) -m pytest -q -p no:cacheprovider \
 		tests/integration
 
 test: deps
