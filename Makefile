@@ -3,6 +3,7 @@
 #   make                      build build/asanigw
 #   make test                 unit tests (Check) + integration tests (real Redis)
 #   make demo                 private Redis + gateway + demo menus + phone
+#   make demo-kannel          the same through real Kannel (USSD and SMS)
 #   make bench                benchmark against a reference server
 #   make SANITIZE=address,undefined test   the same under ASan+UBSan
 #   make WERROR=1             warnings are errors (CI)
@@ -68,7 +69,7 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(BUILD)/tests/kannel/fakesmpp.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
-.PHONY: all deps test unit integration demo bench fuzz clean
+.PHONY: all deps test unit integration demo demo-kannel bench fuzz clean
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -137,6 +138,11 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw
 	@scripts/demo $(BUILD)/asanigw
+
+# The same through real Kannel: fakesmpp, bearerbox, smsbox, fakesmsc.
+demo-kannel: deps
+	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/fakesmpp
+	@$(PYTHON) scripts/demo-kannel $(BUILD)/asanigw $(BUILD)/fakesmpp
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver

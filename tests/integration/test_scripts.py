@@ -95,3 +95,22 @@ def test_demo_fails_without_a_working_gateway(tmp_path):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=60, cwd=ROOT)
     assert p.returncode != 0, p.stdout
+
+
+def test_demo_kannel_scripted():
+    from kannel import fakesmpp_binary
+    p = subprocess.run([os.path.join(ROOT, "scripts", "demo-kannel"),
+                        asanigw_binary(), fakesmpp_binary()],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=90, cwd=ROOT)
+    out = p.stdout.decode("utf-8")
+    assert p.returncode == 0, out
+    m = re.search(r"OK: USSD, SMS and a push went through Kannel; request "
+                  r"([0-9A-Z]{6})", out)
+    assert m, out
+    d = re.search(r"the chain is up, in (\S+)", out).group(1)
+    assert not os.path.exists(d)
+    ports = re.findall(r":(\d+)", out.split("the chain is up")[1]
+                       .split("\n\n")[0])
+    for port in ports:
+        assert not port_open(int(port)), f"port {port} still open"
