@@ -31,6 +31,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 
 from flagship import MENU  # noqa: E402
+from harness import free_port, wait_until  # noqa: E402,F401
 from ussd import SERVICE, new_phone, new_session  # noqa: E402
 
 SHIPPED_CONF = os.path.join(ROOT, "conf", "asanigw.conf")
@@ -59,32 +60,6 @@ def asanigw_binary():
     if not os.path.isabs(path):
         path = os.path.join(ROOT, path)
     return path
-
-
-def free_port():
-    """A TCP port nobody listens on right now, on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout, what, interval=0.02):
-    """Polls predicate() until it returns a true value, which is returned;
-    fails the test with `what` after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    last_exc = None
-    while True:
-        try:
-            v = predicate()
-            if v:
-                return v
-        except Exception as e:  # noqa: BLE001 - reported below
-            last_exc = e
-        if time.monotonic() >= deadline:
-            detail = f" (last error: {last_exc!r})" if last_exc else ""
-            pytest.fail(f"timed out after {timeout:.1f}s waiting for "
-                        f"{what}{detail}", pytrace=False)
-        time.sleep(interval)
 
 
 def port_open(port, host="127.0.0.1"):

@@ -77,6 +77,8 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
+from harness import HarnessError, free_port, wait_until  # noqa: F401
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEMO_CONF = os.path.join(ROOT, "conf", "kannel-demo.conf")
 
@@ -89,42 +91,6 @@ START_TIMEOUT = 20.0        # bearerbox + smsbox + links online
 STOP_TIMEOUT = 10.0         # per process, before SIGKILL
 HTTP_TIMEOUT = 10.0
 LOG_TAIL = 3000             # characters of each log in failure messages
-
-
-class HarnessError(AssertionError):
-    """A harness step failed; the message carries what the logs said."""
-
-
-def free_port():
-    """A TCP port nobody listens on right now, on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout, what, detail=None, interval=0.02):
-    """Polls predicate() until it returns a true value, which is returned.
-    After timeout seconds raises HarnessError naming `what`, with the last
-    exception and detail() (e.g. log tails) when given."""
-    deadline = time.monotonic() + timeout
-    last_exc = None
-    while True:
-        try:
-            v = predicate()
-            if v:
-                return v
-        except HarnessError:
-            raise
-        except Exception as e:  # noqa: BLE001 - reported below
-            last_exc = e
-        if time.monotonic() >= deadline:
-            msg = f"timed out after {timeout:.1f}s waiting for {what}"
-            if last_exc is not None:
-                msg += f" (last error: {last_exc!r})"
-            if detail is not None:
-                msg += "\n" + detail()
-            raise HarnessError(msg)
-        time.sleep(interval)
 
 
 def _tail(path, n=LOG_TAIL):
@@ -942,17 +908,14 @@ class Kannel:
         """smsbox, fakesmsc, then bearerbox: each its stop signal, a
         bounded wait, SIGKILL as last resort.  Safe to call twice.  Returns
         the list of complaints (also kept in .problems)."""
-        for proc, sig in ((self.smsbox, signal.SIGTERM),):
-            p = _stop_process(proc, sig)
-            if p:
-                self.problems.append(p)
+        steps = [lambda: _stop_process(self.smsbox, signal.SIGTERM)]
         if self.fakesmsc is not None:
-            p = self.fakesmsc.stop()
+            steps.append(self.fakesmsc.stop)
+        steps.append(lambda: _stop_process(self.bearerbox, signal.SIGTERM))
+        for step in steps:
+            p = step()
             if p:
                 self.problems.append(p)
-        p = _stop_process(self.bearerbox, signal.SIGTERM)
-        if p:
-            self.problems.append(p)
         return list(self.problems)
 
     def summary(self):

@@ -37,9 +37,8 @@ def chain(tmp_path, gateway):
     def make(kannel_overrides=None, **over):
         smpp = FakeSMPP(str(tmp_path)).start()
         started.append(smpp)
-        ko = {"smsc:ussd": {"max-sms-octets": 160}}
-        ko.update(kannel_overrides or {})
-        k = Kannel(str(tmp_path), None, SECRET, smpp.port, overrides=ko)
+        k = Kannel(str(tmp_path), None, SECRET, smpp.port,
+                   overrides=kannel_overrides)
         started.append(k)
         kconf = {
             "secret": SECRET,

@@ -394,3 +394,25 @@ def test_admin_needs_the_token(kgw):
     assert r.status == 200 and json.loads(r.body)["inflight"] == 0
     r = admin_send(gw, to="923001234567", text="x")
     assert r.status == 503 and "not configured" in r.body, r
+
+
+def test_reload_changes_the_kannel_settings(kgw):
+    import signal as sig
+    from conftest import wait_until
+    gw, box = kgw()
+    d = UssdDialog(box, new_phone(), session_number())
+    d.dial()
+    gw.rewrite_config(kannel=kannel_conf(
+        secret="rotated-secret",
+        smsc=[{"id": "ussd", "kind": "ussd"},
+              {"id": "ussd2", "kind": "ussd"}]))
+    gw.signal(sig.SIGHUP)
+    wait_until(lambda: "event=reload services" in gw.log(), 3.0,
+               "the reload")
+    assert box.get(d.last_url).status == 403
+    box.secret = "rotated-secret"
+    # The session in progress goes on; the new smsc serves.
+    r = d.choose(LANGS["en"]["language"])
+    assert r.con and LANGS["en"]["main"] in r.body, r
+    r = UssdDialog(box, new_phone(), 3, smsc="ussd2").dial()
+    assert r.con, r

@@ -77,6 +77,10 @@
  * what Kannel expects when msg-id-type is left unset.  Kannel 1.4.5 gives
  * the SMSC up on ESME_RINVPASWD but retries after ESME_RBINDFAIL; it
  * passes on only the TLVs that an smpp-tlv group names.
+ *
+ * Its GSM 03.38 and UTF-16 code is its own on purpose, written from the
+ * specifications and not shared with the gateway's: a test oracle that
+ * decoded with the gateway's code would agree with the gateway's bugs.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
