@@ -259,3 +259,29 @@ def test_sendsms_push_and_its_delivery_reports(chain, redis):
     stats = json.loads(admin(c.gw, "GET", "/admin/stats").body)
     assert stats["dlr"]["submitted"] == 2 and \
         stats["dlr"]["delivered"] >= 1, stats
+
+
+def test_vendor_session_tlv_through_kannel(chain):
+    c = chain(kannel={
+        "smsc": [{"id": "ussd", "kind": "ussd", "profile": "vendor"},
+                 {"id": "sms", "kind": "sms", "service": "*786#"}],
+        "ussd_profiles": {"vendor": {"session_info": False,
+                                     "session_tlv": "vendor_session_id"}}})
+    phone = new_phone().lstrip("+")
+
+    def mo(op, text, vid):
+        c.smpp.ussd(phone, "786", op, None, text,
+                    tlvs={0x1404: vid + b"\0"})
+        return SmppReply(c.smpp.next_submit(15))
+
+    # Two sessions of one phone, told apart by the operator's session id
+    # alone; each reply carries its id back (Kannel adds the NUL again).
+    a = mo(1, "*786#", b"S1")
+    b = mo(1, "*786#", b"S2")
+    assert a.con and b.con, (a, b)
+    assert a.tlvs["1404"] == b"S1\0".hex() and "1383" not in a.tlvs, a
+    r = mo(18, "1", b"S1")
+    assert r.con and LANGS["en"]["main"] in r.text, r
+    r = mo(18, "2", b"S2")
+    assert r.con and LANGS["ur-Latn"]["main"] in r.text, r
+    assert r.tlvs["1404"] == b"S2\0".hex(), r
