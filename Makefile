@@ -57,7 +57,8 @@ LIB_SRCS = \
 	gateway/sendsms.c \
 	gateway/admin.c \
 	adapters/adapter.c \
-	adapters/adapter_file.c
+	adapters/adapter_file.c \
+	adapters/adapter_http.c
 
 UNIT_TESTS = gsm session menu step conf refcode cache kannel_text access
 FUZZ_TARGETS = session text step kannel
@@ -67,6 +68,7 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
 	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/fuzz/driver.o \
 	   $(BUILD)/tests/kannel/fakesmpp.o \
+	   $(BUILD)/tests/backoffice/backoffice.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
 .PHONY: all deps test unit integration demo demo-kannel bench fuzz clean
@@ -99,6 +101,10 @@ $(BUILD)/refserver: $(BUILD)/tests/bench/refserver.o
 $(BUILD)/fakesmpp: $(BUILD)/tests/kannel/fakesmpp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# The test back office: verifies signatures, books once, fails on demand.
+$(BUILD)/backoffice: $(BUILD)/tests/backoffice/backoffice.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 # The user-facing targets install what is missing first, then run make
 # again so pkg-config sees the freshly installed libraries.
 deps:
@@ -128,8 +134,9 @@ fuzz: deps
 	build-fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) \
 	    build-fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)
 
-integration: $(BUILD)/asanigw $(BUILD)/fakesmpp
-	ASANIGW=$(BUILD)/asanigw FAKESMPP=$(BUILD)/fakesmpp $(PYTHON) -m pytest -q -p no:cacheprovider \
+integration: $(BUILD)/asanigw $(BUILD)/fakesmpp $(BUILD)/backoffice
+	ASANIGW=$(BUILD)/asanigw FAKESMPP=$(BUILD)/fakesmpp \
+	    BACKOFFICE=$(BUILD)/backoffice $(PYTHON) -m pytest -q -p no:cacheprovider \
 		tests/integration
 
 test: deps

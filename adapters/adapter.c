@@ -2,14 +2,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "adapter.h"
 #include "conf.h"
 #include "xmalloc.h"
 
 extern const struct adapter_ops adapter_file_ops;
+extern const struct adapter_ops adapter_http_ops;
 
 static const struct adapter_ops *const adapter_table[] = {
 	&adapter_file_ops,
+	&adapter_http_ops,
 	NULL
 };
 
@@ -70,4 +74,31 @@ const char *
 adapter_name(const struct adapter *a)
 {
 	return a->name;
+}
+
+char *
+request_json(const struct request *req)
+{
+	json_t	*o, *fields;
+	char	*s;
+
+	fields = json_object();
+	for (size_t i = 0; i < req->nfields; i++)
+		json_object_set_new(fields, req->names[i],
+		    json_string(req->values[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}",
+	    "idempotency_key", req->idempotency_key,
+	    "ref", req->ref,
+	    "service", req->service,
+	    "request", req->kind,
+	    "msisdn", req->msisdn,
+	    "msisdn_hash", req->msisdn_hash,
+	    "lang", req->lang,
+	    "ts", (json_int_t)req->ts_ms,
+	    "fields", fields);
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
 }

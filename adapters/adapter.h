@@ -56,4 +56,10 @@ void		 adapter_submit(struct adapter *, const struct request *,
 void		 adapter_close(struct adapter *);
 const char	*adapter_name(const struct adapter *);
 
+/* The request as the back office receives it, one compact JSON object:
+ * {"idempotency_key", "ref", "service", "request", "msisdn",
+ * "msisdn_hash", "lang", "ts", "fields": {...}}.  The caller frees it;
+ * NULL if a string is not valid UTF-8. */
+char		*request_json(const struct request *);
+
 #endif

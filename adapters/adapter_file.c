@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "adapter.h"
 #include "conf.h"
@@ -106,33 +105,6 @@ file_done_fire(evutil_socket_t fd, short what, void *arg)
 	free(d);
 }
 
-static char *
-file_line(const struct request *req)
-{
-	json_t	*o, *fields;
-	char	*line;
-
-	fields = json_object();
-	for (size_t i = 0; i < req->nfields; i++)
-		json_object_set_new(fields, req->names[i],
-		    json_string(req->values[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}",
-	    "idempotency_key", req->idempotency_key,
-	    "ref", req->ref,
-	    "service", req->service,
-	    "request", req->kind,
-	    "msisdn", req->msisdn,
-	    "msisdn_hash", req->msisdn_hash,
-	    "lang", req->lang,
-	    "ts", (json_int_t)req->ts_ms,
-	    "fields", fields);
-	if (o == NULL)
-		return NULL;
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return line;
-}
-
 static int
 file_append(struct file_adapter *fa, const char *line, char *err,
     size_t errlen)
@@ -175,7 +147,7 @@ file_submit(void *impl, const struct request *req, adapter_cb cb, void *arg)
 	d->fa = fa;
 	d->cb = cb;
 	d->arg = arg;
-	if ((line = file_line(req)) == NULL)
+	if ((line = request_json(req)) == NULL)
 		d->err = xstrdup("cannot encode the request as JSON");
 	else if (file_append(fa, line, err, sizeof err) == -1) {
 		log_warnx("adapter=file event=write-failed error=\"%s\"", err);

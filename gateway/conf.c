@@ -800,7 +800,8 @@ read_adapter(struct reader *r, const config_setting_t *a,
 			    "true" : "false");
 			break;
 		case CONFIG_TYPE_STRING:
-			if (strcmp(key, "path") == 0)
+			if (strcmp(key, "path") == 0 ||
+			    strcmp(key, "ca_file") == 0)
 				cs->value = get_path(r, a, key);
 			else
 				cs->value = get_secret(r, a, key);

@@ -1,0 +1,404 @@
+/*
+ * The http adapter: each request is POSTed as JSON to the back office's
+ * URL, over HTTP or HTTPS (OpenSSL through bufferevent_openssl: the
+ * certificate must chain to the configured CA file, or to the system's
+ * CAs, and name the URL's host).  The back office can tell the gateway's
+ * requests from anyone's and turn replays away by three headers:
+ *
+ *	X-Asanigw-Idempotency-Key: the request's key, the same on a retry
+ *	X-Asanigw-Timestamp:       unix seconds when it was sent
+ *	X-Asanigw-Signature:       v1=hex(HMAC-SHA256(secret, TS "." BODY))
+ *
+ * Every call has a timeout.  2xx is success; 4xx other than 408 and 429
+ * is the back office refusing the request (retrying cannot help); any
+ * other answer, and no answer, may succeed later.
+ *
+ * Over HTTP a few keep-alive connections are shared by all calls.  Over
+ * HTTPS each call has its own connection (libevent cannot reconnect a TLS
+ * bufferevent once the server closed it).
+ */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "adapter.h"
+#include "conf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define SIG_HEX		(2 * 32)
+
+struct http_adapter {
+	struct event_base	 *base;
+	char			 *name;
+	char			 *host;
+	unsigned short		  port;
+	char			 *path;		/* with its query */
+	SSL_CTX			 *ssl;		/* NULL for plain HTTP */
+	char			 *secret;
+	struct timeval		  timeout;
+	struct evhttp_connection **conns;	/* plain HTTP only */
+	unsigned		  nconns, next;
+	struct http_call	 *calls;	/* in flight */
+};
+
+struct http_call {
+	struct http_adapter	 *ha;
+	struct evhttp_connection *conn;		/* its own (HTTPS) */
+	struct event		 *ev;		/* a failure before sending */
+	adapter_cb		  cb;
+	void			 *arg;
+	char			  key[130];
+	struct http_call	 *prev, *next;
+};
+
+static const char *const http_keys[] = { "url", "secret", "ca_file",
+	"timeout_ms", "connections", NULL };
+
+/* "v1=" and the hex HMAC-SHA256 of "TS.BODY" under secret. */
+static void
+http_sign(const char *secret, const char *ts, const char *body,
+    char out[4 + SIG_HEX])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	size_t		 tl = strlen(ts), bl = strlen(body);
+	char		*msg = xmalloc(tl + 1 + bl);
+
+	memcpy(msg, ts, tl);
+	msg[tl] = '.';
+	memcpy(msg + tl + 1, body, bl);
+	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)msg, tl + 1 + bl, md, &mdlen) == NULL)
+		fatalx("HMAC failed");
+	free(msg);
+	memcpy(out, "v1=", 3);
+	for (unsigned i = 0; i < mdlen && i < SIG_HEX / 2; i++)
+		snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
+}
+
+static SSL_CTX *
+http_ssl_ctx(const char *name, const char *ca_file, char *err, size_t errlen)
+{
+	SSL_CTX	*ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL) {
+		snprintf(err, errlen, "adapter %s: cannot make a TLS context",
+		    name);
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if ((ca_file != NULL && *ca_file != '\0') ?
+	    SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1 :
+	    SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		snprintf(err, errlen, "adapter %s: cannot load CA %s: %s",
+		    name, ca_file ? ca_file : "(system)",
+		    ERR_reason_error_string(ERR_get_error()));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void *
+http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
+    size_t errlen)
+{
+	const char		*url = conf_adapter_get(ca, "url");
+	const char		*secret = conf_adapter_get(ca, "secret");
+	const char		*to = conf_adapter_get(ca, "timeout_ms");
+	const char		*nc = conf_adapter_get(ca, "connections");
+	struct evhttp_uri	*u;
+	struct http_adapter	*ha;
+	const char		*scheme, *path, *query;
+	long			 ms = to ? atol(to) : 5000;
+	int			 port;
+
+	if (url == NULL || (u = evhttp_uri_parse(url)) == NULL ||
+	    (scheme = evhttp_uri_get_scheme(u)) == NULL ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+	    evhttp_uri_get_host(u) == NULL) {
+		snprintf(err, errlen, "adapter %s: url must be http:// or "
+		    "https://host[:port]/path", ca->name);
+		return NULL;
+	}
+	if (secret == NULL || *secret == '\0') {
+		evhttp_uri_free(u);
+		snprintf(err, errlen, "adapter %s: secret is not set (it signs "
+		    "every request)", ca->name);
+		return NULL;
+	}
+	if (ms < 100 || ms > 120000) {
+		evhttp_uri_free(u);
+		snprintf(err, errlen, "adapter %s: timeout_ms must be 100 to "
+		    "120000", ca->name);
+		return NULL;
+	}
+	ha = xcalloc(1, sizeof *ha);
+	ha->base = base;
+	ha->name = xstrdup(ca->name);
+	ha->host = xstrdup(evhttp_uri_get_host(u));
+	port = evhttp_uri_get_port(u);
+	path = evhttp_uri_get_path(u);
+	query = evhttp_uri_get_query(u);
+	xasprintf(&ha->path, "%s%s%s", path && *path ? path : "/",
+	    query ? "?" : "", query ? query : "");
+	ha->secret = xstrdup(secret);
+	ha->timeout.tv_sec = ms / 1000;
+	ha->timeout.tv_usec = (ms % 1000) * 1000;
+	if (strcmp(scheme, "https") == 0) {
+		ha->port = (unsigned short)(port > 0 ? port : 443);
+		ha->ssl = http_ssl_ctx(ca->name, conf_adapter_get(ca,
+		    "ca_file"), err, errlen);
+		if (ha->ssl == NULL) {
+			evhttp_uri_free(u);
+			free(ha->name);
+			free(ha->host);
+			free(ha->path);
+			free(ha->secret);
+			free(ha);
+			return NULL;
+		}
+	} else {
+		ha->port = (unsigned short)(port > 0 ? port : 80);
+		ha->nconns = nc ? (unsigned)atoi(nc) : 4;
+		if (ha->nconns < 1 || ha->nconns > 256)
+			ha->nconns = 4;
+		ha->conns = xcalloc(ha->nconns, sizeof *ha->conns);
+		for (unsigned i = 0; i < ha->nconns; i++) {
+			ha->conns[i] = evhttp_connection_base_new(base, NULL,
+			    ha->host, ha->port);
+			evhttp_connection_set_timeout_tv(ha->conns[i],
+			    &ha->timeout);
+			evhttp_connection_set_retries(ha->conns[i], 0);
+		}
+	}
+	evhttp_uri_free(u);
+	return ha;
+}
+
+static void
+call_unlink(struct http_call *c)
+{
+	struct http_adapter	*ha = c->ha;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		ha->calls = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+}
+
+static void
+conn_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evhttp_connection_free(arg);
+}
+
+/* Ends a call: its callback, then the call (and its own connection, from
+ * the loop: libevent is still using it). */
+static void
+call_end(struct http_call *c, const char *err)
+{
+	call_unlink(c);
+	if (c->conn != NULL)
+		event_base_once(c->ha->base, -1, EV_TIMEOUT, conn_free_cb,
+		    c->conn, NULL);
+	if (c->ev != NULL)
+		event_free(c->ev);
+	c->cb(err, c->arg);
+	free(c);
+}
+
+/* Why the TLS connection of an HTTPS call failed, into buf; 0 if it
+ * did not (or the call is plain HTTP). */
+static int
+call_tls_error(const struct http_call *c, char *buf, size_t len)
+{
+	struct bufferevent	*bev;
+	SSL			*ssl;
+	unsigned long		 e, last = 0;
+	long			 v;
+
+	if (c->conn == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(c->conn)) == NULL)
+		return 0;
+	while ((e = bufferevent_get_openssl_error(bev)) != 0)
+		last = e;
+	ssl = bufferevent_openssl_get_ssl(bev);
+	if (ssl != NULL && (v = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		snprintf(buf, len, "certificate verify failed: %s",
+		    X509_verify_cert_error_string(v));
+		return 1;
+	}
+	if (last == 0)
+		return 0;
+	ERR_error_string_n(last, buf, len);
+	return 1;
+}
+
+static void
+call_done(struct evhttp_request *req, void *arg)
+{
+	struct http_call	*c = arg;
+	struct http_adapter	*ha = c->ha;
+	int			 code = req ? evhttp_request_get_response_code(req) :
+				    0;
+	char			 err[320], tls[256];
+
+	if (code >= 200 && code < 300) {
+		call_end(c, NULL);
+		return;
+	}
+	if (code == 0 && call_tls_error(c, tls, sizeof tls))
+		snprintf(err, sizeof err, "TLS with %s:%u failed: %s", ha->host,
+		    ha->port, tls);
+	else if (code == 0)
+		snprintf(err, sizeof err, "%s:%u did not answer", ha->host,
+		    ha->port);
+	else if (code >= 400 && code < 500 && code != 408 && code != 429)
+		snprintf(err, sizeof err, "back office refused the request "
+		    "(HTTP %d)", code);
+	else
+		snprintf(err, sizeof err, "back office failed (HTTP %d)", code);
+	log_warnx("adapter=%s event=submit-failed key=%s status=%d "
+	    "error=\"%s\"", ha->name, c->key, code, err);
+	call_end(c, err);
+}
+
+static void
+call_fail_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	call_end(arg, "cannot send the request");
+}
+
+static struct evhttp_connection *
+call_connection(struct http_call *c)
+{
+	struct http_adapter	*ha = c->ha;
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	if (ha->ssl == NULL)
+		return ha->conns[ha->next++ % ha->nconns];
+	if ((ssl = SSL_new(ha->ssl)) == NULL)
+		return NULL;
+	/* The certificate must name the host, which SNI also asks for. */
+	SSL_set_tlsext_host_name(ssl, ha->host);
+	SSL_set1_host(ssl, ha->host);
+	bev = bufferevent_openssl_socket_new(ha->base, -1, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
+	    BEV_OPT_DEFER_CALLBACKS);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	c->conn = evhttp_connection_base_bufferevent_new(ha->base, NULL, bev,
+	    ha->host, ha->port);
+	if (c->conn == NULL)
+		return NULL;
+	evhttp_connection_set_timeout_tv(c->conn, &ha->timeout);
+	evhttp_connection_set_retries(c->conn, 0);
+	return c->conn;
+}
+
+static void
+http_submit(void *impl, const struct request *r, adapter_cb cb, void *arg)
+{
+	struct http_adapter	 *ha = impl;
+	struct http_call	 *c = xcalloc(1, sizeof *c);
+	struct evhttp_connection *conn;
+	struct evhttp_request	 *req;
+	struct evkeyvalq	 *h;
+	char			 *body, ts[24], sig[4 + SIG_HEX], len[24];
+
+	c->ha = ha;
+	c->cb = cb;
+	c->arg = arg;
+	snprintf(c->key, sizeof c->key, "%s", r->idempotency_key);
+	c->next = ha->calls;
+	if (ha->calls != NULL)
+		ha->calls->prev = c;
+	ha->calls = c;
+
+	if ((body = request_json(r)) == NULL ||
+	    (conn = call_connection(c)) == NULL) {
+		free(body);
+		c->ev = event_new(ha->base, -1, 0, call_fail_cb, c);
+		event_active(c->ev, EV_TIMEOUT, 1);
+		return;
+	}
+	snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+	http_sign(ha->secret, ts, body, sig);
+	snprintf(len, sizeof len, "%zu", strlen(body));
+	req = evhttp_request_new(call_done, c);
+	h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Host", ha->host);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "X-Asanigw-Idempotency-Key", r->idempotency_key);
+	evhttp_add_header(h, "X-Asanigw-Timestamp", ts);
+	evhttp_add_header(h, "X-Asanigw-Signature", sig);
+	evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
+	free(body);
+	if (evhttp_make_request(conn, req, EVHTTP_REQ_POST, ha->path) == -1) {
+		/* libevent freed the request. */
+		c->ev = event_new(ha->base, -1, 0, call_fail_cb, c);
+		event_active(c->ev, EV_TIMEOUT, 1);
+	}
+}
+
+static void
+http_close(void *impl)
+{
+	struct http_adapter	*ha = impl;
+
+	/* Calls in flight hear back now, with an error; their requests go
+	 * with the connections, without callbacks. */
+	while (ha->calls != NULL) {
+		struct http_call	 *c = ha->calls;
+		struct evhttp_connection *own = c->conn;
+
+		c->conn = NULL;
+		call_end(c, "adapter closed");
+		if (own != NULL)
+			evhttp_connection_free(own);
+	}
+	for (unsigned i = 0; i < ha->nconns; i++)
+		evhttp_connection_free(ha->conns[i]);
+	free(ha->conns);
+	if (ha->ssl != NULL)
+		SSL_CTX_free(ha->ssl);
+	free(ha->name);
+	free(ha->host);
+	free(ha->path);
+	free(ha->secret);
+	free(ha);
+}
+
+const struct adapter_ops adapter_http_ops = {
+	.type = "http",
+	.keys = http_keys,
+	.open = http_open,
+	.submit = http_submit,
+	.close = http_close,
+};
