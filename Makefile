@@ -152,8 +152,11 @@ demo-kannel: deps
 	@$(PYTHON) scripts/demo-kannel $(BUILD)/asanigw $(BUILD)/fakesmpp
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver
+	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver \
+	    $(BUILD)/fakesmpp
 	@scripts/bench $(BUILD)/asanigw $(BUILD)/refserver
+	@scripts/bench-kannel $(BUILD)/asanigw $(BUILD)/refserver \
+	    $(BUILD)/fakesmpp
 
 clean:
 	rm -rf build build-san build-fuzz build-clang

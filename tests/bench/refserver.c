@@ -8,12 +8,23 @@
  * as the gateway; none of its work (parsing, sessions, menus).
  *
  *	refserver PORT REDIS_PORT
+ *	refserver -i PORT [SMS_BODY USSD_BODY]
  *
  * Listens on 127.0.0.1:PORT only once Redis is connected, then prints
  * "ready" on stdout: an accepting port means a serving server.  Exits 1
  * if Redis goes away (requests in flight get a 503 first).  No command
  * timeout: hiredis 0.14 has none for async contexts, and a bench Redis
  * that stalls is a failed run anyway.
+ *
+ * -i, the instant mode, is the yardstick of scripts/bench-kannel: the
+ * least an HTTP server behind smsbox's get-url can do.  No Redis; every
+ * request is answered at once 200 "text/plain; charset=UTF-8" with a fixed
+ * body — the contents of SMS_BODY, or of USSD_BODY for a request from
+ * smsc-id "ussd" (the bench gives the gateway's own answers, so Kannel
+ * carries the same bytes either way), with X-Kannel-Coding: 2 when the
+ * body is not ASCII — and the X-Kannel-Meta-Data header the gateway puts
+ * on a USSD screen (op 2, USSR request; its_session_info 0x2a00), which
+ * smsbox ignores for an SMS.  Listens at once and prints "ready".
  */
 #define _DEFAULT_SOURCE
 #include <sys/socket.h>
@@ -38,6 +49,10 @@
 #define KEY_BYTES	16
 #define BACKLOG		1024		/* as gateway/httpd.c */
 #define REPLY_BODY	"CON ok"
+/* 64 bytes: the gateway's English answer to an SMS is as long. */
+#define INSTANT_BODY	"Instant reply: a fixed text as long as " \
+			"the gateway's SMS answer."
+#define INSTANT_META	"?smpp?ussd_service_op=%02&its_session_info=%2A%00&"
 
 struct ref {
 	struct event_base	*base;
@@ -112,6 +127,60 @@ on_request(struct evhttp_request *req, void *arg)
 	if (redisAsyncCommand(r->ac, on_get, req, "GET %b", key, len) !=
 	    REDIS_OK)
 		reply(req, 503, "Service Unavailable", "END redis failed");
+}
+
+/* The instant answers: for SMS and for USSD. */
+static struct body {
+	char	*text;
+	size_t	 len;
+	int	 ucs2;
+} bodies[2] = {
+	{ INSTANT_BODY, sizeof INSTANT_BODY - 1, 0 },
+	{ INSTANT_BODY, sizeof INSTANT_BODY - 1, 0 },
+};
+
+static int
+body_read(const char *path, struct body *b)
+{
+	FILE	*f = fopen(path, "rb");
+	char	 buf[4096];
+	size_t	 n;
+
+	if (f == NULL) {
+		fprintf(stderr, "refserver: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	if ((b->text = malloc(n + 1)) == NULL)
+		abort();
+	memcpy(b->text, buf, n);
+	b->len = n;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] >= 0x80)
+			b->ucs2 = 1;
+	return 0;
+}
+
+/* Instant mode: the same answer to every request of a kind. */
+static void
+on_instant(struct evhttp_request *req, void *arg)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	const struct body	*b;
+	struct evbuffer		*buf;
+
+	(void)arg;
+	b = &bodies[strstr(evhttp_request_get_uri(req), "smsc=ussd") != NULL];
+	if ((buf = evbuffer_new()) == NULL)
+		abort();
+	evhttp_add_header(h, "Content-Type", "text/plain; charset=UTF-8");
+	if (b->ucs2)
+		evhttp_add_header(h, "X-Kannel-Coding", "2");
+	evhttp_add_header(h, "X-Kannel-Meta-Data", INSTANT_META);
+	evbuffer_add(buf, b->text, b->len);
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
 }
 
 static int
@@ -201,14 +270,21 @@ parse_port(const char *s, unsigned short *port)
 int
 main(int argc, char *argv[])
 {
-	unsigned short	 redis_port;
+	unsigned short	 redis_port = 0;
 	struct event	*ev_term, *ev_int;
+	int		 instant, fd;
 
-	if (argc != 3 || parse_port(argv[1], &ref.port) == -1 ||
-	    parse_port(argv[2], &redis_port) == -1) {
-		fprintf(stderr, "usage: refserver PORT REDIS_PORT\n");
+	instant = argc >= 3 && strcmp(argv[1], "-i") == 0;
+	if ((instant ? argc != 3 && argc != 5 : argc != 3) ||
+	    parse_port(argv[instant ? 2 : 1], &ref.port) == -1 ||
+	    (!instant && parse_port(argv[2], &redis_port) == -1)) {
+		fprintf(stderr, "usage: refserver PORT REDIS_PORT\n"
+		    "       refserver -i PORT [SMS_BODY USSD_BODY]\n");
 		return 2;
 	}
+	if (instant && argc == 5 && (body_read(argv[3], &bodies[0]) == -1 ||
+	    body_read(argv[4], &bodies[1]) == -1))
+		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	if ((ref.base = event_base_new()) == NULL ||
 	    (ref.http = evhttp_new(ref.base)) == NULL) {
@@ -219,17 +295,30 @@ main(int argc, char *argv[])
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 	    EVHTTP_REQ_PATCH);
-	evhttp_set_gencb(ref.http, on_request, &ref);
-
-	ref.ac = redisAsyncConnect("127.0.0.1", redis_port);
-	if (ref.ac == NULL || ref.ac->err) {
-		fprintf(stderr, "refserver: redis: %s\n",
-		    ref.ac != NULL ? ref.ac->errstr : "out of memory");
-		return 1;
+	if (instant) {
+		evhttp_set_gencb(ref.http, on_instant, &ref);
+		if ((fd = listen_fd(ref.port)) == -1)
+			return 1;
+		if (evhttp_accept_socket_with_handle(ref.http, fd) == NULL) {
+			close(fd);
+			fprintf(stderr, "refserver: cannot accept on %u\n",
+			    ref.port);
+			return 1;
+		}
+		printf("ready\n");
+		fflush(stdout);
+	} else {
+		evhttp_set_gencb(ref.http, on_request, &ref);
+		ref.ac = redisAsyncConnect("127.0.0.1", redis_port);
+		if (ref.ac == NULL || ref.ac->err) {
+			fprintf(stderr, "refserver: redis: %s\n",
+			    ref.ac != NULL ? ref.ac->errstr : "out of memory");
+			return 1;
+		}
+		redisLibeventAttach(ref.ac, ref.base);
+		redisAsyncSetConnectCallback(ref.ac, on_connect);
+		redisAsyncSetDisconnectCallback(ref.ac, on_disconnect);
 	}
-	redisLibeventAttach(ref.ac, ref.base);
-	redisAsyncSetConnectCallback(ref.ac, on_connect);
-	redisAsyncSetDisconnectCallback(ref.ac, on_disconnect);
 
 	ev_term = evsignal_new(ref.base, SIGTERM, on_signal, &ref);
 	ev_int = evsignal_new(ref.base, SIGINT, on_signal, &ref);
