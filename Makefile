@@ -49,6 +49,7 @@ LIB_SRCS = \
 	gateway/store.c \
 	gateway/cache.c \
 	gateway/engine.c \
+	gateway/outbox.c \
 	gateway/httpd.c \
 	gateway/ingress_aggregator.c \
 	gateway/ingress_kannel.c \

@@ -102,3 +102,86 @@ request_json(const struct request *req)
 	json_decref(o);
 	return s;
 }
+
+/* A decoded request and what its strings live in. */
+struct request_box {
+	struct request	 r;		/* first: the box is the request */
+	json_t		*root;
+	const char	**names, **values;
+};
+
+static const char *
+field(json_t *o, const char *name, int *bad)
+{
+	const char	*s = json_string_value(json_object_get(o, name));
+
+	if (s == NULL)
+		*bad = 1;
+	return s;
+}
+
+struct request *
+request_decode(const char *json, char *err, size_t errlen)
+{
+	struct request_box	*b;
+	json_error_t		 jerr;
+	json_t			*root, *fields, *v, *ts;
+	const char		*k;
+	int			 bad = 0;
+	size_t			 i = 0;
+
+	if ((root = json_loads(json, 0, &jerr)) == NULL ||
+	    !json_is_object(root)) {
+		snprintf(err, errlen, "not a JSON object: %s",
+		    root ? "wrong type" : jerr.text);
+		json_decref(root);
+		return NULL;
+	}
+	fields = json_object_get(root, "fields");
+	ts = json_object_get(root, "ts");
+	b = xcalloc(1, sizeof *b);
+	b->root = root;
+	b->r.idempotency_key = field(root, "idempotency_key", &bad);
+	b->r.ref = field(root, "ref", &bad);
+	b->r.service = field(root, "service", &bad);
+	b->r.kind = field(root, "request", &bad);
+	b->r.msisdn = field(root, "msisdn", &bad);
+	b->r.msisdn_hash = field(root, "msisdn_hash", &bad);
+	b->r.lang = field(root, "lang", &bad);
+	b->r.ts_ms = json_is_integer(ts) ? json_integer_value(ts) : 0;
+	if (!json_is_integer(ts) || !json_is_object(fields))
+		bad = 1;
+	b->names = xcalloc(json_object_size(fields) + 1, sizeof *b->names);
+	b->values = xcalloc(json_object_size(fields) + 1, sizeof *b->values);
+	json_object_foreach(fields, k, v) {
+		if (!json_is_string(v)) {
+			bad = 1;
+			break;
+		}
+		b->names[i] = k;
+		b->values[i++] = json_string_value(v);
+	}
+	b->r.names = b->names;
+	b->r.values = b->values;
+	b->r.nfields = i;
+	if (bad) {
+		snprintf(err, errlen, "a request field is missing or not a "
+		    "string");
+		request_free(&b->r);
+		return NULL;
+	}
+	return &b->r;
+}
+
+void
+request_free(struct request *r)
+{
+	struct request_box	*b = (struct request_box *)r;
+
+	if (r == NULL)
+		return;
+	json_decref(b->root);
+	free(b->names);
+	free(b->values);
+	free(b);
+}

@@ -32,8 +32,9 @@ struct request {
 	size_t		 nfields;
 };
 
-/* err is NULL on success, else a sentence valid during the call. */
-typedef void (*adapter_cb)(const char *err, void *arg);
+/* err is NULL on success, else a sentence valid during the call; final
+ * is 1 when trying again cannot help (the back office refused it). */
+typedef void (*adapter_cb)(const char *err, int final, void *arg);
 
 struct adapter_ops {
 	const char	*type;		/* the configuration's "type" */
@@ -61,5 +62,9 @@ const char	*adapter_name(const struct adapter *);
  * "msisdn_hash", "lang", "ts", "fields": {...}}.  The caller frees it;
  * NULL if a string is not valid UTF-8. */
 char		*request_json(const struct request *);
+/* The request back from that JSON; NULL with a sentence in err.  Its
+ * strings live as long as it does; free it with request_free(). */
+struct request	*request_decode(const char *json, char *err, size_t errlen);
+void		 request_free(struct request *);
 
 #endif

@@ -99,7 +99,7 @@ file_done_fire(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	file_unlink_done(d->fa, d);
-	d->cb(d->err, d->arg);
+	d->cb(d->err, 0, d->arg);
 	event_free(d->ev);
 	free(d->err);
 	free(d);
@@ -169,7 +169,7 @@ file_close(void *impl)
 	/* Completions not yet delivered still fire, with an error. */
 	while ((d = fa->pending) != NULL) {
 		fa->pending = d->next;
-		d->cb(d->err, d->arg);	/* the line is written, or not */
+		d->cb(d->err, 0, d->arg);	/* the line is written, or not */
 		event_free(d->ev);
 		free(d->err);
 		free(d);

@@ -215,7 +215,7 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 /* Ends a call: its callback, then the call (and its own connection, from
  * the loop: libevent is still using it). */
 static void
-call_end(struct http_call *c, const char *err)
+call_end(struct http_call *c, const char *err, int final)
 {
 	call_unlink(c);
 	if (c->conn != NULL)
@@ -223,7 +223,7 @@ call_end(struct http_call *c, const char *err)
 		    c->conn, NULL);
 	if (c->ev != NULL)
 		event_free(c->ev);
-	c->cb(err, c->arg);
+	c->cb(err, final, c->arg);
 	free(c);
 }
 
@@ -264,7 +264,7 @@ call_done(struct evhttp_request *req, void *arg)
 	char			 err[320], tls[256];
 
 	if (code >= 200 && code < 300) {
-		call_end(c, NULL);
+		call_end(c, NULL, 0);
 		return;
 	}
 	if (code == 0 && call_tls_error(c, tls, sizeof tls))
@@ -280,7 +280,8 @@ call_done(struct evhttp_request *req, void *arg)
 		snprintf(err, sizeof err, "back office failed (HTTP %d)", code);
 	log_warnx("adapter=%s event=submit-failed key=%s status=%d "
 	    "error=\"%s\"", ha->name, c->key, code, err);
-	call_end(c, err);
+	call_end(c, err, code >= 400 && code < 500 && code != 408 &&
+	    code != 429);
 }
 
 static void
@@ -288,7 +289,7 @@ call_fail_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	call_end(arg, "cannot send the request");
+	call_end(arg, "cannot send the request", 0);
 }
 
 static struct evhttp_connection *
@@ -379,7 +380,7 @@ http_close(void *impl)
 		struct evhttp_connection *own = c->conn;
 
 		c->conn = NULL;
-		call_end(c, "adapter closed");
+		call_end(c, "adapter closed", 0);
 		if (own != NULL)
 			evhttp_connection_free(own);
 	}

@@ -18,12 +18,15 @@
 #include "engine.h"
 #include "httpd.h"
 #include "log.h"
+#include "outbox.h"
 #include "sendsms.h"
 #include "store.h"
 #include "xmalloc.h"
 
 #define SEND_PATH	"/admin/send"
 #define STATS_PATH	"/admin/stats"
+#define OUTBOX_PATH	"/admin/outbox"
+#define REPLAY_PATH	"/admin/outbox/replay"
 #define TEXT_MAX	1600	/* bytes: ten concatenated parts and more */
 
 struct admin {
@@ -201,6 +204,66 @@ handle_stats(struct evhttp_request *req, void *arg)
 	store_dlr_counts(a->store, stats_counted, sr);
 }
 
+static void
+outbox_counted(const char *err, long long waiting, long long oldest_ms,
+    long long pending, long long dead, void *arg)
+{
+	struct evhttp_request	*req = arg;
+
+	if (err != NULL) {
+		reply_error(req, 503, "Service Unavailable", err);
+		return;
+	}
+	reply_json(req, 200, "OK", json_pack("{s:I,s:I,s:I,s:I}", "waiting",
+	    (json_int_t)waiting, "oldest_ms", (json_int_t)oldest_ms,
+	    "pending", (json_int_t)pending, "dead", (json_int_t)dead));
+}
+
+static void
+handle_outbox(struct evhttp_request *req, void *arg)
+{
+	struct admin	*a = arg;
+
+	if (!method_is(req, EVHTTP_REQ_GET, "GET") || !admin_allowed(a, req))
+		return;
+	outbox_stats(engine_outbox(a->engine), outbox_counted, req);
+}
+
+static void
+replayed(const char *err, long long n, void *arg)
+{
+	struct evhttp_request	*req = arg;
+
+	if (err != NULL)
+		reply_error(req, 503, "Service Unavailable", err);
+	else
+		reply_json(req, 200, "OK", json_pack("{s:I}", "replayed",
+		    (json_int_t)n));
+}
+
+/* POST /admin/outbox/replay[?count=N]: dead letters back to delivery. */
+static void
+handle_replay(struct evhttp_request *req, void *arg)
+{
+	struct admin		*a = arg;
+	struct evkeyvalq	 q;
+	const char		*count;
+	long			 n = 100;
+
+	if (!method_is(req, EVHTTP_REQ_POST, "POST") || !admin_allowed(a, req))
+		return;
+	TAILQ_INIT(&q);
+	evhttp_parse_query(evhttp_request_get_uri(req), &q);
+	if ((count = evhttp_find_header(&q, "count")) != NULL)
+		n = strtol(count, NULL, 10);
+	evhttp_clear_headers(&q);
+	if (n < 1 || n > 100000) {
+		reply_error(req, 400, "Bad Request", "count must be 1 to 100000");
+		return;
+	}
+	outbox_replay(engine_outbox(a->engine), (unsigned)n, replayed, req);
+}
+
 struct admin *
 admin_new(struct httpd *h, const struct conf *conf, struct engine *engine,
     struct store *store, struct sendsms *ss, char *err, size_t errlen)
@@ -215,8 +278,12 @@ admin_new(struct httpd *h, const struct conf *conf, struct engine *engine,
 	if (a->conf == NULL)
 		return a;
 	if (httpd_route(h, SEND_PATH, handle_send, a) == -1 ||
-	    httpd_route(h, STATS_PATH, handle_stats, a) == -1) {
+	    httpd_route(h, STATS_PATH, handle_stats, a) == -1 ||
+	    httpd_route(h, OUTBOX_PATH, handle_outbox, a) == -1 ||
+	    httpd_route(h, REPLAY_PATH, handle_replay, a) == -1) {
 		httpd_unroute(h, SEND_PATH);
+		httpd_unroute(h, STATS_PATH);
+		httpd_unroute(h, OUTBOX_PATH);
 		err_set(err, errlen, "the /admin/ paths are already served");
 		free(a);
 		return NULL;
@@ -233,6 +300,8 @@ admin_free(struct admin *a)
 	if (a->routed) {
 		httpd_unroute(a->httpd, SEND_PATH);
 		httpd_unroute(a->httpd, STATS_PATH);
+		httpd_unroute(a->httpd, OUTBOX_PATH);
+		httpd_unroute(a->httpd, REPLAY_PATH);
 	}
 	free(a);
 }

@@ -731,6 +731,48 @@ read_kannel(struct reader *r, struct conf *c, const config_setting_t *root)
 }
 
 static void
+read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
+{
+	static const char *const keys[] = { "consumer", "attempts",
+		"backoff_min_ms", "backoff_max_ms", "claim_idle_ms", "batch",
+		"inflight", "dedupe_ttl", NULL };
+	const config_setting_t	*g = group(r, root, "outbox", 0);
+	struct conf_outbox	*o = &c->outbox;
+	char			 host[256], def[300];
+
+	if (g != NULL)
+		check_keys(r, g, keys);
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "asanigw");
+	host[sizeof host - 1] = '\0';
+	snprintf(def, sizeof def, "%s:%u", host, c->listen_port);
+	o->consumer = get_string(r, g, "consumer", def);
+	if (o->consumer[0] == '\0') {
+		free(o->consumer);
+		o->consumer = xstrdup(def);
+	}
+	o->attempts = (unsigned)get_int(r, g, "attempts", 10, 1, 1000);
+	o->backoff_min_ms = (unsigned)get_int(r, g, "backoff_min_ms", 500, 10,
+	    600000);
+	o->backoff_max_ms = (unsigned)get_int(r, g, "backoff_max_ms", 30000,
+	    10, 3600000);
+	o->claim_idle_ms = (unsigned)get_int(r, g, "claim_idle_ms", 60000,
+	    1000, 86400000);
+	o->batch = (unsigned)get_int(r, g, "batch", 64, 1, 10000);
+	o->inflight = (unsigned)get_int(r, g, "inflight", 256, 1, 100000);
+	o->dedupe_ttl = (unsigned)get_int(r, g, "dedupe_ttl", 7 * 86400, 60,
+	    365 * 86400);
+	if (o->backoff_min_ms > o->backoff_max_ms)
+		bad(r, g, "outbox.backoff_min_ms must not exceed "
+		    "outbox.backoff_max_ms");
+	/* A request waiting to be tried again must not look abandoned. */
+	if (o->backoff_max_ms * 2ULL > o->claim_idle_ms)
+		bad(r, g, "outbox.backoff_max_ms (%u) must be at most half of "
+		    "outbox.claim_idle_ms (%u)", o->backoff_max_ms,
+		    o->claim_idle_ms);
+}
+
+static void
 read_admin(struct reader *r, struct conf *c, const config_setting_t *root)
 {
 	static const char *const keys[] = { "allow", "token", NULL };
@@ -901,7 +943,7 @@ conf_load(const char *path, int check, struct errlist *errs)
 {
 	static const char *const keys[] = { "listen", "redis", "session",
 		"log", "pidfile", "default_language", "aggregators", "kannel",
-		"admin", "adapters", "services", NULL };
+		"admin", "outbox", "adapters", "services", NULL };
 	struct reader		 r = { .path = path, .errs = errs };
 	struct conf		*c;
 	config_t		 cfg;
@@ -947,6 +989,7 @@ conf_load(const char *path, int check, struct errlist *errs)
 		bad(&r, root, "no way in: configure aggregators, kannel or "
 		    "both");
 	read_admin(&r, c, root);
+	read_outbox(&r, c, root);
 
 	for (size_t i = 0; check && i < c->nservices; i++) {
 		if (c->services[i].menu == NULL)
@@ -1013,6 +1056,7 @@ conf_free(struct conf *c)
 		free(c->aggregators[i].path);
 	free(c->aggregators);
 	conf_kannel_free(c->kannel);
+	free(c->outbox.consumer);
 	if (c->admin != NULL) {
 		free(c->admin->allow);
 		free(c->admin->token);

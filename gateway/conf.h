@@ -110,6 +110,16 @@ struct conf_kannel {
 	unsigned		 dlr_ttl;	/* seconds a state is kept */
 };
 
+/* Delivery of confirmed requests from the outbox (outbox.h). */
+struct conf_outbox {
+	char		*consumer;	/* this gateway's name in the group */
+	unsigned	 attempts;
+	unsigned	 backoff_min_ms, backoff_max_ms;
+	unsigned	 claim_idle_ms;
+	unsigned	 batch, inflight;
+	unsigned	 dedupe_ttl;
+};
+
 /* The operators' own endpoints (/admin/...): address and bearer token. */
 struct conf_admin {
 	struct access_net	*allow;
@@ -142,6 +152,7 @@ struct conf {
 	size_t			 naggregators;
 	struct conf_kannel	*kannel;	/* NULL: no Kannel bridge */
 	struct conf_admin	*admin;		/* NULL: no admin endpoints */
+	struct conf_outbox	 outbox;
 	struct conf_adapter	*adapters;
 	size_t			 nadapters;
 	struct conf_service	*services;

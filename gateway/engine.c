@@ -36,6 +36,7 @@
 #include "engine.h"
 #include "log.h"
 #include "menu.h"
+#include "outbox.h"
 #include "refcode.h"
 #include "session.h"
 #include "store.h"
@@ -125,6 +126,7 @@ struct engine {
 	struct event_base	*base;
 	struct gen		*gen;		/* the current one */
 	struct store		*store;
+	struct outbox		*outbox;
 	struct cache		*cache;
 	struct event		*sweep;
 	unsigned		 inflight;
@@ -355,11 +357,28 @@ hop_submitted(const char *err, void *arg)
 		log_warnx("event=submit-failed sid=%s msisdn=%s ref=%s "
 		    "error=\"%s\"", h->session_id, hop_who(h), h->ref, err);
 	else
-		log_info("event=submitted sid=%s msisdn=%s ref=%s request=%s",
+		log_info("event=queued sid=%s msisdn=%s ref=%s request=%s",
 		    h->session_id, hop_who(h), h->ref,
 		    h->res.effect.request);
 	h->state = HOP_SAVE;
 	hop_step(h);
+}
+
+static void
+hop_submit_failed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	hop_submitted("the request cannot be encoded", arg);
+}
+
+/* A failure before anything was sent, reported from the loop. */
+static void
+hop_submitted_soon(struct hop *h, const char *why)
+{
+	(void)why;
+	event_base_once(h->e->base, -1, EV_TIMEOUT, hop_submit_failed_cb, h,
+	    NULL);
 }
 
 static void
@@ -509,7 +528,7 @@ hop_submit(struct hop *h)
 {
 	const struct effect	*ef = &h->res.effect;
 	const char		**names, **values;
-	char			 ikey[40] = "";
+	char			 ikey[40] = "", *json;
 	struct request		 req;
 
 	names = xcalloc(ef->nfields + 1, sizeof *names);
@@ -532,11 +551,20 @@ hop_submit(struct hop *h)
 		.values = values,
 		.nfields = ef->nfields,
 	};
-	h->pending = 1;
-	h->state = HOP_EFFECT;
-	adapter_submit(h->adapter, &req, hop_submitted, h);
+	json = request_json(&req);
 	free(names);
 	free(values);
+	h->pending = 1;
+	h->state = HOP_EFFECT;
+	if (json == NULL) {
+		/* Not UTF-8: the menu validates input, so never seen. */
+		hop_submitted_soon(h, "the request cannot be encoded");
+		return;
+	}
+	/* Durable in Redis before the subscriber hears "received"; the
+	 * back office gets it from the outbox. */
+	outbox_add(h->e->outbox, ikey, json, hop_submitted, h);
+	free(json);
 }
 
 /* Steps the menu; returns 0 when the hop goes on to save, -1 when it has
@@ -755,6 +783,84 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	event_active(h->kick, EV_TIMEOUT, 1);
 }
 
+/* One request from the outbox on its way to its back office, holding
+ * the generation whose adapter it went to. */
+struct delivery_ctx {
+	struct engine	*e;
+	struct gen	*gen;
+	struct request	*req;
+	outbox_done_cb	 done;
+	void		*arg;
+	char		*err;		/* failed before the adapter */
+	struct event	*ev;
+};
+
+static void
+delivered(const char *err, int final, void *arg)
+{
+	struct delivery_ctx	*dc = arg;
+
+	if (err == NULL)
+		log_info("event=delivered ref=%s key=%s service=%s",
+		    dc->req->ref, dc->req->idempotency_key, dc->req->service);
+	dc->done(err, final, dc->arg);
+	request_free(dc->req);
+	if (dc->gen != NULL)
+		gen_release(dc->gen);
+	if (dc->ev != NULL)
+		event_free(dc->ev);
+	free(dc->err);
+	free(dc);
+}
+
+static void
+deliver_refused(evutil_socket_t fd, short what, void *arg)
+{
+	struct delivery_ctx	*dc = arg;
+
+	(void)fd;
+	(void)what;
+	dc->done(dc->err, 1, dc->arg);
+	request_free(dc->req);
+	event_free(dc->ev);
+	free(dc->err);
+	free(dc);
+}
+
+/* The outbox's deliver function: the request to its service's adapter
+ * in the configuration serving now. */
+static void
+engine_deliver(void *ctx, const char *json, outbox_done_cb done, void *arg)
+{
+	struct engine			*e = ctx;
+	struct delivery_ctx		*dc = xcalloc(1, sizeof *dc);
+	const struct conf		*c = e->gen->conf;
+	const struct conf_service	*svc;
+	char				 err[160];
+
+	dc->e = e;
+	dc->done = done;
+	dc->arg = arg;
+	if ((dc->req = request_decode(json, err, sizeof err)) == NULL)
+		dc->err = xstrdup(err);
+	else if ((svc = conf_service(c, dc->req->service)) == NULL)
+		xasprintf(&dc->err, "no service %s", dc->req->service);
+	else {
+		for (size_t i = 0; i < c->nadapters; i++)
+			if (strcmp(c->adapters[i].name, svc->adapter) == 0) {
+				dc->gen = e->gen;
+				dc->gen->refs++;
+				adapter_submit(e->gen->adapters[i], dc->req,
+				    delivered, dc);
+				return;
+			}
+		xasprintf(&dc->err, "service %s has no adapter", svc->code);
+	}
+	/* Nothing any retry could change. */
+	dc->ev = event_new(e->base, -1, 0, deliver_refused, dc);
+	event_active(dc->ev, EV_TIMEOUT, 1);
+}
+
 /* Sessions past their TTL leave memory even when no hop comes. */
 static void
 engine_sweep(evutil_socket_t fd, short what, void *arg)
@@ -816,6 +922,16 @@ engine_new(struct event_base *base, struct conf *conf, struct store *store,
 	e->gen = g;
 	e->store = store;
 	e->cache = cache_new(CACHE_MAX);
+	e->outbox = outbox_new(base, store, &(struct outbox_params){
+		.consumer = conf->outbox.consumer,
+		.attempts = conf->outbox.attempts,
+		.backoff_min_ms = conf->outbox.backoff_min_ms,
+		.backoff_max_ms = conf->outbox.backoff_max_ms,
+		.claim_idle_ms = conf->outbox.claim_idle_ms,
+		.batch = conf->outbox.batch,
+		.inflight = conf->outbox.inflight,
+		.dedupe_ttl = conf->outbox.dedupe_ttl,
+	}, engine_deliver, e);
 	e->sweep = event_new(base, -1, EV_PERSIST, engine_sweep, e);
 	event_add(e->sweep, &(struct timeval){ 1, 0 });
 	return e;
@@ -844,10 +960,17 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	outbox_free(e->outbox);
 	gen_release(e->gen);
 	event_free(e->sweep);
 	cache_free(e->cache);
 	free(e);
+}
+
+struct outbox *
+engine_outbox(const struct engine *e)
+{
+	return e->outbox;
 }
 
 unsigned

@@ -13,6 +13,7 @@
 
 struct event_base;
 struct engine;
+struct outbox;
 struct store;
 
 /* One hop as a transport hands it over; borrowed for the call. */
@@ -52,6 +53,8 @@ const struct conf *engine_conf(const struct engine *);
 
 void		 engine_hop(struct engine *, const struct hop_in *,
 		    engine_reply_cb, void *arg);
+/* Where confirmed requests wait for their back office. */
+struct outbox	*engine_outbox(const struct engine *);
 /* Hops accepted and not yet finished (replied and cleaned up). */
 unsigned	 engine_inflight(const struct engine *);
 

@@ -25,7 +25,7 @@
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
 
-enum call_kind { CALL_LOAD, CALL_SAVE, CALL_DONE, CALL_COUNTS };
+enum call_kind { CALL_LOAD, CALL_SAVE, CALL_DONE, CALL_COUNTS, CALL_REPLY };
 
 /*
  * The record is stored as "VERSION|VALUE".  The save script sets it only
@@ -62,6 +62,7 @@ static const char dlr_script[] =
 
 enum { SCRIPT_SAVE, SCRIPT_DLR, NSCRIPTS };
 static const char *const scripts[NSCRIPTS] = { save_script, dlr_script };
+#define EXTRA_SCRIPTS	8	/* other modules' (store_script_add) */
 
 #define DLR_COUNTS_KEY	"asanigw:{dlr}:counts"
 
@@ -73,6 +74,7 @@ struct call {
 		store_save_cb	 save;
 		store_done_cb	 done;
 		store_counts_cb	 counts;
+		store_reply_cb	 reply;
 	}			 cb;
 	void			*arg;
 	struct event		*timer;
@@ -99,6 +101,9 @@ struct store {
 	struct timeval		 last_reply;	/* from Redis, any */
 	struct call		*calls;
 	char			 sha[NSCRIPTS][41];	/* for EVALSHA */
+	const char		*extra[EXTRA_SCRIPTS];	/* borrowed */
+	char			 extra_sha[EXTRA_SCRIPTS][41];
+	int			 nextra;
 };
 
 static void	store_connect(struct store *);
@@ -155,6 +160,9 @@ store_load_scripts(struct store *st)
 	for (size_t i = 0; i < NSCRIPTS; i++)
 		redisAsyncCommand(st->ac, store_auth_reply, st,
 		    "SCRIPT LOAD %s", scripts[i]);
+	for (int i = 0; i < st->nextra; i++)
+		redisAsyncCommand(st->ac, store_auth_reply, st,
+		    "SCRIPT LOAD %s", st->extra[i]);
 }
 
 /* An HGETALL reply of counts to the user callback. */
@@ -205,6 +213,10 @@ call_fire(struct call *c, const redisReply *r, const char *err)
 	}
 	if (c->kind == CALL_DONE) {
 		c->cb.done(err, c->arg);
+		return;
+	}
+	if (c->kind == CALL_REPLY) {
+		c->cb.reply(err, err == NULL ? r : NULL, c->arg);
 		return;
 	}
 	if (c->kind == CALL_COUNTS) {
@@ -407,6 +419,58 @@ store_dlr_counts(struct store *st, store_counts_cb cb, void *arg)
 
 	c->cb.counts = cb;
 	call_send(c, 2, argv, lens);
+}
+
+static void	store_script_sha(const char *, char[41]);
+
+void
+store_command(struct store *st, int argc, const char **argv,
+    const size_t *lens, store_reply_cb cb, void *arg)
+{
+	struct call	*c = call_new(st, CALL_REPLY, arg);
+
+	c->cb.reply = cb;
+	call_send(c, argc, argv, lens);
+}
+
+int
+store_script_add(struct store *st, const char *src)
+{
+	for (int i = 0; i < st->nextra; i++)
+		if (st->extra[i] == src)
+			return i;
+	if (st->nextra == EXTRA_SCRIPTS)
+		fatalx("store: too many scripts");
+	st->extra[st->nextra] = src;
+	store_script_sha(src, st->extra_sha[st->nextra]);
+	if (st->state == ST_UP)
+		redisAsyncCommand(st->ac, store_auth_reply, st,
+		    "SCRIPT LOAD %s", src);
+	return st->nextra++;
+}
+
+void
+store_eval(struct store *st, int script, int nkeys, int argc,
+    const char **argv, const size_t *lens, store_reply_cb cb, void *arg)
+{
+	const char	**a = xcalloc((size_t)argc + 3, sizeof *a);
+	size_t		 *l = xcalloc((size_t)argc + 3, sizeof *l);
+	char		  nk[16];
+
+	snprintf(nk, sizeof nk, "%d", nkeys);
+	a[0] = "EVALSHA";
+	l[0] = 7;
+	a[1] = st->extra_sha[script];
+	l[1] = 40;
+	a[2] = nk;
+	l[2] = strlen(nk);
+	for (int i = 0; i < argc; i++) {
+		a[i + 3] = argv[i];
+		l[i + 3] = lens != NULL ? lens[i] : strlen(argv[i]);
+	}
+	store_command(st, argc + 3, a, l, cb, arg);
+	free(a);
+	free(l);
 }
 
 /* The SHA-1 Redis names a script by, for EVALSHA. */

@@ -65,6 +65,25 @@ void		 store_save(struct store *, const char *key, unsigned expected,
 		    unsigned version, const char *value, size_t len,
 		    unsigned ttl_s, store_save_cb, void *arg);
 
+/*
+ * Any command, for the other module that speaks Redis (the outbox).  The
+ * reply is valid during the callback only; an error reply comes as err
+ * with r NULL.
+ */
+struct redisReply;
+typedef void (*store_reply_cb)(const char *err, const struct redisReply *r,
+    void *arg);
+void		 store_command(struct store *, int argc, const char **argv,
+		    const size_t *lens, store_reply_cb, void *arg);
+/* Registers a Lua script (src is borrowed and must outlive the store),
+ * loaded on every connect; returns its handle for store_eval(). */
+int		 store_script_add(struct store *, const char *src);
+/* EVALSHA of a registered script: argv holds its nkeys keys, then its
+ * arguments; lens NULL for NUL-terminated ones. */
+void		 store_eval(struct store *, int script, int nkeys, int argc,
+		    const char **argv, const size_t *lens, store_reply_cb,
+		    void *arg);
+
 /* Delivery reports of the messages the gateway sends. */
 
 typedef void (*store_done_cb)(const char *err, void *arg);

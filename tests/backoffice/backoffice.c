@@ -9,13 +9,14 @@
  *	backoffice -p port [-a address] -s secret [-w window]
  *	    [-c cert.pem -k key.pem]
  *
- * Listens on address (127.0.0.1 unless -a; "::1" is IPv6) and port (-p 0
- * picks a free one).  -s is the shared HMAC secret, -w the most seconds
- * a timestamp may be off from our clock (300 unless -w).  With -c (a PEM
- * certificate chain, the server's first) and -k (its PEM private key) it
- * speaks HTTPS only, TLS 1.2 or later; nothing is ever served in clear on
- * that port.  Keep-alive works as HTTP/1.1 says; a connection idle for
- * 60 seconds is closed.  SIGINT and SIGTERM exit 0 at once.
+ * Listens on a numeric address (127.0.0.1 unless -a; "::1" for IPv6) and
+ * port (-p 0 picks a free one).  -s is the shared HMAC secret, -w the
+ * most seconds a timestamp may be off from our clock (300 unless -w).
+ * With -c (a PEM certificate chain, the server's first) and -k (its PEM
+ * private key) it speaks HTTPS only, TLS 1.2 or later; nothing is ever
+ * served in clear on that port.  Keep-alive works as HTTP/1.1 says; a
+ * connection idle for 60 seconds is closed.  SIGINT and SIGTERM exit 0
+ * at once.
  *
  * A signed call carries
  *	X-Asanigw-Timestamp: T		unix seconds, decimal
@@ -81,7 +82,8 @@
  * libevent's 413 and the connection closes.  Every answer is
  * application/json.
  *
- * stdout: one JSON object per line, flushed at once.
+ * stdout: one JSON object per line, each flushed before backoffice next
+ * waits for input.
  *	{"event":"ready","port":N}			listening
  *	{"event":"request","key":K,"status":"recorded","n":N,"ref":R}
  *	{"event":"request","key":K,"status":"duplicate","n":N,
@@ -96,8 +98,9 @@
  *	    "reason") or "injected" (with "fail")
  *	{"event":"control",..}		the control as applied
  *	{"event":"error","message":".."}
- * K and R are null when the call has none; a slow call has its
- * "injected" line when it comes and its usual line when it is handled.
+ * K and R are null when the call has none, and in an injected lookup.  A
+ * slow call has its "injected" line when it comes, and its usual line
+ * when it is handled; that is also when it is numbered and timed.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -129,7 +132,6 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <jansson.h>
@@ -503,11 +505,11 @@ reply_405(struct evhttp_request *req, const char *allow)
 }
 
 /*
- * Ends the connection with no answer.  libevent frees a server
- * connection only from its own callbacks, not from ours, so the socket is
- * shut under it and an answer sent that can never be written: the failed
- * write makes libevent free the connection and the request its usual
- * way.
+ * Ends the connection with no answer.  Freeing it here, inside a
+ * callback libevent is running for it, would pull it from under
+ * libevent; so the socket is shut down and an answer sent that can never
+ * be written: the failed write makes libevent free the connection and
+ * the request in its usual way.
  */
 static void
 drop(struct evhttp_request *req)
@@ -614,25 +616,23 @@ static json_t *
 reject_unsigned(struct bo *bo, struct evhttp_request *req, const char *body,
     size_t len)
 {
+	enum verdict	 v;
 	const char	*why;
 	long long	 skew;
 	json_t		*ev;
 
-	switch (verify(bo, req, body, len, &skew)) {
-	case GENUINE:
+	if ((v = verify(bo, req, body, len, &skew)) == GENUINE)
 		return NULL;
-	case STALE:
+	if (v == STALE) {
 		bo->st.stale++;
 		why = "stale timestamp";
-		break;
-	default:
+	} else {
 		bo->st.bad_signature++;
 		why = "bad signature";
-		break;
 	}
 	reply_error(req, 401, why);
 	ev = json_pack("{s:i,s:s}", "code", 401, "reason", why);
-	if (skew != 0)
+	if (v == STALE)
 		json_object_set_new(ev, "skew_s", json_integer(skew));
 	return ev;
 }
@@ -655,11 +655,9 @@ key_valid(const char *k)
 static json_t *
 body_json(const char *body, size_t len)
 {
-	json_error_t	 jerr;
-	json_t		*o;
+	json_t	*o;
 
-	if ((o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr)) ==
-	    NULL)
+	if ((o = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
 		return NULL;
 	if (!json_is_object(o)) {
 		json_decref(o);
@@ -806,7 +804,7 @@ emit_lookup(const char *kind, const char *ref, const char *outcome,
 static void
 do_lookup(struct bo *bo, struct evhttp_request *req)
 {
-	const char	*body, *kind = NULL, *ref = NULL, *status;
+	const char	*body, *kind, *ref, *status;
 	struct record	*r;
 	size_t		 len;
 	json_t		*o, *rej;
@@ -908,8 +906,10 @@ inject(struct bo *bo, struct evhttp_request *req, handler fn, json_t **ev)
 	case FAIL_DROP:
 		drop(req);
 		break;
-	default:
+	case FAIL_SLOW:
 		hold(bo, req, fn);
+		break;
+	case FAIL_NONE:
 		break;
 	}
 	return 1;
@@ -1004,6 +1004,18 @@ on_stats(struct evhttp_request *req, void *arg)
 	    "lookups", (json_int_t)st->lookups));
 }
 
+/* The index in fails[] of name (NULL: none), or -1. */
+static int
+fail_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; name != NULL && i < sizeof fails / sizeof fails[0]; i++)
+		if (strcmp(name, fails[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* A JSON integer 0..max into *v: 0, else -1. */
 static int
 json_ms(json_t *j, long long max, long long *v)
@@ -1024,10 +1036,9 @@ static int
 control_parse(json_t *o, struct inject *inj, int *have_fail,
     const char **ref, const char **status, char *err, size_t errlen)
 {
-	const char	*k, *name;
+	const char	*k;
 	json_t		*v;
-	size_t		 i;
-	int		 tuned = 0;
+	int		 f, tuned = 0;
 
 	*have_fail = 0;
 	*ref = *status = NULL;
@@ -1036,19 +1047,14 @@ control_parse(json_t *o, struct inject *inj, int *have_fail,
 	inj->slow_ms = SLOW_MS;
 	json_object_foreach(o, k, v) {
 		if (strcmp(k, "fail") == 0) {
-			name = json_string_value(v);
-			for (i = 0; name != NULL &&
-			    i < sizeof fails / sizeof fails[0]; i++)
-				if (strcmp(name, fails[i].name) == 0)
-					break;
-			if (name == NULL || i == sizeof fails / sizeof fails[0]) {
-				snprintf(err, errlen, "fail is one of 500, 503, "
-				    "429, 408, 400, slow, drop, none");
+			if ((f = fail_find(json_string_value(v))) == -1) {
+				snprintf(err, errlen, "fail is one of 500, "
+				    "503, 429, 408, 400, slow, drop, none");
 				return -1;
 			}
-			inj->fail = fails[i].fail;
-			inj->code = fails[i].code;
-			inj->name = fails[i].name;
+			inj->fail = fails[f].fail;
+			inj->code = fails[f].code;
+			inj->name = fails[f].name;
 			*have_fail = 1;
 		} else if (strcmp(k, "for_ms") == 0) {
 			if (json_ms(v, LLONG_MAX / 4, &inj->until_ms) == -1) {
@@ -1245,8 +1251,10 @@ bo_listen(struct bo *bo, const char *addr, const char *port)
 		evconnlistener_free(l);
 		return -1;
 	}
-	if (evhttp_bind_listener(bo->http, l) == NULL) {  /* takes l */
+	/* From here evhttp_free() frees l. */
+	if (evhttp_bind_listener(bo->http, l) == NULL) {
 		fprintf(stderr, "backoffice: evhttp_bind_listener failed\n");
+		evconnlistener_free(l);
 		return -1;
 	}
 	emit(json_pack("{s:s,s:i}", "event", "ready", "port",

@@ -36,6 +36,8 @@ from ussd import SERVICE, new_phone, new_session  # noqa: E402
 
 SHIPPED_CONF = os.path.join(ROOT, "conf", "asanigw.conf")
 
+ADMIN_TOKEN = "test-admin-token"
+
 # Bounded waits, in seconds.
 READY_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
@@ -302,6 +304,10 @@ class Gateway:
             "default_language": "en",
             "aggregators": [{"path": "/ussd", "text": "path",
                              "page_budget": 182}],
+            # Quick retries, so tests see a back office come back soon.
+            "outbox": {"attempts": 4, "backoff_min_ms": 20,
+                       "backoff_max_ms": 200, "claim_idle_ms": 2000},
+            "admin": {"token": ADMIN_TOKEN},
             "adapters": {"requests": {"type": "file",
                                       "path": self.requests_path}},
             "services": [{"code": SERVICE, "menu": MENU,
@@ -468,8 +474,26 @@ class Gateway:
 
     # -- what the gateway wrote --------------------------------------------
 
-    def requests(self):
-        """The file adapter's JSON lines, parsed (each must be JSON)."""
+    def outbox_drained(self, timeout=5.0):
+        """Waits (at most timeout s) until the outbox holds nothing not
+        yet delivered; returns whether it got there."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.redis.command("XLEN",
+                                      "asanigw:{outbox}:requests") == 0:
+                    return True
+            except (OSError, RuntimeError, ConnectionError):
+                pass
+            time.sleep(0.02)
+        return False
+
+    def requests(self, drain=True):
+        """The file adapter's JSON lines, parsed (each must be JSON), once
+        the outbox has delivered what it holds (drain=False: as they are
+        now)."""
+        if drain and self.redis is not None:
+            self.outbox_drained()
         try:
             with open(self.requests_path, encoding="utf-8") as f:
                 lines = f.read().splitlines()
@@ -483,6 +507,18 @@ class Gateway:
                 raise AssertionError(f"{self.requests_path}:{n}: not JSON: "
                                      f"{line!r}: {e}") from None
         return out
+
+    def admin(self, method, path, body=None):
+        """An admin endpoint with the token -> (status, parsed JSON)."""
+        r = self.request(method, path, body=body, headers={
+            "Authorization": f"Bearer {ADMIN_TOKEN}"})
+        return r.status, json.loads(r.body) if r.body.strip() else None
+
+    def outbox(self):
+        """GET /admin/outbox: waiting, oldest_ms, pending, dead."""
+        status, body = self.admin("GET", "/admin/outbox")
+        assert status == 200, (status, body)
+        return body
 
     def session_key(self, phone, session_id):
         return f"asanigw:{{{phone.lstrip('+')}}}:ussd:{session_id}"
@@ -544,6 +580,25 @@ def pytest_runtest_call(item):
     if problems and outcome.excinfo is None:
         pytest.fail("after the test:\n  " + "\n  ".join(problems),
                     pytrace=False)
+
+
+BACKOFFICE_SECRET = "backoffice-test-secret"
+
+
+@pytest.fixture
+def backoffice(tmp_path):
+    """backoffice(cert=None, key=None) -> a running test back office
+    (tests/backoffice/backoffice.c) that checks BACKOFFICE_SECRET."""
+    from backoffice import BackOffice
+    made = []
+
+    def make(**kw):
+        bo = BackOffice(tmp_path, BACKOFFICE_SECRET, **kw).start()
+        made.append(bo)
+        return bo
+    yield make
+    for bo in made:
+        bo.stop()
 
 
 def run_check(conf_path, timeout=10.0):

@@ -1,35 +1,53 @@
-"""The back office (here the file adapter) cannot take the request: the
-subscriber is told so, nothing is half-recorded, and the session can be
-confirmed again once the back office is back."""
+"""The back office (here the file adapter) cannot take the requests for a
+while: the subscriber is told "received" all the same (the request is in
+the outbox), deliveries are tried again with backoff, then kept as dead
+letters, and replayed once the back office is back."""
 
 import os
+import signal
 
-from flagship import Dialog, confirm_yes, walk_to_cnic
+from conftest import wait_until
+from flagship import Dialog, confirm_yes, submit_request, walk_to_cnic
 from ussd import new_phone, new_session
 
-FAILED_EN = "Sorry, we could not record your request. Please try again."
 
-
-def test_back_office_full(gateway, tmp_path):
+def test_back_office_full_then_dead_letters_then_replay(gateway, tmp_path):
     # /dev/full accepts the open and fails every write with ENOSPC.
     gw = gateway(adapters={"requests": {"type": "file",
                                         "path": "/dev/full"}})
-    phone, sid = new_phone(), new_session()
-    d = Dialog(gw, phone, sid)
+    refs = [submit_request(Dialog(gw, new_phone(), new_session()), "en")
+            for _ in range(3)]
+    wait_until(lambda: gw.outbox()["dead"] == 3, 10,
+               "three dead letters")
+    log = gw.log()
+    assert "No space left on device" in log
+    assert log.count("event=delivery-retry") >= 3 * 3
+    assert log.count("event=dead-letter") == 3
+    assert gw.outbox()["waiting"] == 0
+    # The back office is back: a reload points the adapter at a file,
+    # and the operator replays the dead letters.
+    good = os.path.join(str(tmp_path), "requests.jsonl")
+    gw.rewrite_config(adapters={"requests": {"type": "file",
+                                             "path": good}})
+    gw.signal(signal.SIGHUP)
+    wait_until(lambda: "event=reload services" in gw.log(), 3, "reload")
+    status, body = gw.admin("POST", "/admin/outbox/replay?count=10")
+    assert status == 200 and body == {"replayed": 3}, body
+    wait_until(lambda: len(gw.requests(drain=False)) == 3, 10,
+               "the replayed requests")
+    assert sorted(r["ref"] for r in gw.requests()) == sorted(refs)
+    assert gw.outbox()["dead"] == 0
+
+
+def test_confirm_retried_books_once(gateway):
+    """The same confirmation twice (an aggregator retry) is one request."""
+    gw = gateway()
+    d = Dialog(gw, new_phone(), new_session())
     walk_to_cnic(d, "en")
-    r = d.send("1234")
-    assert r.con, r
-    r = d.send("1")
-    assert r.end, r
-    assert r.screen == FAILED_EN, r
-    assert "event=submit-failed" in gw.log()
-    assert "No space left on device" in gw.log()
-    # Nothing was recorded and the confirm was not saved as done: the same
-    # hop again is the confirm once more (not a replayed answer, not an
-    # expired session), and fails once more.
-    r = gw.hop(sid, phone, d.text())
-    assert r.end and r.screen == FAILED_EN, r
-    assert gw.log().count("event=submit-failed") == 2
+    d.send("1234")
+    ref = confirm_yes(d, "en")
+    d.again()
+    assert [r["ref"] for r in gw.requests()] == [ref]
 
 
 def test_back_office_in_a_new_directory(gateway, tmp_path):
@@ -41,6 +59,7 @@ def test_back_office_in_a_new_directory(gateway, tmp_path):
     walk_to_cnic(d, "en")
     d.send("1234")
     ref = confirm_yes(d, "en")
+    assert gw.outbox_drained()
     with open(path, encoding="utf-8") as f:
         lines = f.read().splitlines()
     assert len(lines) == 1 and ref in lines[0]

@@ -112,6 +112,7 @@ def test_redis_stopped_during_submit_books_nothing_twice(gateway, redis):
     d = Dialog(gw, phone, sid)
     submit_request(d, "en")
     first = gw.hop(sid, phone, d.text())
+    assert gw.outbox_drained()
     redis.stop()
     again = gw.hop(sid, phone, d.text())
     assert again.status == 200 and again.end, again

@@ -1,0 +1,116 @@
+"""
+The outbox: nothing confirmed is lost or booked twice — through a back
+office that is down for a while, a gateway killed with -9 in the middle
+of deliveries, and two gateways sharing the work (one of them killed).
+"""
+
+import concurrent.futures
+import time
+
+from conftest import BACKOFFICE_SECRET, wait_until
+from flagship import Dialog, submit_request
+from ussd import new_phone, new_session
+
+
+def http_backoffice(bo, **outbox):
+    return {"adapters": {"requests": {
+        "type": "http", "url": bo.url, "secret": BACKOFFICE_SECRET,
+        "timeout_ms": 300, "path": None}},
+        "outbox": dict({"attempts": 1000}, **outbox)}
+
+
+def submit_many(gw, phones, per_phone, workers=8):
+    """per_phone requests from each phone, each phone's one after the
+    other; returns {phone: [refs in order]}."""
+    def one_phone(phone):
+        return phone, [submit_request(Dialog(gw, phone, new_session()),
+                                      "en") for _ in range(per_phone)]
+    with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+        return dict(ex.map(one_phone, phones))
+
+
+def recorded(bo):
+    return bo.stats()["recorded"]
+
+
+def test_back_office_down_for_a_while(gateway, backoffice):
+    bo = backoffice()
+    gw = gateway(**http_backoffice(bo))
+    bo.control(fail="503")
+    phones = [new_phone() for _ in range(5)]
+    sent = submit_many(gw, phones, 4)
+    time.sleep(1.0)
+    assert recorded(bo) == 0
+    assert gw.outbox()["waiting"] == 20
+    bo.control(fail="none")
+    wait_until(lambda: recorded(bo) == 20, 20, "all 20 requests")
+    # In order per subscriber: the back office saw each phone's requests
+    # in the order they were confirmed.
+    seen = {}
+    for r in bo.requests():
+        seen.setdefault(r["body"]["msisdn"], []).append(r["body"]["ref"])
+    assert seen == {p.lstrip("+"): refs for p, refs in sent.items()}
+    assert bo.stats()["duplicates"] == 0
+    wait_until(lambda: gw.outbox()["waiting"] == 0, 5, "an empty outbox")
+
+
+def seen_keys(redis):
+    """The idempotency key of every request the outbox ever took."""
+    prefix = b"asanigw:{outbox}:seen:"
+    keys, cursor = set(), b"0"
+    while True:
+        cursor, batch = redis.command("SCAN", cursor, "MATCH",
+                                      prefix + b"*", "COUNT", 1000)
+        keys.update(k[len(prefix):].decode() for k in batch)
+        if cursor in (b"0", "0"):
+            return keys
+
+
+def test_kill_9_while_delivering_loses_nothing(gateway, backoffice, redis):
+    bo = backoffice()
+    gw = gateway(**http_backoffice(bo))
+    # 1 000 confirmed while the back office is down ...
+    bo.control(fail="503")
+    sent = submit_many(gw, [new_phone() for _ in range(250)], 4)
+    confirmed = {ref for refs in sent.values() for ref in refs}
+    assert len(confirmed) == 1000 and gw.outbox()["waiting"] == 1000
+    # ... then it fails half the calls, and the gateway is killed in the
+    # middle of delivering them.
+    bo.control(fail="500", ratio=0.5)
+    wait_until(lambda: recorded(bo) >= 200, 60, "deliveries under way")
+    gw.kill()                   # SIGKILL: no drain, nothing acknowledged
+    before = recorded(bo)
+    assert before < 1000
+    bo.control(fail="none")
+    gw.exit_checked = False
+    gw.start()                  # the same consumer: its pending first
+    wait_until(lambda: recorded(bo) == 1000, 120,
+               f"1000 requests after the restart (had {before})")
+    got = bo.requests()
+    refs = [r["body"]["ref"] for r in got]
+    assert len(refs) == len(set(refs)) == 1000, "booked twice"
+    assert set(refs) == confirmed
+    assert {r["key"] for r in got} == seen_keys(redis)
+    wait_until(lambda: gw.outbox()["waiting"] == 0, 10, "an empty outbox")
+
+
+def test_two_gateways_share_and_take_over(gateway, backoffice, redis):
+    bo = backoffice()
+    conf = http_backoffice(bo)
+    a = gateway(**conf)
+    b = gateway(**conf)
+    bo.control(fail="slow", slow_ms=200)
+    sent = submit_many(a, [new_phone() for _ in range(10)], 2) | \
+        submit_many(b, [new_phone() for _ in range(10)], 2)
+    refs = {ref for rs in sent.values() for ref in rs}
+    # Both deliver; then b dies with some of its share unacknowledged, and
+    # a takes that over once it has been idle claim_idle_ms.
+    time.sleep(0.3)
+    b.kill()
+    b.exit_checked = True       # killed on purpose
+    bo.control(fail="none")
+    wait_until(lambda: recorded(bo) == 40, 30, "all 40 requests")
+    got = [r["body"]["ref"] for r in bo.requests()]
+    assert sorted(got) == sorted(refs)
+    assert "event=delivered" in a.log() and "event=delivered" in b.log()
+    wait_until(lambda: a.outbox()["waiting"] == 0, 10, "an empty outbox")
