@@ -59,7 +59,8 @@ LIB_SRCS = \
 	gateway/admin.c \
 	adapters/adapter.c \
 	adapters/adapter_file.c \
-	adapters/adapter_http.c
+	adapters/adapter_http.c \
+	adapters/adapter_redis_stream.c
 
 UNIT_TESTS = gsm session menu step conf refcode cache kannel_text access
 FUZZ_TARGETS = session text step kannel
@@ -154,8 +155,9 @@ demo-kannel: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver \
-	    $(BUILD)/fakesmpp
+	    $(BUILD)/fakesmpp $(BUILD)/backoffice
 	@scripts/bench $(BUILD)/asanigw $(BUILD)/refserver
+	@scripts/bench-outbox $(BUILD)/asanigw $(BUILD)/backoffice
 	@scripts/bench-kannel $(BUILD)/asanigw $(BUILD)/refserver \
 	    $(BUILD)/fakesmpp
 

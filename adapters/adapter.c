@@ -10,10 +10,12 @@
 
 extern const struct adapter_ops adapter_file_ops;
 extern const struct adapter_ops adapter_http_ops;
+extern const struct adapter_ops adapter_redis_stream_ops;
 
 static const struct adapter_ops *const adapter_table[] = {
 	&adapter_file_ops,
 	&adapter_http_ops,
+	&adapter_redis_stream_ops,
 	NULL
 };
 

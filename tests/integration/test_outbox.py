@@ -114,3 +114,22 @@ def test_two_gateways_share_and_take_over(gateway, backoffice, redis):
     assert sorted(got) == sorted(refs)
     assert "event=delivered" in a.log() and "event=delivered" in b.log()
     wait_until(lambda: a.outbox()["waiting"] == 0, 10, "an empty outbox")
+
+
+def test_redis_stream_adapter(gateway, redis):
+    gw = gateway(adapters={"requests": {
+        "type": "redis-stream", "host": "127.0.0.1", "port": redis.port,
+        "stream": "backoffice:requests", "maxlen": 1000, "path": None}})
+    refs = [submit_request(Dialog(gw, new_phone(), new_session()), lang)
+            for lang in ("en", "ur")]
+    wait_until(lambda: redis.command("XLEN", "backoffice:requests") == 2,
+               5, "two entries in the back office's stream")
+    entries = redis.command("XRANGE", "backoffice:requests", "-", "+")
+    import json
+    got = []
+    for _, fields in entries:
+        f = dict(zip(fields[::2], fields[1::2]))
+        body = json.loads(f[b"request"])
+        assert f[b"key"].decode() == body["idempotency_key"]
+        got.append(body["ref"])
+    assert got == refs
