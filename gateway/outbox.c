@@ -120,6 +120,8 @@ struct outbox {
 	int			 claiming;
 	int			 group_ready;
 	int			 own_done;	/* own pending re-read at start */
+	char			 own_from[ID_MAX]; /* where that reading is */
+	unsigned		 asked;		/* COUNT of the read pending */
 	unsigned		 calls;		/* its own Redis calls pending */
 	int			 closing;	/* freed once they come back */
 	struct delivery		*all;
@@ -477,8 +479,19 @@ read_done(const char *err, const redisReply *r, void *arg)
 		take_entries(ob, list);
 	}
 	if (!ob->own_done) {
-		/* What this consumer held when it stopped: all read now. */
-		if (got == 0)
+		/* What this consumer held when it stopped, read in pages from
+		 * where the last page ended, until a page is not full. */
+		if (got > 0) {
+			const redisReply *list = r->element[0]->element[1];
+			const redisReply *last = list->element[got - 1];
+
+			if (last->type == REDIS_REPLY_ARRAY &&
+			    last->elements > 0 &&
+			    last->element[0]->type == REDIS_REPLY_STRING)
+				snprintf(ob->own_from, sizeof ob->own_from,
+				    "%s", last->element[0]->str);
+		}
+		if (got < ob->asked)
 			ob->own_done = 1;
 		outbox_poll_soon(ob, 0);
 		return;
@@ -508,12 +521,13 @@ outbox_read(struct outbox *ob)
 		room = ob->p.batch;
 	snprintf(count, sizeof count, "%u", room);
 	{
-		/* "0": this consumer's own pending, after a restart; then
-		 * ">": new entries. */
+		/* An id: this consumer's own pending after it, read once
+		 * after a restart; then ">": new entries. */
 		const char *argv[] = { "XREADGROUP", "GROUP", GROUP,
 		    ob->consumer, "COUNT", count, "STREAMS", STREAM_KEY,
-		    ob->own_done ? ">" : "0" };
+		    ob->own_done ? ">" : ob->own_from };
 
+		ob->asked = room;
 		ob->reading = 1;
 		outbox_call(ob, 9, argv, read_done);
 	}
@@ -726,6 +740,7 @@ outbox_new(struct event_base *base, struct store *store,
 	ob->store = store;
 	ob->p = *p;
 	ob->consumer = xstrdup(p->consumer);
+	snprintf(ob->own_from, sizeof ob->own_from, "0");
 	ob->p.consumer = ob->consumer;
 	ob->deliver = deliver;
 	ob->ctx = ctx;

@@ -133,3 +133,32 @@ def test_redis_stream_adapter(gateway, redis):
         assert f[b"key"].decode() == body["idempotency_key"]
         got.append(body["ref"])
     assert got == refs
+
+
+def xreadgroup_calls(redis):
+    info = redis.command("INFO", "commandstats").decode()
+    for line in info.splitlines():
+        if line.startswith("cmdstat_xreadgroup:"):
+            return int(line.split("calls=")[1].split(",")[0])
+    return 0
+
+
+def test_restart_with_back_office_still_down(gateway, backoffice, redis):
+    """After a restart the gateway reads its own pending requests once,
+    in pages, and then waits for new ones: it neither spins on Redis
+    while the back office is down nor forgets any of them."""
+    bo = backoffice()
+    gw = gateway(**http_backoffice(bo, inflight=8, batch=4))
+    bo.control(fail="503")
+    submit_many(gw, [new_phone() for _ in range(30)], 1)
+    wait_until(lambda: "event=delivery-retry" in gw.log(), 5, "retries")
+    gw.kill()
+    gw.exit_checked = False
+    gw.start()
+    time.sleep(0.5)
+    before = xreadgroup_calls(redis)
+    time.sleep(1.0)
+    assert xreadgroup_calls(redis) - before < 100, "polling Redis in a loop"
+    bo.control(fail="none")
+    wait_until(lambda: recorded(bo) == 30, 30, "all 30 requests")
+    wait_until(lambda: gw.outbox()["waiting"] == 0, 10, "an empty outbox")
