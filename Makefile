@@ -31,7 +31,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
-	     $(SANFLAGS) -Igateway -Iadapters $(PKG_CFLAGS) -MMD -MP
+	     $(SANFLAGS) -Igateway -Iadapters -Itests/lib $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS	 = $(PKG_LIBS) -lm
 
@@ -70,7 +70,7 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
 	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/fuzz/driver.o \
 	   $(BUILD)/tests/kannel/fakesmpp.o \
-	   $(BUILD)/tests/backoffice/backoffice.o \
+	   $(BUILD)/tests/backoffice/backoffice.o $(BUILD)/tests/lib/emit.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
 .PHONY: all deps test unit integration demo demo-kannel bench fuzz clean
@@ -100,11 +100,12 @@ $(BUILD)/refserver: $(BUILD)/tests/bench/refserver.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The fake operator SMSC (SMPP) that Kannel's bearerbox binds to.
-$(BUILD)/fakesmpp: $(BUILD)/tests/kannel/fakesmpp.o
+$(BUILD)/fakesmpp: $(BUILD)/tests/kannel/fakesmpp.o $(BUILD)/tests/lib/emit.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The test back office: verifies signatures, books once, fails on demand.
-$(BUILD)/backoffice: $(BUILD)/tests/backoffice/backoffice.o
+$(BUILD)/backoffice: $(BUILD)/tests/backoffice/backoffice.o \
+    $(BUILD)/tests/lib/emit.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The user-facing targets install what is missing first, then run make

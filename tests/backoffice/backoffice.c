@@ -136,6 +136,8 @@
 #include <event2/util.h>
 #include <jansson.h>
 
+#include "emit.h"
+
 #define MAX_BODY	(1024 * 1024)
 #define MAX_HEADERS	(64 * 1024)
 #define IDLE_TIMEOUT_S	60
@@ -379,55 +381,6 @@ map_clear(struct map *m, int free_vals)
 	}
 	free(m->slots);
 	memset(m, 0, sizeof *m);
-}
-
-/*
- * Flushes stdout once per turn of the loop rather than once per line:
- * under load one write carries the lines of every call the turn handled,
- * and no line waits past the turn that printed it.  NULL: flush each
- * line (before the loop runs, and after).
- */
-static struct event	*ev_flush;
-
-static void
-on_flush(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	fflush(stdout);
-}
-
-/* Prints o (NULL: nothing) as one line and drops it. */
-static void
-emit(json_t *o)
-{
-	char	*s;
-
-	if ((s = json_dumps(o, JSON_COMPACT)) != NULL) {
-		printf("%s\n", s);
-		if (ev_flush != NULL)
-			event_active(ev_flush, 0, 0);
-		else
-			fflush(stdout);
-		free(s);
-	}
-	json_decref(o);
-}
-
-static void emit_error(const char *, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void
-emit_error(const char *fmt, ...)
-{
-	char	 msg[512];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	emit(json_pack("{s:s,s:s}", "event", "error", "message", msg));
 }
 
 /* A JSON string of s, or null; bytes that are not UTF-8 become '?'. */
@@ -1317,11 +1270,7 @@ bo_free(struct bo *bo)
 	if (bo->tls != NULL)
 		SSL_CTX_free(bo->tls);
 	EVP_MAC_CTX_free(bo->mac);
-	if (ev_flush != NULL) {
-		event_free(ev_flush);
-		ev_flush = NULL;
-	}
-	fflush(stdout);
+	emit_flush_per_turn(NULL);
 	event_free(bo->ev_int);
 	event_free(bo->ev_term);
 	event_free(bo->ev_reap);
@@ -1441,8 +1390,7 @@ main(int argc, char *argv[])
 	}
 	evsignal_add(bo.ev_int, NULL);
 	evsignal_add(bo.ev_term, NULL);
-	if ((ev_flush = event_new(bo.base, -1, 0, on_flush, NULL)) == NULL)
-		abort();
+	emit_flush_per_turn(bo.base);
 	event_base_dispatch(bo.base);
 	bo_free(&bo);
 	return 0;

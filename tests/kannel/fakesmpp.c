@@ -108,6 +108,8 @@
 #include <event2/util.h>
 #include <jansson.h>
 
+#include "emit.h"
+
 #define PDU_HEADER	16
 #define PDU_MAX		65536		/* a longer command_length is garbage */
 #define SM_MAX		254		/* past this, message_payload */
@@ -586,35 +588,6 @@ jstr(const char *s)
 	j = json_stringn((const char *)b.p, b.len);
 	free(b.p);
 	return j;
-}
-
-/* Prints o (NULL: nothing) as one line and drops it. */
-static void
-emit(json_t *o)
-{
-	char	*s;
-
-	if ((s = json_dumps(o, JSON_COMPACT)) != NULL) {
-		printf("%s\n", s);
-		fflush(stdout);
-		free(s);
-	}
-	json_decref(o);
-}
-
-static void emit_error(const char *, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void
-emit_error(const char *fmt, ...)
-{
-	char	 msg[512];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	emit(json_pack("{s:s,s:o}", "event", "error", "message", jstr(msg)));
 }
 
 /* Reads a C-Octet String at *off; NULL if no NUL ends it in the body. */
