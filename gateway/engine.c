@@ -364,21 +364,13 @@ hop_submitted(const char *err, void *arg)
 	hop_step(h);
 }
 
+/* A request that cannot be encoded, reported from the loop. */
 static void
-hop_submit_failed_cb(evutil_socket_t fd, short what, void *arg)
+hop_unencodable_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	hop_submitted("the request cannot be encoded", arg);
-}
-
-/* A failure before anything was sent, reported from the loop. */
-static void
-hop_submitted_soon(struct hop *h, const char *why)
-{
-	(void)why;
-	event_base_once(h->e->base, -1, EV_TIMEOUT, hop_submit_failed_cb, h,
-	    NULL);
 }
 
 static void
@@ -558,7 +550,8 @@ hop_submit(struct hop *h)
 	h->state = HOP_EFFECT;
 	if (json == NULL) {
 		/* Not UTF-8: the menu validates input, so never seen. */
-		hop_submitted_soon(h, "the request cannot be encoded");
+		event_base_once(h->e->base, -1, EV_TIMEOUT, hop_unencodable_cb,
+		    h, NULL);
 		return;
 	}
 	/* Durable in Redis before the subscriber hears "received"; the
@@ -786,7 +779,6 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 /* One request from the outbox on its way to its back office, holding
  * the generation whose adapter it went to. */
 struct delivery_ctx {
-	struct engine	*e;
 	struct gen	*gen;
 	struct request	*req;
 	outbox_done_cb	 done;
@@ -838,7 +830,6 @@ engine_deliver(void *ctx, const char *json, outbox_done_cb done, void *arg)
 	const struct conf_service	*svc;
 	char				 err[160];
 
-	dc->e = e;
 	dc->done = done;
 	dc->arg = arg;
 	if ((dc->req = request_decode(json, err, sizeof err)) == NULL)
