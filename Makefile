@@ -62,7 +62,8 @@ LIB_SRCS = \
 	adapters/adapter_http.c \
 	adapters/adapter_redis_stream.c
 
-UNIT_TESTS = gsm session menu step conf refcode cache kannel_text access
+UNIT_TESTS = gsm session menu step conf refcode cache kannel_text access \
+	     adapter
 FUZZ_TARGETS = session text step kannel
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -2,10 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "adapter.h"
 #include "conf.h"
+#include "log.h"
 #include "xmalloc.h"
 
 extern const struct adapter_ops adapter_file_ops;
@@ -21,6 +23,7 @@ static const struct adapter_ops *const adapter_table[] = {
 
 struct adapter {
 	const struct adapter_ops *ops;
+	struct event_base	 *base;
 	char			 *name;
 	void			 *impl;
 };
@@ -50,6 +53,7 @@ adapter_open(struct event_base *base, const struct conf_adapter *ca,
 		return NULL;
 	a = xcalloc(1, sizeof *a);
 	a->ops = ops;
+	a->base = base;
 	a->name = xstrdup(ca->name);
 	a->impl = impl;
 	return a;
@@ -60,6 +64,44 @@ adapter_submit(struct adapter *a, const struct request *req, adapter_cb cb,
     void *arg)
 {
 	a->ops->submit(a->impl, req, cb, arg);
+}
+
+/* A lookup the adapter's type cannot answer, told from the loop. */
+struct unanswered {
+	adapter_answer_cb	 cb;
+	void			*arg;
+	char			 err[96];
+};
+
+static void
+unanswered_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct unanswered	*u = arg;
+
+	(void)fd;
+	(void)what;
+	u->cb(u->err, NULL, u->arg);
+	free(u);
+}
+
+void
+adapter_lookup(struct adapter *a, const struct query *q,
+    adapter_answer_cb cb, void *arg)
+{
+	struct unanswered	*u;
+
+	if (a->ops->lookup != NULL) {
+		a->ops->lookup(a->impl, q, cb, arg);
+		return;
+	}
+	u = xcalloc(1, sizeof *u);
+	u->cb = cb;
+	u->arg = arg;
+	snprintf(u->err, sizeof u->err, "adapter %s (%s) answers no lookups",
+	    a->name, a->ops->type);
+	if (event_base_once(a->base, -1, EV_TIMEOUT, unanswered_cb, u,
+	    NULL) == -1)
+		fatalx("event_base_once failed");
 }
 
 void
@@ -78,16 +120,30 @@ adapter_name(const struct adapter *a)
 	return a->name;
 }
 
+/* {"name": "value", ...}; a value that is not UTF-8 makes it NULL. */
+static json_t *
+strings_object(const char *const *names, const char *const *values,
+    size_t n)
+{
+	json_t	*o = json_object(), *v;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((v = json_string(values[i])) == NULL) {
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, names[i], v);
+	}
+	return o;
+}
+
 char *
 request_json(const struct request *req)
 {
 	json_t	*o, *fields;
 	char	*s;
 
-	fields = json_object();
-	for (size_t i = 0; i < req->nfields; i++)
-		json_object_set_new(fields, req->names[i],
-		    json_string(req->values[i]));
+	fields = strings_object(req->names, req->values, req->nfields);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}",
 	    "idempotency_key", req->idempotency_key,
 	    "ref", req->ref,
@@ -186,4 +242,127 @@ request_free(struct request *r)
 	free(b->names);
 	free(b->values);
 	free(b);
+}
+
+char *
+query_json(const struct query *q)
+{
+	json_t	*o, *params;
+	char	*s;
+
+	params = strings_object(q->names, q->values, q->nparams);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}",
+	    "kind", q->kind,
+	    "service", q->service,
+	    "msisdn", q->msisdn,
+	    "msisdn_hash", q->msisdn_hash,
+	    "lang", q->lang,
+	    "params", params);
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+void
+answer_add(struct answer *a, const char *name, const char *value)
+{
+	size_t	 len = strlen(value);
+
+	if (a->nfields == ANSWER_FIELDS_MAX)
+		return;
+	if (len > ANSWER_VALUE_MAX) {
+		/* Cut on a character boundary. */
+		len = ANSWER_VALUE_MAX;
+		while (len > 0 && ((unsigned char)value[len] & 0xc0) == 0x80)
+			len--;
+	}
+	a->names = xreallocarray(a->names, a->nfields + 1, sizeof *a->names);
+	a->values = xreallocarray(a->values, a->nfields + 1,
+	    sizeof *a->values);
+	a->names[a->nfields] = xstrdup(name);
+	a->values[a->nfields] = xstrndup(value, len);
+	a->nfields++;
+}
+
+/* A scalar as text; 0 for null, arrays and objects. */
+static int
+answer_scalar(json_t *v, char *buf, size_t len)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		snprintf(buf, len, "%s", json_string_value(v));
+		return 1;
+	case JSON_INTEGER:
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return 1;
+	case JSON_REAL:
+		snprintf(buf, len, "%g", json_real_value(v));
+		return 1;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+answer_decode(const char *json, size_t len, struct answer *a, char *err,
+    size_t errlen)
+{
+	json_error_t	 jerr;
+	json_t		*root, *v, *found, *item, *iv;
+	const char	*k, *ik;
+	char		 val[ANSWER_VALUE_MAX + 8], name[160], n[24];
+	size_t		 i;
+
+	memset(a, 0, sizeof *a);
+	if ((root = json_loadb(json, len, 0, &jerr)) == NULL ||
+	    !json_is_object(root)) {
+		snprintf(err, errlen, "the answer is not a JSON object%s%s",
+		    root ? "" : ": ", root ? "" : jerr.text);
+		json_decref(root);
+		return -1;
+	}
+	found = json_object_get(root, "found");
+	a->found = found == NULL || json_is_true(found);
+	json_object_foreach(root, k, v) {
+		if (strcmp(k, "found") == 0)
+			continue;
+		if (answer_scalar(v, val, sizeof val)) {
+			answer_add(a, k, val);
+			continue;
+		}
+		if (!json_is_array(v))
+			continue;
+		snprintf(n, sizeof n, "%zu", json_array_size(v));
+		answer_add(a, k, n);
+		json_array_foreach(v, i, item) {
+			json_object_foreach(item, ik, iv) {
+				if (!answer_scalar(iv, val, sizeof val))
+					continue;
+				snprintf(name, sizeof name, "%s.%zu.%s", k,
+				    i + 1, ik);
+				answer_add(a, name, val);
+			}
+		}
+	}
+	json_decref(root);
+	return 0;
+}
+
+void
+answer_clear(struct answer *a)
+{
+	for (size_t i = 0; i < a->nfields; i++) {
+		free(a->names[i]);
+		free(a->values[i]);
+	}
+	free(a->names);
+	free(a->values);
+	memset(a, 0, sizeof *a);
 }

@@ -4,9 +4,9 @@
  * adapter.c and chosen by the "type" the configuration names.  Callers go
  * through the adapter_*() wrappers.
  *
- * submit() is asynchronous: its callback fires exactly once, never from
- * inside submit() itself, also when the adapter is freed first (with an
- * error), so a hop can always rely on hearing back.
+ * submit() and lookup() are asynchronous: their callback fires exactly
+ * once, never from inside the call itself, also when the adapter is freed
+ * first (with an error), so a hop can always rely on hearing back.
  */
 #ifndef ASANIGW_ADAPTER_H
 #define ASANIGW_ADAPTER_H
@@ -36,6 +36,37 @@ struct request {
  * is 1 when trying again cannot help (the back office refused it). */
 typedef void (*adapter_cb)(const char *err, int final, void *arg);
 
+/* A question for the back office, borrowed for the duration of lookup():
+ * a query kind (e.g. "complaint_status") and its parameters. */
+struct query {
+	const char	*kind;
+	const char	*service;
+	const char	*msisdn;	/* who asks: answer only what is
+					 * theirs */
+	const char	*msisdn_hash;
+	const char	*lang;
+	const char *const *names;
+	const char *const *values;
+	size_t		 nparams;
+};
+
+/* The back office's answer, flattened to text: a JSON object's strings,
+ * numbers and booleans by name; an array of objects as NAME = its length
+ * and NAME.1.KEY, NAME.2.KEY, ... */
+#define ANSWER_FIELDS_MAX	64	/* more are dropped */
+#define ANSWER_VALUE_MAX	480	/* bytes; longer values are cut */
+struct answer {
+	int		 found;		/* 0: the back office knows nothing
+					 * of what was asked */
+	char		**names;
+	char		**values;
+	size_t		 nfields;
+};
+
+/* err is NULL and the answer (valid during the call) on success. */
+typedef void (*adapter_answer_cb)(const char *err, const struct answer *a,
+    void *arg);
+
 struct adapter_ops {
 	const char	*type;		/* the configuration's "type" */
 	const char *const *keys;	/* settings it takes besides type */
@@ -44,6 +75,9 @@ struct adapter_ops {
 			    char *err, size_t errlen);
 	void		 (*submit)(void *, const struct request *, adapter_cb,
 			    void *arg);
+	/* NULL: this type answers no lookups. */
+	void		 (*lookup)(void *, const struct query *,
+			    adapter_answer_cb, void *arg);
 	void		 (*close)(void *);
 };
 
@@ -54,6 +88,9 @@ struct adapter	*adapter_open(struct event_base *, const struct conf_adapter *,
 		    char *err, size_t errlen);
 void		 adapter_submit(struct adapter *, const struct request *,
 		    adapter_cb, void *arg);
+/* Without a lookup op the callback gets an error, from the loop. */
+void		 adapter_lookup(struct adapter *, const struct query *,
+		    adapter_answer_cb, void *arg);
 void		 adapter_close(struct adapter *);
 const char	*adapter_name(const struct adapter *);
 
@@ -66,5 +103,18 @@ char		*request_json(const struct request *);
  * strings live as long as it does; free it with request_free(). */
 struct request	*request_decode(const char *json, char *err, size_t errlen);
 void		 request_free(struct request *);
+
+/* The query as the back office receives it: {"kind", "service",
+ * "msisdn", "msisdn_hash", "lang", "params": {...}}; NULL if a string is
+ * not valid UTF-8. */
+char		*query_json(const struct query *);
+/* Reads an answer (a JSON object; "found" false or absent-and-true);
+ * -1 with a sentence in err.  Free it with answer_clear(). */
+int		 answer_decode(const char *json, size_t len, struct answer *,
+		    char *err, size_t errlen);
+/* Adds a field (dropped past ANSWER_FIELDS_MAX, cut to ANSWER_VALUE_MAX). */
+void		 answer_add(struct answer *, const char *name,
+		    const char *value);
+void		 answer_clear(struct answer *);
 
 #endif

@@ -7,6 +7,12 @@
  * The write is synchronous (a few milliseconds on a real disk); the
  * completion is delivered from the event loop so callers never see their
  * callback run inside adapter_submit().
+ *
+ * It also answers lookups that carry a "ref": the last request in the
+ * file with that reference and the asker's MSISDN is found, with status
+ * "received" (nothing processes the file here).  The file is read from
+ * the start on each lookup: fine for the demo and a small service; a real
+ * back office answers through the http adapter.
  */
 #define _DEFAULT_SOURCE
 #include <sys/stat.h>
@@ -29,7 +35,9 @@
 struct file_done {
 	struct file_adapter	*fa;
 	struct event		*ev;
-	adapter_cb		 cb;
+	adapter_cb		 cb;		/* a submit */
+	adapter_answer_cb	 acb;		/* or a lookup */
+	struct answer		 answer;
 	void			*arg;
 	char			*err;		/* NULL on success */
 	struct file_done	*next;
@@ -91,6 +99,20 @@ file_unlink_done(struct file_adapter *fa, struct file_done *d)
 		}
 }
 
+/* Tells the caller how it went and frees d. */
+static void
+file_done_free(struct file_done *d)
+{
+	if (d->acb != NULL)
+		d->acb(d->err, d->err == NULL ? &d->answer : NULL, d->arg);
+	else
+		d->cb(d->err, 0, d->arg);	/* the line is written, or not */
+	answer_clear(&d->answer);
+	event_free(d->ev);
+	free(d->err);
+	free(d);
+}
+
 static void
 file_done_fire(evutil_socket_t fd, short what, void *arg)
 {
@@ -99,10 +121,7 @@ file_done_fire(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	file_unlink_done(d->fa, d);
-	d->cb(d->err, 0, d->arg);
-	event_free(d->ev);
-	free(d->err);
-	free(d);
+	file_done_free(d);
 }
 
 static int
@@ -137,6 +156,16 @@ file_append(struct file_adapter *fa, const char *line, char *err,
 	return 0;
 }
 
+/* Completes d from the loop. */
+static void
+file_done_later(struct file_adapter *fa, struct file_done *d)
+{
+	d->ev = event_new(fa->base, -1, 0, file_done_fire, d);
+	d->next = fa->pending;
+	fa->pending = d;
+	event_active(d->ev, EV_TIMEOUT, 1);
+}
+
 static void
 file_submit(void *impl, const struct request *req, adapter_cb cb, void *arg)
 {
@@ -154,10 +183,71 @@ file_submit(void *impl, const struct request *req, adapter_cb cb, void *arg)
 		d->err = xstrdup(err);
 	}
 	free(line);
-	d->ev = event_new(fa->base, -1, 0, file_done_fire, d);
-	d->next = fa->pending;
-	fa->pending = d;
-	event_active(d->ev, EV_TIMEOUT, 1);
+	file_done_later(fa, d);
+}
+
+/* The last request in the file with this ref and msisdn, into a. */
+static int
+file_find(struct file_adapter *fa, const char *ref, const char *msisdn,
+    struct answer *a, char *err, size_t errlen)
+{
+	FILE		*f;
+	char		*line = NULL, *needle, why[160];
+	size_t		 cap = 0;
+	struct request	*r;
+
+	if ((f = fopen(fa->path, "re")) == NULL) {
+		snprintf(err, errlen, "open %s: %s", fa->path, strerror(errno));
+		return -1;
+	}
+	xasprintf(&needle, "\"ref\":\"%s\"", ref);
+	a->found = 0;
+	while (getline(&line, &cap, f) != -1) {
+		if (strstr(line, needle) == NULL ||
+		    (r = request_decode(line, why, sizeof why)) == NULL)
+			continue;
+		if (strcmp(r->ref, ref) == 0 && strcmp(r->msisdn, msisdn) == 0) {
+			answer_clear(a);
+			a->found = 1;
+			answer_add(a, "ref", r->ref);
+			answer_add(a, "request", r->kind);
+			answer_add(a, "status", "received");
+			for (size_t i = 0; i < r->nfields; i++)
+				answer_add(a, r->names[i], r->values[i]);
+		}
+		request_free(r);
+	}
+	free(needle);
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static void
+file_lookup(void *impl, const struct query *q, adapter_answer_cb cb,
+    void *arg)
+{
+	struct file_adapter	*fa = impl;
+	struct file_done	*d = xcalloc(1, sizeof *d);
+	const char		*ref = NULL;
+	char			 err[256];
+
+	d->fa = fa;
+	d->acb = cb;
+	d->arg = arg;
+	for (size_t i = 0; i < q->nparams; i++)
+		if (strcmp(q->names[i], "ref") == 0)
+			ref = q->values[i];
+	if (ref == NULL)
+		xasprintf(&d->err, "query %s has no ref: the file adapter "
+		    "answers lookups by reference only", q->kind);
+	else if (file_find(fa, ref, q->msisdn, &d->answer, err,
+	    sizeof err) == -1) {
+		log_warnx("adapter=file event=lookup-failed error=\"%s\"",
+		    err);
+		d->err = xstrdup(err);
+	}
+	file_done_later(fa, d);
 }
 
 static void
@@ -169,10 +259,7 @@ file_close(void *impl)
 	/* Completions not yet delivered still fire, with an error. */
 	while ((d = fa->pending) != NULL) {
 		fa->pending = d->next;
-		d->cb(d->err, 0, d->arg);	/* the line is written, or not */
-		event_free(d->ev);
-		free(d->err);
-		free(d);
+		file_done_free(d);
 	}
 	close(fa->fd);
 	free(fa->path);
@@ -184,5 +271,6 @@ const struct adapter_ops adapter_file_ops = {
 	.keys = file_keys,
 	.open = file_open,
 	.submit = file_submit,
+	.lookup = file_lookup,
 	.close = file_close,
 };

@@ -13,6 +13,10 @@
  * is the back office refusing the request (retrying cannot help); any
  * other answer, and no answer, may succeed later.
  *
+ * Lookups are POSTed the same way, signed, to lookup_path on the same
+ * server (without an idempotency key: asking twice changes nothing); the
+ * answer is a JSON object, read by answer_decode().
+ *
  * Over HTTP a few keep-alive connections are shared by all calls.  Over
  * HTTPS each call has its own connection (libevent cannot reconnect a TLS
  * bufferevent once the server closed it).
@@ -47,6 +51,7 @@ struct http_adapter {
 	char			 *host;
 	unsigned short		  port;
 	char			 *path;		/* with its query */
+	char			 *lookup_path;	/* NULL: no lookups */
 	SSL_CTX			 *ssl;		/* NULL for plain HTTP */
 	char			 *secret;
 	struct timeval		  timeout;
@@ -59,14 +64,15 @@ struct http_call {
 	struct http_adapter	 *ha;
 	struct evhttp_connection *conn;		/* its own (HTTPS) */
 	struct event		 *ev;		/* a failure before sending */
-	adapter_cb		  cb;
+	adapter_cb		  cb;		/* a submit */
+	adapter_answer_cb	  acb;		/* or a lookup */
 	void			 *arg;
-	char			  key[130];
+	char			  key[130];	/* or the query kind */
 	struct http_call	 *prev, *next;
 };
 
 static const char *const http_keys[] = { "url", "secret", "ca_file",
-	"timeout_ms", "connections", NULL };
+	"timeout_ms", "connections", "lookup_path", NULL };
 
 /* "v1=" and the hex HMAC-SHA256 of "TS.BODY" under secret. */
 static void
@@ -122,6 +128,7 @@ http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
 	const char		*secret = conf_adapter_get(ca, "secret");
 	const char		*to = conf_adapter_get(ca, "timeout_ms");
 	const char		*nc = conf_adapter_get(ca, "connections");
+	const char		*lp = conf_adapter_get(ca, "lookup_path");
 	struct evhttp_uri	*u;
 	struct http_adapter	*ha;
 	const char		*scheme, *path, *query;
@@ -142,6 +149,12 @@ http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
 		    "every request)", ca->name);
 		return NULL;
 	}
+	if (lp != NULL && *lp != '/') {
+		evhttp_uri_free(u);
+		snprintf(err, errlen, "adapter %s: lookup_path must start with "
+		    "/", ca->name);
+		return NULL;
+	}
 	if (ms < 100 || ms > 120000) {
 		evhttp_uri_free(u);
 		snprintf(err, errlen, "adapter %s: timeout_ms must be 100 to "
@@ -157,6 +170,7 @@ http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
 	query = evhttp_uri_get_query(u);
 	xasprintf(&ha->path, "%s%s%s", path && *path ? path : "/",
 	    query ? "?" : "", query ? query : "");
+	ha->lookup_path = lp != NULL ? xstrdup(lp) : NULL;
 	ha->secret = xstrdup(secret);
 	ha->timeout.tv_sec = ms / 1000;
 	ha->timeout.tv_usec = (ms % 1000) * 1000;
@@ -169,6 +183,7 @@ http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
 			free(ha->name);
 			free(ha->host);
 			free(ha->path);
+			free(ha->lookup_path);
 			free(ha->secret);
 			free(ha);
 			return NULL;
@@ -213,9 +228,10 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Ends a call: its callback, then the call (and its own connection, from
- * the loop: libevent is still using it). */
+ * the loop: libevent is still using it).  answer is a lookup's. */
 static void
-call_end(struct http_call *c, const char *err, int final)
+call_end(struct http_call *c, const char *err, int final,
+    const struct answer *answer)
 {
 	call_unlink(c);
 	if (c->conn != NULL)
@@ -223,7 +239,10 @@ call_end(struct http_call *c, const char *err, int final)
 		    c->conn, NULL);
 	if (c->ev != NULL)
 		event_free(c->ev);
-	c->cb(err, final, c->arg);
+	if (c->acb != NULL)
+		c->acb(err, answer, c->arg);
+	else
+		c->cb(err, final, c->arg);
 	free(c);
 }
 
@@ -254,6 +273,27 @@ call_tls_error(const struct http_call *c, char *buf, size_t len)
 	return 1;
 }
 
+/* A lookup's 2xx: its body is the answer. */
+static void
+call_answered(struct http_call *c, struct evhttp_request *req)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
+	size_t		 len = evbuffer_get_length(in);
+	struct answer	 a;
+	char		 err[200];
+	const char	*body = (const char *)evbuffer_pullup(in, -1);
+
+	if (answer_decode(body != NULL ? body : "", len, &a, err,
+	    sizeof err) == -1) {
+		log_warnx("adapter=%s event=lookup-failed query=%s "
+		    "error=\"%s\"", c->ha->name, c->key, err);
+		call_end(c, err, 1, NULL);
+		return;
+	}
+	call_end(c, NULL, 0, &a);
+	answer_clear(&a);
+}
+
 static void
 call_done(struct evhttp_request *req, void *arg)
 {
@@ -263,8 +303,12 @@ call_done(struct evhttp_request *req, void *arg)
 				    0;
 	char			 err[320], tls[256];
 
+	if (code >= 200 && code < 300 && c->acb != NULL) {
+		call_answered(c, req);
+		return;
+	}
 	if (code >= 200 && code < 300) {
-		call_end(c, NULL, 0);
+		call_end(c, NULL, 0, NULL);
 		return;
 	}
 	if (code == 0 && call_tls_error(c, tls, sizeof tls))
@@ -278,10 +322,11 @@ call_done(struct evhttp_request *req, void *arg)
 		    "(HTTP %d)", code);
 	else
 		snprintf(err, sizeof err, "back office failed (HTTP %d)", code);
-	log_warnx("adapter=%s event=submit-failed key=%s status=%d "
-	    "error=\"%s\"", ha->name, c->key, code, err);
+	log_warnx("adapter=%s event=%s-failed %s=%s status=%d "
+	    "error=\"%s\"", ha->name, c->acb ? "lookup" : "submit",
+	    c->acb ? "query" : "key", c->key, code, err);
 	call_end(c, err, code >= 400 && code < 500 && code != 408 &&
-	    code != 429);
+	    code != 429, NULL);
 }
 
 static void
@@ -289,7 +334,7 @@ call_fail_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	call_end(arg, "cannot send the request", 0);
+	call_end(arg, "cannot send the request", 0, NULL);
 }
 
 static struct evhttp_connection *
@@ -323,27 +368,24 @@ call_connection(struct http_call *c)
 	return c->conn;
 }
 
+/* Starts a call (c filled but for its adapter): body, signed, POSTed to
+ * path.  The body is taken; NULL fails the call, from the loop. */
 static void
-http_submit(void *impl, const struct request *r, adapter_cb cb, void *arg)
+call_start(struct http_adapter *ha, struct http_call *c, const char *path,
+    char *body, const char *ikey)
 {
-	struct http_adapter	 *ha = impl;
-	struct http_call	 *c = xcalloc(1, sizeof *c);
 	struct evhttp_connection *conn;
 	struct evhttp_request	 *req;
 	struct evkeyvalq	 *h;
-	char			 *body, ts[24], sig[4 + SIG_HEX], len[24];
+	char			  ts[24], sig[4 + SIG_HEX];
 
 	c->ha = ha;
-	c->cb = cb;
-	c->arg = arg;
-	snprintf(c->key, sizeof c->key, "%s", r->idempotency_key);
 	c->next = ha->calls;
 	if (ha->calls != NULL)
 		ha->calls->prev = c;
 	ha->calls = c;
 
-	if ((body = request_json(r)) == NULL ||
-	    (conn = call_connection(c)) == NULL) {
+	if (body == NULL || (conn = call_connection(c)) == NULL) {
 		free(body);
 		c->ev = event_new(ha->base, -1, 0, call_fail_cb, c);
 		event_active(c->ev, EV_TIMEOUT, 1);
@@ -351,21 +393,54 @@ http_submit(void *impl, const struct request *r, adapter_cb cb, void *arg)
 	}
 	snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
 	http_sign(ha->secret, ts, body, sig);
-	snprintf(len, sizeof len, "%zu", strlen(body));
 	req = evhttp_request_new(call_done, c);
 	h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Host", ha->host);
 	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_add_header(h, "X-Asanigw-Idempotency-Key", r->idempotency_key);
+	if (ikey != NULL)
+		evhttp_add_header(h, "X-Asanigw-Idempotency-Key", ikey);
 	evhttp_add_header(h, "X-Asanigw-Timestamp", ts);
 	evhttp_add_header(h, "X-Asanigw-Signature", sig);
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
 	free(body);
-	if (evhttp_make_request(conn, req, EVHTTP_REQ_POST, ha->path) == -1) {
+	if (evhttp_make_request(conn, req, EVHTTP_REQ_POST, path) == -1) {
 		/* libevent freed the request. */
 		c->ev = event_new(ha->base, -1, 0, call_fail_cb, c);
 		event_active(c->ev, EV_TIMEOUT, 1);
 	}
+}
+
+static void
+http_submit(void *impl, const struct request *r, adapter_cb cb, void *arg)
+{
+	struct http_adapter	*ha = impl;
+	struct http_call	*c = xcalloc(1, sizeof *c);
+
+	c->cb = cb;
+	c->arg = arg;
+	snprintf(c->key, sizeof c->key, "%s", r->idempotency_key);
+	call_start(ha, c, ha->path, request_json(r), r->idempotency_key);
+}
+
+static void
+http_lookup(void *impl, const struct query *q, adapter_answer_cb cb,
+    void *arg)
+{
+	struct http_adapter	*ha = impl;
+	struct http_call	*c = xcalloc(1, sizeof *c);
+
+	c->acb = cb;
+	c->arg = arg;
+	snprintf(c->key, sizeof c->key, "%s", q->kind);
+	if (ha->lookup_path == NULL) {
+		/* Fails from the loop, as a call that cannot be sent. */
+		log_warnx("adapter=%s event=lookup-failed query=%s "
+		    "error=\"no lookup_path is configured\"", ha->name,
+		    q->kind);
+		call_start(ha, c, NULL, NULL, NULL);
+		return;
+	}
+	call_start(ha, c, ha->lookup_path, query_json(q), NULL);
 }
 
 static void
@@ -380,7 +455,7 @@ http_close(void *impl)
 		struct evhttp_connection *own = c->conn;
 
 		c->conn = NULL;
-		call_end(c, "adapter closed", 0);
+		call_end(c, "adapter closed", 0, NULL);
 		if (own != NULL)
 			evhttp_connection_free(own);
 	}
@@ -392,6 +467,7 @@ http_close(void *impl)
 	free(ha->name);
 	free(ha->host);
 	free(ha->path);
+	free(ha->lookup_path);
 	free(ha->secret);
 	free(ha);
 }
@@ -401,5 +477,6 @@ const struct adapter_ops adapter_http_ops = {
 	.keys = http_keys,
 	.open = http_open,
 	.submit = http_submit,
+	.lookup = http_lookup,
 	.close = http_close,
 };

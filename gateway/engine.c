@@ -13,6 +13,12 @@
  * never trusts the cache: it loads first, so nothing is booked from a
  * stale session.
  *
+ * A hop that lands on a lookup screen asks the service's adapter and
+ * waits for the answer only until hop_deadline_ms less redis.timeout_ms
+ * from its start, so that the save still fits before the deadline; past
+ * that it goes on with the screen's fallback text, and a late answer is
+ * dropped.
+ *
  * The hop's deadline timer can answer "service busy" at any point; the
  * hop then stops at its next step, once nothing of it is pending, so no
  * callback ever finds it freed.  Hops of one session run one at a time
@@ -51,7 +57,7 @@ enum hop_state {
 	HOP_WAIT,	/* behind another hop of the same session */
 	HOP_LOAD,	/* read pending */
 	HOP_STEP,
-	HOP_EFFECT,	/* adapter submit pending */
+	HOP_EFFECT,	/* outbox add or adapter lookup pending */
 	HOP_SAVE,	/* compare-and-set pending */
 	HOP_DONE,
 };
@@ -63,6 +69,13 @@ enum hop_fault {
 	FAULT_SAVE,	/* the save failed */
 	FAULT_GONE,	/* the record expired between hops */
 	FAULT_CONFLICT,	/* moved on elsewhere, and not to be stepped again */
+};
+
+/* A lookup in flight; h is NULL once the hop went on without it. */
+struct lookup_call {
+	struct hop		*h;
+	struct timespec		 t0;
+	char			*query;
 };
 
 struct hop {
@@ -104,6 +117,8 @@ struct hop {
 	void			*arg;
 	struct event		*deadline;
 	struct event		*kick;		/* first step from the loop */
+	struct lookup_call	*lookup;	/* in flight */
+	struct event		*lookup_timer;
 	struct timespec		 t0;
 
 	struct hop		*next;		/* in a running bucket */
@@ -134,6 +149,7 @@ struct engine {
 };
 
 static void	hop_step(struct hop *);
+static void	hop_save(struct hop *);
 static void	gen_release(struct gen *);
 
 static long long
@@ -165,13 +181,19 @@ text_digest(const char *text, size_t len, char *buf, size_t buflen)
 }
 
 static double
-hop_elapsed_ms(const struct hop *h)
+elapsed_ms(const struct timespec *t0)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)(ts.tv_sec - h->t0.tv_sec) * 1e3 +
-	    (double)(ts.tv_nsec - h->t0.tv_nsec) / 1e6;
+	return (double)(ts.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(ts.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static double
+hop_elapsed_ms(const struct hop *h)
+{
+	return elapsed_ms(&h->t0);
 }
 
 static unsigned
@@ -277,6 +299,8 @@ hop_free(struct hop *h)
 	session_free(h->s);
 	event_free(h->deadline);
 	event_free(h->kick);
+	if (h->lookup_timer != NULL)
+		event_free(h->lookup_timer);
 	gen_release(h->gen);
 	free(h->service);
 	free(h->msisdn);
@@ -515,6 +539,20 @@ hop_idempotency_key(const struct hop *h, char *buf, size_t len)
 		snprintf(buf + 2 * i, 3, "%02x", md[i]);
 }
 
+/* The effect's fields as the two arrays adapters take (to be freed;
+ * the strings are the effect's). */
+static void
+effect_arrays(const struct effect *ef, const char ***names,
+    const char ***values)
+{
+	*names = xcalloc(ef->nfields + 1, sizeof **names);
+	*values = xcalloc(ef->nfields + 1, sizeof **values);
+	for (size_t i = 0; i < ef->nfields; i++) {
+		(*names)[i] = ef->fields[i].name;
+		(*values)[i] = ef->fields[i].value;
+	}
+}
+
 static void
 hop_submit(struct hop *h)
 {
@@ -523,12 +561,7 @@ hop_submit(struct hop *h)
 	char			 ikey[40] = "", *json;
 	struct request		 req;
 
-	names = xcalloc(ef->nfields + 1, sizeof *names);
-	values = xcalloc(ef->nfields + 1, sizeof *values);
-	for (size_t i = 0; i < ef->nfields; i++) {
-		names[i] = ef->fields[i].name;
-		values[i] = ef->fields[i].value;
-	}
+	effect_arrays(ef, &names, &values);
 	hop_idempotency_key(h, ikey, sizeof ikey);
 	req = (struct request){
 		.idempotency_key = ikey,
@@ -558,6 +591,111 @@ hop_submit(struct hop *h)
 	 * back office gets it from the outbox. */
 	outbox_add(h->e->outbox, ikey, json, hop_submitted, h);
 	free(json);
+}
+
+static void
+hop_answered(const char *err, const struct answer *a, void *arg)
+{
+	struct lookup_call	*lc = arg;
+	struct hop		*h = lc->h;
+	struct step_env		 env;
+
+	if (h == NULL) {
+		log_info("event=lookup query=%s outcome=dropped ms=%.1f "
+		    "error=\"%s\"", lc->query, elapsed_ms(&lc->t0),
+		    err != NULL ? err : "answered after the hop went on");
+		free(lc->query);
+		free(lc);
+		return;
+	}
+	log_info("event=lookup sid=%s msisdn=%s query=%s outcome=%s ms=%.1f",
+	    h->session_id, hop_who(h), lc->query, err != NULL ? "failed" :
+	    a->found ? "found" : "not_found", elapsed_ms(&lc->t0));
+	free(lc->query);
+	free(lc);
+	h->lookup = NULL;
+	evtimer_del(h->lookup_timer);
+	h->pending = 0;
+	if (err != NULL)
+		log_warnx("event=lookup-failed sid=%s msisdn=%s error=\"%s\"",
+		    h->session_id, hop_who(h), err);
+	else {
+		env = (struct step_env){ .budget = h->budget, .ref = h->ref };
+		menu_answer(h->svc->menu, h->s, a->found,
+		    (const char *const *)a->names,
+		    (const char *const *)a->values, a->nfields, &env,
+		    &h->res);
+	}
+	h->state = HOP_SAVE;
+	hop_step(h);
+}
+
+/* The answer is late: the hop goes on with the fallback text. */
+static void
+hop_lookup_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct hop	*h = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("event=lookup-late sid=%s msisdn=%s query=%s ms=%.1f",
+	    h->session_id, hop_who(h), h->lookup->query, hop_elapsed_ms(h));
+	h->lookup->h = NULL;
+	h->lookup = NULL;
+	h->pending = 0;
+	h->state = HOP_SAVE;
+	hop_step(h);
+}
+
+/* Asks the service's adapter, for as long as the deadline allows. */
+static void
+hop_lookup(struct hop *h)
+{
+	const struct effect	*ef = &h->res.effect;
+	const char		**names, **values;
+	struct lookup_call	*lc;
+	struct query		 q;
+	struct timeval		 tv;
+	double			 left;
+	long			 ms;
+
+	left = (double)h->gen->conf->hop_deadline_ms -
+	    (double)h->gen->conf->redis_timeout_ms - hop_elapsed_ms(h);
+	if (h->adapter == NULL || left < 1) {
+		log_warnx("event=lookup-failed sid=%s msisdn=%s query=%s "
+		    "error=\"%s\"", h->session_id, hop_who(h), ef->request,
+		    h->adapter == NULL ? "the service has no adapter" :
+		    "no time left before the deadline");
+		hop_save(h);
+		return;
+	}
+	effect_arrays(ef, &names, &values);
+	q = (struct query){
+		.kind = ef->request,
+		.service = h->service,
+		.msisdn = h->msisdn,
+		.msisdn_hash = hop_who(h),
+		.lang = hop_lang(h),
+		.names = names,
+		.values = values,
+		.nparams = ef->nfields,
+	};
+	lc = xcalloc(1, sizeof *lc);
+	lc->h = h;
+	lc->query = xstrdup(ef->request);
+	clock_gettime(CLOCK_MONOTONIC, &lc->t0);
+	h->lookup = lc;
+	if (h->lookup_timer == NULL)
+		h->lookup_timer = evtimer_new(h->e->base, hop_lookup_late, h);
+	ms = (long)left;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(h->lookup_timer, &tv);
+	h->pending = 1;
+	h->state = HOP_EFFECT;
+	adapter_lookup(h->adapter, &q, hop_answered, lc);
+	free(names);
+	free(values);
 }
 
 /* Steps the menu; returns 0 when the hop goes on to save, -1 when it has
@@ -673,6 +811,10 @@ hop_step(struct hop *h)
 				break;
 			}
 			hop_submit(h);
+			return;
+		}
+		if (h->res.effect.kind == EFFECT_LOOKUP) {
+			hop_lookup(h);
 			return;
 		}
 		hop_save(h);

@@ -310,10 +310,12 @@ static const struct {
 } kinds[] = {
 	{ "menu", SCREEN_MENU, { "text", "options" } },
 	{ "input", SCREEN_INPUT, { "text", "var", "error", "pattern", "min",
-	    "max", "min_length", "max_length", "goto" } },
+	    "max", "min_length", "max_length", "goto", "upper" } },
 	{ "confirm", SCREEN_CONFIRM, { "text", "yes", "no" } },
 	{ "route", SCREEN_ROUTE, { "var", "cases", "default" } },
 	{ "submit", SCREEN_SUBMIT, { "text", "request", "fields" } },
+	{ "lookup", SCREEN_LOOKUP, { "text", "query", "params", "not_found",
+	    "fallback" } },
 	{ "end", SCREEN_END, { "text" } },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
@@ -530,11 +532,40 @@ parse_input(struct compile *c, struct menu_screen *scr,
 		cerror(c, sminl != NULL ? sminl : g,
 		    "min_length %zu > max_length %zu", scr->min_length,
 		    scr->max_length);
+	if ((s = config_setting_get_member(g, "upper")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			cerror(c, s, "upper must be true or false");
+		else
+			scr->upper = config_setting_get_bool(s);
+	}
 	if ((s = config_setting_get_member(g, "error")) != NULL)
 		parse_text(c, s, "error", 1, &scr->error);
 	else if (validated)
 		cerror(c, g, "missing key 'error' (required with a pattern, "
 		    "min, max, min_length or max_length)");
+}
+
+/* A list of variable names (submit fields, lookup params), if given. */
+static void
+parse_names(struct compile *c, struct menu_screen *scr,
+    const config_setting_t *s, const char *what)
+{
+	const char	*v;
+	int		 i, n;
+
+	if (s == NULL)
+		return;
+	if (!is_list(s)) {
+		cerror(c, s, "%s must be a list of variable names", what);
+		return;
+	}
+	n = config_setting_length(s);
+	scr->fields = xcalloc(n, sizeof *scr->fields);
+	for (i = 0; i < n; i++) {
+		v = get_string(c, config_setting_get_elem(s, i), what);
+		if (v != NULL)
+			scr->fields[scr->nfields++] = xstrdup(v);
+	}
 }
 
 static void
@@ -578,9 +609,10 @@ parse_screen(struct compile *c, struct menu_screen *scr,
 			known = strcmp(name, kinds[k].keys[j]) == 0;
 		if (known)
 			continue;
-		if (scr->kind == SCREEN_SUBMIT && strcmp(name, "goto") == 0)
-			cerror(c, e, "unknown key 'goto' (a submit screen "
-			    "ends the session)");
+		if ((scr->kind == SCREEN_SUBMIT ||
+		    scr->kind == SCREEN_LOOKUP) && strcmp(name, "goto") == 0)
+			cerror(c, e, "unknown key 'goto' (a %s screen "
+			    "ends the session)", v);
 		else
 			cerror(c, e, "unknown key '%s' for kind %s", name, v);
 	}
@@ -624,19 +656,23 @@ parse_screen(struct compile *c, struct menu_screen *scr,
 		if ((s = need(c, g, NULL, "request")) != NULL &&
 		    (v = get_string(c, s, "request")) != NULL)
 			scr->request = xstrdup(v);
-		if ((s = config_setting_get_member(g, "fields")) == NULL)
-			break;
-		if (!is_list(s)) {
-			cerror(c, s, "fields must be a list of variable names");
-			break;
+		parse_names(c, scr, config_setting_get_member(g, "fields"),
+		    "fields");
+		break;
+	case SCREEN_LOOKUP:
+		if ((s = need(c, g, NULL, "query")) != NULL &&
+		    (v = get_string(c, s, "query")) != NULL) {
+			if (*v == '\0')
+				cerror(c, s, "empty query");
+			else
+				scr->query = xstrdup(v);
 		}
-		n = config_setting_length(s);
-		scr->fields = xcalloc(n, sizeof *scr->fields);
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(s, i);
-			if ((v = get_string(c, e, "a field")) != NULL)
-				scr->fields[scr->nfields++] = xstrdup(v);
-		}
+		parse_names(c, scr, config_setting_get_member(g, "params"),
+		    "params");
+		if ((s = config_setting_get_member(g, "not_found")) != NULL)
+			parse_text(c, s, "not_found", 1, &scr->not_found);
+		if ((s = need(c, g, NULL, "fallback")) != NULL)
+			parse_text(c, s, "fallback", 1, &scr->fallback);
 		break;
 	case SCREEN_END:
 		break;
@@ -670,6 +706,9 @@ screen_free(const struct menu *m, struct menu_screen *scr)
 		free(scr->cases[i].value);
 	free(scr->cases);
 	free(scr->request);
+	free(scr->query);
+	text_free(m, &scr->not_found);
+	text_free(m, &scr->fallback);
 	for (i = 0; i < scr->nfields; i++)
 		free(scr->fields[i]);
 	free(scr->fields);
@@ -1360,7 +1399,8 @@ menu_check(const struct menu *m, const struct page_budget *b,
 	ends = xcalloc(m->nscreens, 1);
 	for (i = 0; i < m->nscreens; i++) {
 		k = m->screens[i].kind;
-		ends[i] = k == SCREEN_END || k == SCREEN_SUBMIT;
+		ends[i] = k == SCREEN_END || k == SCREEN_SUBMIT ||
+		    k == SCREEN_LOOKUP;
 	}
 	do {
 		changed = 0;
@@ -1384,8 +1424,8 @@ menu_check(const struct menu *m, const struct page_budget *b,
 			continue;
 		scr = &m->screens[i];
 		errlist_add(errs, scr->file, scr->line, "screen '%s' is a "
-		    "dead end: no end or submit screen can be reached from it",
-		    scr->id);
+		    "dead end: no end, submit or lookup screen can be reached "
+		    "from it", scr->id);
 		n++;
 	}
 	free(ends);
@@ -1399,6 +1439,14 @@ menu_check(const struct menu *m, const struct page_budget *b,
 		free(what);
 		xasprintf(&what, "screen '%s': error", scr->id);
 		n += check_translations(m, scr->file, &scr->error, what, errs);
+		free(what);
+		xasprintf(&what, "screen '%s': not_found", scr->id);
+		n += check_translations(m, scr->file, &scr->not_found, what,
+		    errs);
+		free(what);
+		xasprintf(&what, "screen '%s': fallback", scr->id);
+		n += check_translations(m, scr->file, &scr->fallback, what,
+		    errs);
 		free(what);
 		for (j = 0; j < scr->noptions; j++) {
 			xasprintf(&what, "screen '%s': option %zu label",

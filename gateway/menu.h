@@ -51,6 +51,7 @@ enum screen_kind {
 	SCREEN_CONFIRM,
 	SCREEN_ROUTE,
 	SCREEN_SUBMIT,
+	SCREEN_LOOKUP,
 	SCREEN_END,
 };
 
@@ -96,6 +97,7 @@ struct menu_screen {
 	int			 has_min, has_max;
 	long long		 min, max;
 	size_t			 min_length, max_length;
+	int			 upper;		/* ASCII letters upper-cased */
 
 	const struct menu_screen *next;		/* input goto, confirm yes */
 	const struct menu_screen *no;		/* confirm no */
@@ -105,8 +107,12 @@ struct menu_screen {
 	const struct menu_screen *dflt;
 
 	char			*request;	/* submit */
-	char			**fields;
+	char			**fields;	/* submit; lookup: params */
 	size_t			 nfields;
+
+	char			*query;		/* lookup */
+	struct menu_text	 not_found;	/* tr NULL: text */
+	struct menu_text	 fallback;
 };
 
 const struct menu_screen *menu_screen(const struct menu *, const char *id);
@@ -128,13 +134,16 @@ const char	*menu_sensitive(const struct menu *, size_t i);
 enum effect_kind {
 	EFFECT_NONE = 0,
 	EFFECT_SUBMIT,		/* hand fields to the service's adapter */
+	EFFECT_LOOKUP,		/* ask the service's adapter, then call
+				 * menu_answer() */
 };
 
 struct effect {
 	enum effect_kind kind;
-	const char	*request;	/* request kind, e.g. "help"; borrowed
-					 * from the menu */
-	struct var	*fields;	/* owned copies, in declared order */
+	const char	*request;	/* request kind, e.g. "help", or the
+					 * query kind; borrowed from the menu */
+	struct var	*fields;	/* owned copies, in declared order:
+					 * submitted fields, query params */
 	size_t		 nfields;
 	const char	*ref;		/* the reference code given in env */
 };
@@ -161,5 +170,17 @@ void		 menu_step(const struct menu *, struct session *,
 		    const char *input, const struct step_env *,
 		    struct step_result *);
 void		 step_result_clear(struct step_result *);
+
+/*
+ * Completes a hop whose step asked for a lookup (EFFECT_LOOKUP).  Until
+ * it is called the result shows the screen's fallback text, which is
+ * what the subscriber gets when no answer comes in time.  With found 1
+ * the answer's fields become variables (replacing any of the same name)
+ * and the screen's text is shown; with found 0 its not_found text.  The
+ * result's text and end are made anew; its effect is kept.
+ */
+void		 menu_answer(const struct menu *, struct session *, int found,
+		    const char *const *names, const char *const *values,
+		    size_t n, const struct step_env *, struct step_result *);
 
 #endif

@@ -116,6 +116,23 @@ subst_text(const struct stepper *st, const struct menu_text *t)
 	return buf_take(&b);
 }
 
+/* Where a lookup screen stands, in a variable no menu can set: which of
+ * its texts it shows. */
+#define LOOKUP_VAR	"@lookup"
+
+static const struct menu_text *
+lookup_text(const struct stepper *st)
+{
+	const struct menu_screen	*scr = st->cur;
+	const char			*v = session_get(st->s, LOOKUP_VAR);
+
+	if (v != NULL && strcmp(v, "found") == 0)
+		return &scr->text;
+	if (v != NULL && strcmp(v, "not_found") == 0)
+		return scr->not_found.tr != NULL ? &scr->not_found : &scr->text;
+	return &scr->fallback;
+}
+
 /* The whole text of the current screen, before pagination. */
 static char *
 screen_text(const struct stepper *st)
@@ -126,7 +143,8 @@ screen_text(const struct stepper *st)
 	size_t				 i;
 	int				 l = lang(st);
 
-	subst(st, &b, menu_tr(st->m, &scr->text, l));
+	subst(st, &b, menu_tr(st->m, scr->kind == SCREEN_LOOKUP ?
+	    lookup_text(st) : &scr->text, l));
 	switch (scr->kind) {
 	case SCREEN_MENU:
 		for (i = 0; i < scr->noptions; i++) {
@@ -188,18 +206,19 @@ invalid(struct stepper *st)
 		set_prefix(st, xstrdup(message(st, "invalid")));
 }
 
+/* The effect of the current screen: its kind, request or query, and a
+ * copy of its fields (unset ones empty). */
 static void
-submit(struct stepper *st)
+effect(struct stepper *st, enum effect_kind kind, const char *request)
 {
 	const struct menu_screen	*scr = st->cur;
 	struct effect			*e = &st->r->effect;
-	const char			*v, *ref;
+	const char			*v;
 	size_t				 i;
 
-	ref = st->env->ref != NULL ? st->env->ref : "";
-	e->kind = EFFECT_SUBMIT;
-	e->request = scr->request;
-	e->ref = st->env->ref;
+	step_result_clear(st->r);
+	e->kind = kind;
+	e->request = request;
 	e->nfields = scr->nfields;
 	e->fields = xcalloc(scr->nfields, sizeof *e->fields);
 	for (i = 0; i < scr->nfields; i++) {
@@ -207,7 +226,14 @@ submit(struct stepper *st)
 		e->fields[i].name = xstrdup(scr->fields[i]);
 		e->fields[i].value = xstrdup(v != NULL ? v : "");
 	}
-	session_set(st->s, "ref", ref);
+}
+
+static void
+submit(struct stepper *st)
+{
+	effect(st, EFFECT_SUBMIT, st->cur->request);
+	st->r->effect.ref = st->env->ref;
+	session_set(st->s, "ref", st->env->ref != NULL ? st->env->ref : "");
 	/* Done: "0" must not lead back into a confirm that submits again. */
 	session_clear_history(st->s);
 	st->submitted = 1;
@@ -239,6 +265,11 @@ enter(struct stepper *st, const struct menu_screen *to, int push)
 	st->s->page = 0;
 	if (to->kind == SCREEN_SUBMIT && !st->submitted)
 		submit(st);
+	if (to->kind == SCREEN_LOOKUP) {
+		/* The fallback shows until an answer comes. */
+		session_set(st->s, LOOKUP_VAR, "asked");
+		effect(st, EFFECT_LOOKUP, to->query);
+	}
 }
 
 static void
@@ -342,6 +373,7 @@ handle(struct stepper *st, const char *input)
 {
 	const struct menu_screen	*scr = st->cur;
 	const struct menu_option	*o;
+	char				*up = NULL, *p;
 	size_t				 n, i;
 
 	switch (scr->kind) {
@@ -358,11 +390,21 @@ handle(struct stepper *st, const char *input)
 		enter(st, o->next, 1);
 		return;
 	case SCREEN_INPUT:
-		if (!input_valid(scr, input))
-			break;
-		session_set(st->s, scr->var, input);
-		enter(st, scr->next, 1);
-		return;
+		if (scr->upper) {
+			up = xstrdup(input);
+			for (p = up; *p != '\0'; p++)
+				if (*p >= 'a' && *p <= 'z')
+					*p -= 'a' - 'A';
+			input = up;
+		}
+		if (input_valid(scr, input)) {
+			session_set(st->s, scr->var, input);
+			free(up);
+			enter(st, scr->next, 1);
+			return;
+		}
+		free(up);
+		break;
 	case SCREEN_CONFIRM:
 		if (strcmp(input, "1") == 0) {
 			enter(st, scr->next, 1);
@@ -405,8 +447,21 @@ render(struct stepper *st)
 		}
 	}
 	r->text = text != NULL ? text : xstrdup(pages[page]);
-	if (st->cur->kind == SCREEN_END || st->cur->kind == SCREEN_SUBMIT)
+	if (st->cur->kind == SCREEN_END || st->cur->kind == SCREEN_SUBMIT ||
+	    st->cur->kind == SCREEN_LOOKUP)
 		r->end = page + 1 == n;
+}
+
+static void
+stepper_init(struct stepper *st, const struct menu *m, struct session *s,
+    const struct step_env *env, struct step_result *r)
+{
+	memset(st, 0, sizeof *st);
+	st->m = m;
+	st->s = s;
+	st->env = env;
+	st->r = r;
+	st->cur = menu_screen(m, s->screen);
 }
 
 void
@@ -417,13 +472,7 @@ menu_step(const struct menu *m, struct session *s, const char *input,
 	size_t		 i;
 
 	memset(r, 0, sizeof *r);
-	memset(&st, 0, sizeof st);
-	st.m = m;
-	st.s = s;
-	st.env = env;
-	st.r = r;
-
-	st.cur = menu_screen(m, s->screen);
+	stepper_init(&st, m, s, env, r);
 	if (input == NULL || st.cur == NULL || st.cur->kind == SCREEN_ROUTE)
 		restart(&st);
 	else if (strcmp(input, "00") == 0) {
@@ -442,6 +491,26 @@ menu_step(const struct menu *m, struct session *s, const char *input,
 			session_unset(s, menu_sensitive(m, i));
 	}
 	free(st.prefix);
+}
+
+void
+menu_answer(const struct menu *m, struct session *s, int found,
+    const char *const *names, const char *const *values, size_t n,
+    const struct step_env *env, struct step_result *r)
+{
+	struct stepper	 st;
+
+	stepper_init(&st, m, s, env, r);
+	if (st.cur == NULL || st.cur->kind != SCREEN_LOOKUP)
+		return;
+	if (found)
+		for (size_t i = 0; i < n; i++)
+			session_set(s, names[i], values[i]);
+	session_set(s, LOOKUP_VAR, found ? "found" : "not_found");
+	free(r->text);
+	r->text = NULL;
+	r->end = 0;
+	render(&st);
 }
 
 void

@@ -41,14 +41,14 @@
  *	counted as a duplicate and nothing changes: 200
  *	{"status":"duplicate"}.
  * POST /lookup		a query (signed; the key is optional and ignored).
- *	{"kind":"complaint_status","params":{"ref":"K7MX3Q"}} answers 200
- *	{"found":true,"ref":"K7MX3Q","status":"received","department":D,
- *	"district":X} when a recorded request has "ref":"K7MX3Q" (the
- *	first one recorded, if several do), D and X being its
- *	"fields"."department" and "fields"."district" (null if it has none)
+ *	{"kind":"complaint_status","msisdn":M,"params":{"ref":"K7MX3Q"}}
+ *	answers 200 {"found":true,"ref":"K7MX3Q","status":"received",
+ *	"department":D,"district":X,"category":C} when the first request
+ *	recorded with "ref":"K7MX3Q" is a "complaint" from MSISDN M, D, X
+ *	and C being its "fields" of those names (left out if it has none)
  *	and the status "received" unless /control set another; else 200
  *	{"found":false,"ref":"K7MX3Q"}.  Kind "request_status" answers the
- *	same way: both look among every recorded request.  Another kind is
+ *	same way for any other request kind.  Another kind is
  *	404 {"error":"unknown kind"}; a body without a string "kind", or
  *	without a string "params"."ref", is 400 {"error":"bad lookup"}.  It
  *	is checked (injection, signature, body) as /requests is.
@@ -725,19 +725,6 @@ do_request(struct bo *bo, struct evhttp_request *req)
 	reply(req, 200, json_pack("{s:s}", "status", "recorded"));
 }
 
-/* fields.name of a record's body, or null. */
-static json_t *
-jfield(const struct record *r, const char *name)
-{
-	json_t	*body, *v;
-
-	body = json_loadb(r->body, r->bodylen, 0, NULL);
-	v = json_object_get(json_object_get(body, "fields"), name);
-	v = v != NULL ? json_incref(v) : json_null();
-	json_decref(body);
-	return v;
-}
-
 static void
 emit_lookup(const char *kind, const char *ref, const char *outcome,
     json_t *fields)
@@ -753,14 +740,31 @@ emit_lookup(const char *kind, const char *ref, const char *outcome,
 	emit(ev);
 }
 
+/* Whether a recorded request answers a lookup of this kind from this
+ * MSISDN: complaint_status finds complaints, request_status any other
+ * request, and only the asker's own. */
+static int
+lookup_matches(const json_t *body, const char *kind, const char *msisdn)
+{
+	const char	*req, *own;
+
+	req = json_string_value(json_object_get(body, "request"));
+	own = json_string_value(json_object_get(body, "msisdn"));
+	if (req == NULL || own == NULL || msisdn == NULL ||
+	    strcmp(own, msisdn) != 0)
+		return 0;
+	return (strcmp(req, "complaint") == 0) ==
+	    (strcmp(kind, "complaint_status") == 0);
+}
+
 /* POST /lookup once past injection. */
 static void
 do_lookup(struct bo *bo, struct evhttp_request *req)
 {
-	const char	*body, *kind, *ref, *status;
+	const char	*body, *kind, *ref, *status, *msisdn;
 	struct record	*r;
 	size_t		 len;
-	json_t		*o, *rej;
+	json_t		*o, *rej, *rb = NULL, *f;
 
 	body = body_of(req, &len);
 	if ((rej = reject_unsigned(bo, req, body, len)) != NULL) {
@@ -771,6 +775,7 @@ do_lookup(struct bo *bo, struct evhttp_request *req)
 	kind = json_string_value(json_object_get(o, "kind"));
 	ref = json_string_value(json_object_get(json_object_get(o, "params"),
 	    "ref"));
+	msisdn = json_string_value(json_object_get(o, "msisdn"));
 	if (kind != NULL && strcmp(kind, "complaint_status") != 0 &&
 	    strcmp(kind, "request_status") != 0) {
 		reply_error(req, 404, "unknown kind");
@@ -779,18 +784,23 @@ do_lookup(struct bo *bo, struct evhttp_request *req)
 		reply_error(req, 400, "bad lookup");
 		emit_lookup(kind, ref, "rejected", json_pack("{s:i,s:s}",
 		    "code", 400, "reason", "bad lookup"));
-	} else if ((r = map_get(&bo->refs, ref)) == NULL) {
+	} else if ((r = map_get(&bo->refs, ref)) == NULL ||
+	    (rb = json_loadb(r->body, r->bodylen, 0, NULL)) == NULL ||
+	    !lookup_matches(rb, kind, msisdn)) {
 		reply(req, 200, json_pack("{s:b,s:s}", "found", 0, "ref", ref));
 		emit_lookup(kind, ref, "not_found", NULL);
 	} else {
 		if ((status = map_get(&bo->statuses, ref)) == NULL)
 			status = "received";
-		reply(req, 200, json_pack("{s:b,s:s,s:s,s:o,s:o}", "found", 1,
-		    "ref", ref, "status", status, "department",
-		    jfield(r, "department"), "district",
-		    jfield(r, "district")));
+		f = json_object_get(rb, "fields");
+		reply(req, 200, json_pack("{s:b,s:s,s:s,s:O*,s:O*,s:O*}",
+		    "found", 1, "ref", ref, "status", status,
+		    "department", json_object_get(f, "department"),
+		    "district", json_object_get(f, "district"),
+		    "category", json_object_get(f, "category")));
 		emit_lookup(kind, ref, "found", NULL);
 	}
+	json_decref(rb);
 	json_decref(o);
 }
 

@@ -28,18 +28,25 @@
 -- sessions: walks played to their last hop.
 
 -- The walks, as the successive values of `text`.  They follow
--- menus/asani.menu and never reach a submit screen (a submit fsyncs a
--- file, which is not what this measures).
+-- menus/asani.menu; only confirm_yes reaches a submit screen.
 PLANS = {
 	-- language: English; main menu: Training & jobs information (an end
 	-- screen of four pages), then "98" to each following page.
-	training = { "", "1", "1*2", "1*2*98", "1*2*98*98", "1*2*98*98*98" },
+	training = { "", "1", "1*3", "1*3*98", "1*3*98*98", "1*3*98*98*98" },
 
 	-- Request help: food, Lahore, CNIC ending 1234, confirm: No (back to
 	-- the main menu, nothing submitted); then About (two pages).
 	help_no = { "", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1234",
-		"1*1*1*1*1234*2", "1*1*1*1*1234*2*3",
-		"1*1*1*1*1234*2*3*98" },
+		"1*1*1*1*1234*2", "1*1*1*1*1234*2*4",
+		"1*1*1*1*1234*2*4*98" },
+
+	-- The same seven hops to the confirm screen, answered Yes (a submit:
+	-- the request goes into the outbox) or No (back to the main menu).
+	-- scripts/bench-outbox weighs one against the other.
+	confirm_yes = { "", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1234",
+		"1*1*1*1*1234*1" },
+	confirm_no = { "", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1234",
+		"1*1*1*1*1234*2" },
 }
 
 -- Lua patterns; a gateway answer must match one of them (check=screens).

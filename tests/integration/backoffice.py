@@ -97,6 +97,18 @@ class BackOffice:
     def stats(self):
         return json.loads(self._call("GET", "/stats")[1])
 
+    def drain_events(self, name=None):
+        """The event lines printed since the last call (only those named
+        name, if given)."""
+        out = []
+        while True:
+            try:
+                ev = self.events.get_nowait()
+            except queue.Empty:
+                return out
+            if name is None or ev.get("event") == name:
+                out.append(ev)
+
     def requests(self):
         return json.loads(self._call("GET", "/requests")[1])
 

@@ -20,6 +20,7 @@ LABELS = {
     "en": {
         "language": r"^English$",
         "help": r"^Request help$",
+        "track": r"^Follow my request$",
         "training": r"^Training",
         "food": r"^Food$",
         "lahore": r"^Lahore$",
@@ -29,6 +30,7 @@ LABELS = {
     "ur-Latn": {
         "language": r"^Roman Urdu$",
         "help": r"^Madad",
+        "track": r"^Darkhwast ka haal$",
         "training": r"^Training",
         "food": r"^Khana$",
         "lahore": r"^Lahore$",
@@ -39,6 +41,7 @@ LABELS = {
     "ur": {
         "language": r"^اردو$",
         "help": r"^مدد",
+        "track": r"^درخواست کا حال$",
         "training": r"^تربیت",
         "food": r"^کھانا$",
         "lahore": r"^لاہور$",
@@ -152,8 +155,10 @@ class Dialog:
     only the latest input.  Every reply is checked: HTTP 200, CON or END,
     answered within the hop deadline, fits one USSD page."""
 
-    def __init__(self, gw, phone, session_id, mode="path", slack=0.3):
+    def __init__(self, gw, phone, session_id, mode="path", slack=0.3,
+                 service=None):
         self.gw = gw
+        self.service = service
         self.phone = phone
         self.sid = session_id
         self.mode = mode
@@ -167,7 +172,11 @@ class Dialog:
         return "*".join(self.inputs)
 
     def _hop(self, text):
-        r = self.gw.hop(self.sid, self.phone, text)
+        if self.service is None:
+            r = self.gw.hop(self.sid, self.phone, text)
+        else:
+            r = self.gw.hop(self.sid, self.phone, text,
+                            service=self.service)
         assert r.status == 200, f"hop {text!r}: {r!r}"
         assert r.body.startswith(("CON ", "END ")), f"hop {text!r}: {r!r}"
         assert r.elapsed < self.limit, (

@@ -42,7 +42,7 @@ def test_phone_session_in_urdu(gateway):
 def test_phone_dial_again_and_quit(gateway):
     gw = gateway()
     # About (two pages, then END), dial again, about again, quit.
-    rc, out = run_phone(gw, "1\n3\n98\n\n1\n3\n98\nq\n")
+    rc, out = run_phone(gw, "1\n4\n98\n\n1\n4\n98\nq\n")
     assert rc == 0, out
     assert out.count("Dialling *786#") == 2
     assert out.count("(end)") == 2

@@ -316,6 +316,14 @@ START_TEST(every_compile_error)
 		E(63, "screen 's_empty_var': text: 'en': empty variable name "
 		    "in ${}"),
 		E(64, "screen 's_utf8': text: 'en' is not valid UTF-8"),
+		E(66, "screen 's_lookup': unknown key 'goto' (a lookup screen "
+		    "ends the session)"),
+		E(66, "screen 's_lookup': missing key 'query'"),
+		E(66, "screen 's_lookup': missing key 'fallback'"),
+		E(67, "screen 's_lookup2': empty query"),
+		E(67, "screen 's_lookup2': params must be a list of variable "
+		    "names"),
+		E(70, "screen 's_upper': upper must be true or false"),
 	};
 	const char	*pat = MENUS "errors.menu:39: screen 's_input': "
 	    "invalid pattern \"^[0-9{4}$\": ";
@@ -352,10 +360,10 @@ START_TEST(every_check_error)
 {
 	static const char *const want[] = {
 		C(55, "screen 'orphan' is unreachable"),
-		C(26, "screen 'spin' is a dead end: no end or submit screen "
-		    "can be reached from it"),
-		C(31, "screen 'spin2' is a dead end: no end or submit screen "
-		    "can be reached from it"),
+		C(26, "screen 'spin' is a dead end: no end, submit or lookup "
+		    "screen can be reached from it"),
+		C(31, "screen 'spin2' is a dead end: no end, submit or lookup "
+		    "screen can be reached from it"),
 		C(15, "screen 'main': option 2 label has no 'ur' translation"),
 		C(57, "screen 'orphan': text has no 'ur' translation"),
 		C(7, "value 'water' has no 'ur' translation"),

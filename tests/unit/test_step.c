@@ -57,6 +57,12 @@ setup_step(void)
 }
 
 static void
+setup_lookup(void)
+{
+	use(MENUS "lookup.menu");
+}
+
+static void
 setup_asani(void)
 {
 	use(ASANI);
@@ -722,13 +728,13 @@ START_TEST(asani_info_pages)
 	size_t		 i;
 
 	for (i = 0; i < 3; i++) {
-		STEPS(NULL, langs[i], "2");
+		STEPS(NULL, langs[i], "3");
 		ck_assert_str_eq(s->screen, "training");
 		for (pages = 1; !r.end; pages++)
 			step("98");
 		ck_assert_uint_ge(pages, 3);
 		ck_assert_str_eq(s->screen, "training");
-		STEPS(NULL, langs[i], "3");
+		STEPS(NULL, langs[i], "4");
 		ck_assert_str_eq(s->screen, "about");
 		while (!r.end)
 			step("98");
@@ -810,6 +816,136 @@ START_TEST(asani_walk_tiny)
 }
 END_TEST
 
+/* Lookups: the fallback until an answer, then the answer's text. */
+
+static const char *const answer_names[] = { "status", "note", "ref" };
+static const char *const answer_values[] = { "open", "Officer visits "
+    "on Monday.", "IGNORED" };
+
+static void
+answer(int found)
+{
+	menu_answer(m, s, found, answer_names, answer_values, 3, &env, &r);
+	ck_assert_msg(text_fits(r.text, strlen(r.text), &env.budget),
+	    "reply does not fit: \"%s\"", r.text);
+}
+
+START_TEST(lookup_effect_and_fallback)
+{
+	ck_assert_str_eq(step(NULL), "Reference?");
+	/* upper: typed in lower case, stored and sent in upper case */
+	ck_assert_str_eq(step("ab12cd"), "Try later.");
+	ck_assert_int_eq(r.end, 1);
+	ck_assert_str_eq(s->screen, "status");
+	ck_assert_str_eq(session_get(s, "ref"), "AB12CD");
+	ck_assert_int_eq(r.effect.kind, EFFECT_LOOKUP);
+	ck_assert_str_eq(r.effect.request, "case_status");
+	ck_assert_uint_eq(r.effect.nfields, 2);
+	ck_assert_str_eq(r.effect.fields[0].name, "ref");
+	ck_assert_str_eq(r.effect.fields[0].value, "AB12CD");
+	ck_assert_str_eq(r.effect.fields[1].name, "unset");
+	ck_assert_str_eq(r.effect.fields[1].value, "");
+	/* the pattern still applies after upper-casing */
+	step_result_clear(&r);
+	session_free(s);
+	s = session_new();
+	step(NULL);
+	ck_assert_str_eq(step("ab12c"), "Six letters or digits.\nReference?");
+	ck_assert_int_eq(r.effect.kind, EFFECT_NONE);
+}
+END_TEST
+
+START_TEST(lookup_found)
+{
+	STEPS(NULL, "ab12cd");
+	answer(1);
+	/* answer fields are variables, values translated */
+	ck_assert_str_eq(r.text, "Case IGNORED: open. Officer visits on "
+	    "Monday.");
+	ck_assert_int_eq(r.end, 1);
+	ck_assert_int_eq(r.effect.kind, EFFECT_LOOKUP);
+	ck_assert_str_eq(session_get(s, "status"), "open");
+	ck_assert_str_eq(step("98"), "Invalid choice.\nCase IGNORED: open. "
+	    "Officer visits on Monday.");
+}
+END_TEST
+
+START_TEST(lookup_found_in_urdu)
+{
+	session_set_lang(s, "ur");
+	STEPS(NULL, "ab12cd");
+	ck_assert_str_eq(r.text, "بعد میں");
+	answer(1);
+	ck_assert_str_eq(r.text, "IGNORED: زیر غور");
+}
+END_TEST
+
+START_TEST(lookup_not_found)
+{
+	STEPS(NULL, "zz99zz");
+	answer(0);
+	ck_assert_str_eq(r.text, "No case ZZ99ZZ.");
+	ck_assert_int_eq(r.end, 1);
+	/* nothing of a "not found" answer is taken */
+	ck_assert_ptr_null(session_get(s, "status"));
+}
+END_TEST
+
+START_TEST(lookup_not_found_uses_text)
+{
+	STEPS(NULL, "ab12cd");
+	session_set_screen(s, "back");
+	step_result_clear(&r);
+	ck_assert_str_eq(step("1"), "Later.");
+	ck_assert_int_eq(r.effect.kind, EFFECT_LOOKUP);
+	ck_assert_uint_eq(r.effect.nfields, 0);
+	answer(0);
+	ck_assert_str_eq(r.text, "Plain AB12CD.");
+}
+END_TEST
+
+START_TEST(lookup_answer_pages)
+{
+	static const char *const n[] = { "status", "note" };
+	const char	*v[2] = { "open", NULL };
+	char		 note[400];
+	size_t		 i;
+
+	for (i = 0; i + 6 < sizeof note; i += 6)
+		memcpy(note + i, "words ", 6);
+	note[i] = '\0';
+	v[1] = note;
+	STEPS(NULL, "ab12cd");
+	menu_answer(m, s, 1, n, v, 2, &env, &r);
+	ck_assert_int_eq(r.end, 0);
+	ck_assert_ptr_nonnull(strstr(r.text, "98 More"));
+	/* the next page comes from the answer kept in the session */
+	while (!r.end)
+		ck_assert_ptr_nonnull(strstr(step("98"), "words"));
+	ck_assert_int_eq(r.effect.kind, EFFECT_NONE);
+}
+END_TEST
+
+START_TEST(lookup_answer_elsewhere_ignored)
+{
+	step(NULL);
+	menu_answer(m, s, 1, answer_names, answer_values, 3, &env, &r);
+	ck_assert_str_eq(r.text, "Reference?");
+	ck_assert_ptr_null(session_get(s, "status"));
+}
+END_TEST
+
+START_TEST(lookup_again_after_back)
+{
+	STEPS(NULL, "ab12cd");
+	answer(1);
+	ck_assert_str_eq(step("0"), "Reference?");
+	ck_assert_str_eq(step("cd34ef"), "Try later.");
+	ck_assert_int_eq(r.effect.kind, EFFECT_LOOKUP);
+	ck_assert_str_eq(r.effect.fields[0].value, "CD34EF");
+}
+END_TEST
+
 static Suite *
 step_suite(void)
 {
@@ -845,6 +981,18 @@ step_suite(void)
 	tcase_add_test(tc, stale_session);
 	tcase_add_test(tc, restart_with_null_input);
 	tcase_add_test(tc, end_screen_navigation);
+	suite_add_tcase(su, tc);
+
+	tc = tcase_create("lookup");
+	tcase_add_checked_fixture(tc, setup_lookup, teardown);
+	tcase_add_test(tc, lookup_effect_and_fallback);
+	tcase_add_test(tc, lookup_found);
+	tcase_add_test(tc, lookup_found_in_urdu);
+	tcase_add_test(tc, lookup_not_found);
+	tcase_add_test(tc, lookup_not_found_uses_text);
+	tcase_add_test(tc, lookup_answer_pages);
+	tcase_add_test(tc, lookup_answer_elsewhere_ignored);
+	tcase_add_test(tc, lookup_again_after_back);
 	suite_add_tcase(su, tc);
 
 	tc = tcase_create("asani");
