@@ -36,14 +36,16 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS	 = $(PKG_LIBS) -lm
 
 # Everything but main.c, so unit tests link against the same objects.
-LIB_SRCS = \
-	gateway/xmalloc.c \
+LIB_SRCS = gateway/xmalloc.c \
 	gateway/errlist.c \
 	gateway/log.c \
 	gateway/gsm.c \
 	gateway/session.c \
 	gateway/menu.c \
 	gateway/step.c \
+	gateway/command.c \
+	gateway/sms.c \
+	gateway/notify.c \
 	gateway/conf.c \
 	gateway/refcode.c \
 	gateway/store.c \
@@ -63,8 +65,8 @@ LIB_SRCS = \
 	adapters/adapter_redis_stream.c
 
 UNIT_TESTS = gsm session menu step conf refcode cache kannel_text access \
-	     adapter
-FUZZ_TARGETS = session text step kannel
+	     adapter command
+FUZZ_TARGETS = session text step kannel command
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \

@@ -1,9 +1,13 @@
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "adapter.h"
 #include "conf.h"
@@ -365,4 +369,42 @@ answer_clear(struct answer *a)
 	free(a->names);
 	free(a->values);
 	memset(a, 0, sizeof *a);
+}
+
+void
+adapter_sign(const char *secret, const char *ts, const char *body,
+    size_t len, char out[ADAPTER_SIG_LEN])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	size_t		 tl = strlen(ts);
+	char		*msg = xmalloc(tl + 1 + len);
+
+	memcpy(msg, ts, tl);
+	msg[tl] = '.';
+	memcpy(msg + tl + 1, body, len);
+	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)msg, tl + 1 + len, md, &mdlen) == NULL)
+		fatalx("HMAC failed");
+	free(msg);
+	memcpy(out, "v1=", 3);
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
+}
+
+int
+adapter_verify(const char *secret, const char *ts, const char *body,
+    size_t len, const char *sig, long window_s)
+{
+	char		 want[ADAPTER_SIG_LEN], *end;
+	long long	 t;
+
+	if (ts == NULL || sig == NULL || strlen(sig) != ADAPTER_SIG_LEN - 1)
+		return 0;
+	t = strtoll(ts, &end, 10);
+	if (*ts == '\0' || *end != '\0' ||
+	    llabs(t - (long long)time(NULL)) > window_s)
+		return 0;
+	adapter_sign(secret, ts, body, len, want);
+	return CRYPTO_memcmp(want, sig, ADAPTER_SIG_LEN - 1) == 0;
 }

@@ -94,6 +94,20 @@ void		 adapter_lookup(struct adapter *, const struct query *,
 void		 adapter_close(struct adapter *);
 const char	*adapter_name(const struct adapter *);
 
+/*
+ * The signature of a call between the gateway and a back office, either
+ * way: "v1=" and the hex HMAC-SHA256, under the shared secret, of the
+ * timestamp (unix seconds, as text), a '.', and the body.
+ */
+#define ADAPTER_SIG_LEN	(3 + 64 + 1)
+void		 adapter_sign(const char *secret, const char *ts,
+		    const char *body, size_t len, char out[ADAPTER_SIG_LEN]);
+/* 1 if sig is the signature of ts and body and ts is within window_s of
+ * now; compared in constant time. */
+int		 adapter_verify(const char *secret, const char *ts,
+		    const char *body, size_t len, const char *sig,
+		    long window_s);
+
 /* The request as the back office receives it, one compact JSON object:
  * {"idempotency_key", "ref", "service", "request", "msisdn",
  * "msisdn_hash", "lang", "ts", "fields": {...}}.  The caller frees it;

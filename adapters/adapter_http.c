@@ -43,8 +43,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define SIG_HEX		(2 * 32)
-
 struct http_adapter {
 	struct event_base	 *base;
 	char			 *name;
@@ -73,28 +71,6 @@ struct http_call {
 
 static const char *const http_keys[] = { "url", "secret", "ca_file",
 	"timeout_ms", "connections", "lookup_path", NULL };
-
-/* "v1=" and the hex HMAC-SHA256 of "TS.BODY" under secret. */
-static void
-http_sign(const char *secret, const char *ts, const char *body,
-    char out[4 + SIG_HEX])
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-	size_t		 tl = strlen(ts), bl = strlen(body);
-	char		*msg = xmalloc(tl + 1 + bl);
-
-	memcpy(msg, ts, tl);
-	msg[tl] = '.';
-	memcpy(msg + tl + 1, body, bl);
-	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
-	    (const unsigned char *)msg, tl + 1 + bl, md, &mdlen) == NULL)
-		fatalx("HMAC failed");
-	free(msg);
-	memcpy(out, "v1=", 3);
-	for (unsigned i = 0; i < mdlen && i < SIG_HEX / 2; i++)
-		snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
-}
 
 static SSL_CTX *
 http_ssl_ctx(const char *name, const char *ca_file, char *err, size_t errlen)
@@ -377,7 +353,7 @@ call_start(struct http_adapter *ha, struct http_call *c, const char *path,
 	struct evhttp_connection *conn;
 	struct evhttp_request	 *req;
 	struct evkeyvalq	 *h;
-	char			  ts[24], sig[4 + SIG_HEX];
+	char			  ts[24], sig[ADAPTER_SIG_LEN];
 
 	c->ha = ha;
 	c->next = ha->calls;
@@ -392,7 +368,7 @@ call_start(struct http_adapter *ha, struct http_call *c, const char *path,
 		return;
 	}
 	snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-	http_sign(ha->secret, ts, body, sig);
+	adapter_sign(ha->secret, ts, body, strlen(body), sig);
 	req = evhttp_request_new(call_done, c);
 	h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Host", ha->host);

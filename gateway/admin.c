@@ -38,31 +38,6 @@ struct admin {
 	int			 routed;
 };
 
-static void
-reply_json(struct evhttp_request *req, int code, const char *reason,
-    json_t *body)
-{
-	struct evbuffer	*buf = evbuffer_new();
-	char		*s = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-
-	if (s == NULL)
-		fatalx("admin: out of memory");
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
-	evbuffer_add_printf(buf, "%s\n", s);
-	evhttp_send_reply(req, code, reason, buf);
-	evbuffer_free(buf);
-	free(s);
-	json_decref(body);
-}
-
-static void
-reply_error(struct evhttp_request *req, int code, const char *reason,
-    const char *why)
-{
-	reply_json(req, code, reason, json_pack("{s:s}", "error", why));
-}
-
 /* An allowed address with the token; else 403 (or 401 without one). */
 static int
 admin_allowed(struct admin *a, struct evhttp_request *req)
@@ -77,35 +52,23 @@ admin_allowed(struct admin *a, struct evhttp_request *req)
 	if (!access_allowed(a->conf->allow, a->conf->nallow, sa)) {
 		log_warnx("event=forbidden path=%s reason=\"address not "
 		    "allowed\"", evhttp_request_get_uri(req));
-		reply_error(req, 403, "Forbidden", "forbidden");
+		httpd_reply_error(req, 403, "Forbidden", "forbidden");
 		return 0;
 	}
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");
-		reply_error(req, 401, "Unauthorized", "a bearer token is "
+		httpd_reply_error(req, 401, "Unauthorized", "a bearer token is "
 		    "needed");
 		return 0;
 	}
 	if (!access_secret_equal(auth + 7, a->conf->token)) {
 		log_warnx("event=forbidden path=%s reason=\"wrong token\"",
 		    evhttp_request_get_uri(req));
-		reply_error(req, 403, "Forbidden", "forbidden");
+		httpd_reply_error(req, 403, "Forbidden", "forbidden");
 		return 0;
 	}
 	return 1;
-}
-
-static int
-method_is(struct evhttp_request *req, enum evhttp_cmd_type want,
-    const char *allow)
-{
-	if (evhttp_request_get_command(req) == want)
-		return 1;
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-	    allow);
-	reply_error(req, 405, "Method Not Allowed", allow);
-	return 0;
 }
 
 static void
@@ -114,10 +77,11 @@ sent(const char *err, const char *id, void *arg)
 	struct evhttp_request	*req = arg;
 
 	if (err != NULL)
-		reply_json(req, 502, "Bad Gateway", json_pack("{s:s,s:s}",
+		httpd_reply_json(req, 502, "Bad Gateway", json_pack("{s:s,s:s}",
 		    "id", id, "error", err));
 	else
-		reply_json(req, 202, "Accepted", json_pack("{s:s}", "id", id));
+		httpd_reply_json(req, 202, "Accepted", json_pack("{s:s}", "id",
+		    id));
 }
 
 static void
@@ -131,10 +95,11 @@ handle_send(struct evhttp_request *req, void *arg)
 	const char		*op;
 	char			*body;
 
-	if (!method_is(req, EVHTTP_REQ_POST, "POST") || !admin_allowed(a, req))
+	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST") ||
+	    !admin_allowed(a, req))
 		return;
 	if (a->sendsms == NULL) {
-		reply_error(req, 503, "Service Unavailable",
+		httpd_reply_error(req, 503, "Service Unavailable",
 		    "kannel.sendsms is not configured");
 		return;
 	}
@@ -145,7 +110,8 @@ handle_send(struct evhttp_request *req, void *arg)
 	if (strlen(body) != len || evhttp_parse_query_str(body, &q) == -1) {
 		free(body);
 		evhttp_clear_headers(&q);
-		reply_error(req, 400, "Bad Request", "malformed form body");
+		httpd_reply_error(req, 400, "Bad Request",
+		    "malformed form body");
 		return;
 	}
 	free(body);
@@ -155,11 +121,13 @@ handle_send(struct evhttp_request *req, void *arg)
 	op = evhttp_find_header(&q, "ussd_op");
 	m.ussd_op = op != NULL ? atoi(op) : 0;
 	if (m.to == NULL || m.text == NULL)
-		reply_error(req, 400, "Bad Request", "to and text are needed");
+		httpd_reply_error(req, 400, "Bad Request",
+		    "to and text are needed");
 	else if (strlen(m.text) > TEXT_MAX)
-		reply_error(req, 400, "Bad Request", "text is too long");
+		httpd_reply_error(req, 400, "Bad Request", "text is too long");
 	else if (op != NULL && strcmp(op, "2") != 0 && strcmp(op, "3") != 0)
-		reply_error(req, 400, "Bad Request", "ussd_op must be 2 or 3");
+		httpd_reply_error(req, 400, "Bad Request",
+		    "ussd_op must be 2 or 3");
 	else
 		sendsms_send(a->sendsms, &m, sent, req);
 	evhttp_clear_headers(&q);
@@ -178,14 +146,14 @@ stats_counted(const char *err, const char *const *names,
 	json_t			*dlr = json_object();
 
 	if (err != NULL) {
-		reply_error(sr->req, 503, "Service Unavailable", err);
+		httpd_reply_error(sr->req, 503, "Service Unavailable", err);
 		json_decref(dlr);
 		free(sr);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		json_object_set_new(dlr, names[i], json_integer(counts[i]));
-	reply_json(sr->req, 200, "OK", json_pack("{s:I,s:o}", "inflight",
+	httpd_reply_json(sr->req, 200, "OK", json_pack("{s:I,s:o}", "inflight",
 	    (json_int_t)sr->inflight, "dlr", dlr));
 	free(sr);
 }
@@ -196,7 +164,8 @@ handle_stats(struct evhttp_request *req, void *arg)
 	struct admin		*a = arg;
 	struct stats_req	*sr;
 
-	if (!method_is(req, EVHTTP_REQ_GET, "GET") || !admin_allowed(a, req))
+	if (!httpd_method_is(req, EVHTTP_REQ_GET, "GET") ||
+	    !admin_allowed(a, req))
 		return;
 	sr = xcalloc(1, sizeof *sr);
 	sr->req = req;
@@ -211,11 +180,11 @@ outbox_counted(const char *err, long long waiting, long long oldest_ms,
 	struct evhttp_request	*req = arg;
 
 	if (err != NULL) {
-		reply_error(req, 503, "Service Unavailable", err);
+		httpd_reply_error(req, 503, "Service Unavailable", err);
 		return;
 	}
-	reply_json(req, 200, "OK", json_pack("{s:I,s:I,s:I,s:I}", "waiting",
-	    (json_int_t)waiting, "oldest_ms", (json_int_t)oldest_ms,
+	httpd_reply_json(req, 200, "OK", json_pack("{s:I,s:I,s:I,s:I}",
+	    "waiting", (json_int_t)waiting, "oldest_ms", (json_int_t)oldest_ms,
 	    "pending", (json_int_t)pending, "dead", (json_int_t)dead));
 }
 
@@ -224,7 +193,8 @@ handle_outbox(struct evhttp_request *req, void *arg)
 {
 	struct admin	*a = arg;
 
-	if (!method_is(req, EVHTTP_REQ_GET, "GET") || !admin_allowed(a, req))
+	if (!httpd_method_is(req, EVHTTP_REQ_GET, "GET") ||
+	    !admin_allowed(a, req))
 		return;
 	outbox_stats(engine_outbox(a->engine), outbox_counted, req);
 }
@@ -235,9 +205,9 @@ replayed(const char *err, long long n, void *arg)
 	struct evhttp_request	*req = arg;
 
 	if (err != NULL)
-		reply_error(req, 503, "Service Unavailable", err);
+		httpd_reply_error(req, 503, "Service Unavailable", err);
 	else
-		reply_json(req, 200, "OK", json_pack("{s:I}", "replayed",
+		httpd_reply_json(req, 200, "OK", json_pack("{s:I}", "replayed",
 		    (json_int_t)n));
 }
 
@@ -250,7 +220,8 @@ handle_replay(struct evhttp_request *req, void *arg)
 	const char		*count;
 	long			 n = 100;
 
-	if (!method_is(req, EVHTTP_REQ_POST, "POST") || !admin_allowed(a, req))
+	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST") ||
+	    !admin_allowed(a, req))
 		return;
 	TAILQ_INIT(&q);
 	evhttp_parse_query(evhttp_request_get_uri(req), &q);
@@ -258,7 +229,8 @@ handle_replay(struct evhttp_request *req, void *arg)
 		n = strtol(count, NULL, 10);
 	evhttp_clear_headers(&q);
 	if (n < 1 || n > 100000) {
-		reply_error(req, 400, "Bad Request", "count must be 1 to 100000");
+		httpd_reply_error(req, 400, "Bad Request",
+		    "count must be 1 to 100000");
 		return;
 	}
 	outbox_replay(engine_outbox(a->engine), (unsigned)n, replayed, req);

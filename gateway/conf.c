@@ -773,6 +773,52 @@ read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
 }
 
 static void
+read_sms(struct reader *r, struct conf *c, const config_setting_t *root)
+{
+	static const char *const keys[] = { "code_ttl", "pledges_per_hour",
+		"pending_pledges", "requests_per_day", NULL };
+	const config_setting_t	*g = group(r, root, "sms", 0);
+	struct conf_sms		*s = &c->sms;
+
+	if (g != NULL)
+		check_keys(r, g, keys);
+	s->code_ttl = (unsigned)get_int(r, g, "code_ttl", 600, 30, 86400);
+	s->pledges_per_hour = (unsigned)get_int(r, g, "pledges_per_hour", 5,
+	    0, 100000);
+	s->pending_pledges = (unsigned)get_int(r, g, "pending_pledges", 3, 1,
+	    100);
+	s->requests_per_day = (unsigned)get_int(r, g, "requests_per_day", 5,
+	    0, 100000);
+}
+
+static void
+read_notify(struct reader *r, struct conf *c, const config_setting_t *root)
+{
+	static const char *const keys[] = { "path", "secret", "allow",
+		"dedupe_ttl", NULL };
+	const config_setting_t	*g = group(r, root, "notify", 0);
+	struct conf_notify	*n;
+
+	if (g == NULL)
+		return;
+	check_keys(r, g, keys);
+	n = c->notify = xcalloc(1, sizeof *n);
+	n->path = get_string(r, g, "path", "/notify");
+	check_path(r, c, config_setting_get_member(g, "path"), "notify.path",
+	    n->path);
+	n->secret = get_secret(r, g, "secret");
+	if (n->secret[0] == '\0')
+		bad(r, g, "notify.secret must be set: it signs the back "
+		    "office's callbacks");
+	get_nets(r, g, "allow", &n->allow, &n->nallow);
+	n->dedupe_ttl = (unsigned)get_int(r, g, "dedupe_ttl", 7 * 86400, 60,
+	    365 * 86400);
+	if (c->kannel == NULL || c->kannel->sendsms_url == NULL ||
+	    c->kannel->sendsms_url[0] == '\0')
+		bad(r, g, "notify needs kannel.sendsms: it sends the messages");
+}
+
+static void
 read_admin(struct reader *r, struct conf *c, const config_setting_t *root)
 {
 	static const char *const keys[] = { "allow", "token", NULL };
@@ -943,7 +989,8 @@ conf_load(const char *path, int check, struct errlist *errs)
 {
 	static const char *const keys[] = { "listen", "redis", "session",
 		"log", "pidfile", "default_language", "aggregators", "kannel",
-		"admin", "outbox", "adapters", "services", NULL };
+		"admin", "outbox", "adapters", "services", "sms", "notify",
+		NULL };
 	struct reader		 r = { .path = path, .errs = errs };
 	struct conf		*c;
 	config_t		 cfg;
@@ -990,6 +1037,8 @@ conf_load(const char *path, int check, struct errlist *errs)
 		    "both");
 	read_admin(&r, c, root);
 	read_outbox(&r, c, root);
+	read_sms(&r, c, root);
+	read_notify(&r, c, root);
 
 	for (size_t i = 0; check && i < c->nservices; i++) {
 		if (c->services[i].menu == NULL)
@@ -1057,6 +1106,12 @@ conf_free(struct conf *c)
 	free(c->aggregators);
 	conf_kannel_free(c->kannel);
 	free(c->outbox.consumer);
+	if (c->notify != NULL) {
+		free(c->notify->path);
+		free(c->notify->secret);
+		free(c->notify->allow);
+		free(c->notify);
+	}
 	if (c->admin != NULL) {
 		free(c->admin->allow);
 		free(c->admin->token);

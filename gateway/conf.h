@@ -127,6 +127,23 @@ struct conf_admin {
 	char			*token;
 };
 
+/* Donors by SMS (sms.c) and the limits each MSISDN is held to. */
+struct conf_sms {
+	unsigned	 code_ttl;		/* seconds a YES code is good */
+	unsigned	 pledges_per_hour;	/* proposed (GIVE, PLEDGE) */
+	unsigned	 pending_pledges;	/* waiting for YES at once */
+	unsigned	 requests_per_day;	/* USSD submits, per service */
+};
+
+/* The back office's signed callbacks (notify.c). */
+struct conf_notify {
+	char			*path;
+	char			*secret;
+	struct access_net	*allow;
+	size_t			 nallow;
+	unsigned		 dedupe_ttl;	/* seconds a key is remembered */
+};
+
 struct conf {
 	char			*path;		/* the file read */
 
@@ -153,6 +170,8 @@ struct conf {
 	struct conf_kannel	*kannel;	/* NULL: no Kannel bridge */
 	struct conf_admin	*admin;		/* NULL: no admin endpoints */
 	struct conf_outbox	 outbox;
+	struct conf_sms		 sms;
+	struct conf_notify	*notify;	/* NULL: no callbacks */
 	struct conf_adapter	*adapters;
 	size_t			 nadapters;
 	struct conf_service	*services;

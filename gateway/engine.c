@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
 #include "adapter.h"
@@ -45,6 +46,7 @@
 #include "outbox.h"
 #include "refcode.h"
 #include "session.h"
+#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -112,6 +114,7 @@ struct hop {
 	struct step_result	 res;
 	enum hop_fault		 fault;		/* from the last callback */
 	int			 effect_ok;
+	int			 limited;	/* a submit over the limit */
 
 	engine_reply_cb		 cb;
 	void			*arg;
@@ -142,6 +145,8 @@ struct engine {
 	struct gen		*gen;		/* the current one */
 	struct store		*store;
 	struct outbox		*outbox;
+	struct sms		*sms;
+	int			 s_limit;
 	struct cache		*cache;
 	struct event		*sweep;
 	unsigned		 inflight;
@@ -151,6 +156,8 @@ struct engine {
 static void	hop_step(struct hop *);
 static void	hop_save(struct hop *);
 static void	gen_release(struct gen *);
+static struct adapter *gen_adapter(const struct gen *,
+		    const struct conf_service *);
 
 static long long
 now_ms(void)
@@ -510,10 +517,7 @@ hop_set_service(struct hop *h, const char *code)
 	if (h->service == NULL)
 		h->service = xstrdup(code);
 	h->svc = conf_service(c, code);
-	h->adapter = NULL;
-	for (size_t i = 0; h->svc != NULL && i < c->nadapters; i++)
-		if (strcmp(c->adapters[i].name, h->svc->adapter) == 0)
-			h->adapter = h->gen->adapters[i];
+	h->adapter = gen_adapter(h->gen, h->svc);
 }
 
 /* A continuation learns its service from the session. */
@@ -553,8 +557,72 @@ effect_arrays(const struct effect *ef, const char ***names,
 	}
 }
 
+/* Counts a request against a daily limit.  KEYS: the day's counter.
+ * ARGV: the limit.  Returns 1 if it may go, 0 (and counts nothing) if
+ * not. */
+static const char limit_script[] =
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "if n == 1 then redis.call('EXPIRE', KEYS[1], 86400) end\n"
+    "if n > tonumber(ARGV[1]) then\n"
+    "  redis.call('DECR', KEYS[1])\n"
+    "  return 0\n"
+    "end\n"
+    "return 1\n";
+
+static void	hop_queue(struct hop *);
+
+static void
+hop_limit_checked(const char *err, const struct redisReply *r, void *arg)
+{
+	struct hop	*h = arg;
+	const char	*argv[4] = { "HINCRBY", "asanigw:{stats}:limited",
+	    "requests_per_day", "1" };
+
+	if (err != NULL) {
+		hop_submitted(err, h);
+		return;
+	}
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
+		log_info("event=limited kind=requests_per_day sid=%s msisdn=%s "
+		    "svc=%s", h->session_id, hop_who(h), h->service);
+		store_command(h->e->store, 4, argv, NULL, store_ignore,
+		    "limited");
+		h->pending = 0;
+		h->limited = 1;
+		h->state = HOP_SAVE;
+		hop_step(h);
+		return;
+	}
+	hop_queue(h);
+}
+
+/* A submit: within the subscriber's daily limit for the service, into
+ * the outbox. */
 static void
 hop_submit(struct hop *h)
+{
+	unsigned	 max = h->gen->conf->sms.requests_per_day;
+	const char	*argv[2];
+	char		*key, lim[16];
+
+	h->pending = 1;
+	h->state = HOP_EFFECT;
+	if (max == 0) {
+		hop_queue(h);
+		return;
+	}
+	xasprintf(&key, "asanigw:{%s}:rate:requests:%s:%lld", h->msisdn,
+	    h->service, now_ms() / 86400000);
+	snprintf(lim, sizeof lim, "%u", max);
+	argv[0] = key;
+	argv[1] = lim;
+	store_eval(h->e->store, h->e->s_limit, 1, 2, argv, NULL,
+	    hop_limit_checked, h);
+	free(key);
+}
+
+static void
+hop_queue(struct hop *h)
 {
 	const struct effect	*ef = &h->res.effect;
 	const char		**names, **values;
@@ -579,8 +647,6 @@ hop_submit(struct hop *h)
 	json = request_json(&req);
 	free(names);
 	free(values);
-	h->pending = 1;
-	h->state = HOP_EFFECT;
 	if (json == NULL) {
 		/* Not UTF-8: the menu validates input, so never seen. */
 		event_base_once(h->e->base, -1, EV_TIMEOUT, hop_unencodable_cb,
@@ -822,6 +888,11 @@ hop_step(struct hop *h)
 	case HOP_EFFECT:
 		return;		/* waiting for the adapter */
 	case HOP_SAVE:
+		if (h->limited) {
+			/* Not recorded, the session not advanced. */
+			hop_reply_message(h, "limited");
+			break;
+		}
 		if (h->res.effect.kind == EFFECT_SUBMIT && !h->effect_ok) {
 			hop_reply_message(h, "failed");
 			break;
@@ -1065,6 +1136,8 @@ engine_new(struct event_base *base, struct conf *conf, struct store *store,
 		.inflight = conf->outbox.inflight,
 		.dedupe_ttl = conf->outbox.dedupe_ttl,
 	}, engine_deliver, e);
+	e->sms = sms_new(e, store, e->outbox);
+	e->s_limit = store_script_add(store, limit_script);
 	e->sweep = event_new(base, -1, EV_PERSIST, engine_sweep, e);
 	event_add(e->sweep, &(struct timeval){ 1, 0 });
 	return e;
@@ -1093,6 +1166,7 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	sms_free(e->sms);
 	outbox_free(e->outbox);
 	gen_release(e->gen);
 	event_free(e->sweep);
@@ -1106,8 +1180,90 @@ engine_outbox(const struct engine *e)
 	return e->outbox;
 }
 
+struct gen *
+engine_hold(struct engine *e)
+{
+	e->gen->refs++;
+	return e->gen;
+}
+
+void
+engine_release(struct gen *g)
+{
+	gen_release(g);
+}
+
+const struct conf *
+gen_conf(const struct gen *g)
+{
+	return g->conf;
+}
+
+/* The adapter a service of g uses, or NULL. */
+static struct adapter *
+gen_adapter(const struct gen *g, const struct conf_service *svc)
+{
+	const struct conf	*c = g->conf;
+
+	for (size_t i = 0; svc != NULL && i < c->nadapters; i++)
+		if (strcmp(c->adapters[i].name, svc->adapter) == 0)
+			return g->adapters[i];
+	return NULL;
+}
+
+struct no_adapter {
+	adapter_answer_cb	 cb;
+	void			*arg;
+};
+
+static void
+no_adapter_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct no_adapter	*na = arg;
+
+	(void)fd;
+	(void)what;
+	na->cb("the service has no adapter", NULL, na->arg);
+	free(na);
+}
+
+void
+engine_lookup(struct engine *e, struct gen *g, const char *service,
+    const struct query *q, adapter_answer_cb cb, void *arg)
+{
+	struct adapter		*a;
+	struct no_adapter	*na;
+
+	if ((a = gen_adapter(g, conf_service(g->conf, service))) != NULL) {
+		adapter_lookup(a, q, cb, arg);
+		return;
+	}
+	na = xcalloc(1, sizeof *na);
+	na->cb = cb;
+	na->arg = arg;
+	event_base_once(e->base, -1, EV_TIMEOUT, no_adapter_cb, na, NULL);
+}
+
+struct store *
+engine_store(const struct engine *e)
+{
+	return e->store;
+}
+
+struct event_base *
+engine_base(const struct engine *e)
+{
+	return e->base;
+}
+
 unsigned
 engine_inflight(const struct engine *e)
 {
-	return e->inflight;
+	return e->inflight + sms_inflight(e->sms);
+}
+
+struct sms *
+engine_sms(const struct engine *e)
+{
+	return e->sms;
 }

@@ -8,12 +8,15 @@
 #ifndef ASANIGW_ENGINE_H
 #define ASANIGW_ENGINE_H
 
+#include "adapter.h"
 #include "conf.h"
 #include "gsm.h"
 
 struct event_base;
 struct engine;
+struct gen;
 struct outbox;
+struct sms;
 struct store;
 
 /* One hop as a transport hands it over; borrowed for the call. */
@@ -55,7 +58,27 @@ void		 engine_hop(struct engine *, const struct hop_in *,
 		    engine_reply_cb, void *arg);
 /* Where confirmed requests wait for their back office. */
 struct outbox	*engine_outbox(const struct engine *);
-/* Hops accepted and not yet finished (replied and cleaned up). */
+/* Hops and text messages accepted and not yet finished (replied and
+ * cleaned up). */
 unsigned	 engine_inflight(const struct engine *);
+
+/*
+ * For work that spans callbacks outside a hop (SMS commands): the
+ * configuration generation serving now, held, so that a reload frees
+ * neither its conf, nor its menus, nor its adapters until released.
+ */
+struct gen	*engine_hold(struct engine *);
+void		 engine_release(struct gen *);
+const struct conf *gen_conf(const struct gen *);
+/* Asks the adapter of a service of g; the callback fires exactly once,
+ * never from inside this call (with an error if the service has no
+ * adapter). */
+void		 engine_lookup(struct engine *, struct gen *g,
+		    const char *service, const struct query *,
+		    adapter_answer_cb, void *arg);
+struct store	*engine_store(const struct engine *);
+/* SMS commands (sms.h), served with the engine's store and outbox. */
+struct sms	*engine_sms(const struct engine *);
+struct event_base *engine_base(const struct engine *);
 
 #endif

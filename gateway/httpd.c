@@ -12,6 +12,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
+#include <jansson.h>
 
 #include "httpd.h"
 #include "log.h"
@@ -62,6 +63,42 @@ httpd_bind(const char *address, unsigned short port, char *err,
 	}
 	evutil_freeaddrinfo(ai);
 	return fd;
+}
+
+void
+httpd_reply_json(struct evhttp_request *req, int code, const char *reason,
+    json_t *body)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	char		*s = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (s == NULL)
+		fatalx("httpd: out of memory");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evbuffer_add_printf(buf, "%s\n", s);
+	evhttp_send_reply(req, code, reason, buf);
+	evbuffer_free(buf);
+	free(s);
+	json_decref(body);
+}
+
+void
+httpd_reply_error(struct evhttp_request *req, int code, const char *reason,
+    const char *why)
+{
+	httpd_reply_json(req, code, reason, json_pack("{s:s}", "error", why));
+}
+
+int
+httpd_method_is(struct evhttp_request *req, int want, const char *allow)
+{
+	if ((int)evhttp_request_get_command(req) == want)
+		return 1;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    allow);
+	httpd_reply_error(req, 405, "Method Not Allowed", allow);
+	return 0;
 }
 
 void

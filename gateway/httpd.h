@@ -33,6 +33,17 @@ int		 httpd_route(struct httpd *, const char *path, httpd_handler,
 /* Stops routing a path (to 404). */
 void		 httpd_unroute(struct httpd *, const char *path);
 
+/* Answers with a JSON body (taken), application/json. */
+struct json_t;
+void		 httpd_reply_json(struct evhttp_request *, int code,
+		    const char *reason, struct json_t *body);
+/* {"error": why} */
+void		 httpd_reply_error(struct evhttp_request *, int code,
+		    const char *reason, const char *why);
+/* 1 if the request's method is want; else answers 405 with Allow. */
+int		 httpd_method_is(struct evhttp_request *, int want,
+		    const char *allow);
+
 /* Answers with a text/plain body; a newline is added. */
 void		 httpd_reply_text(struct evhttp_request *, int code,
 		    const char *reason, const char *body);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "menu.h"
 #include "sendsms.h"
+#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -43,7 +44,7 @@ static const char *const field_names[NFIELDS] = { "k", "from", "to", "text",
 	"id", "smsc", "meta", "coding", "charset", "type", "smscid" };
 
 /* Decoded query values: bytes with their length, NUL-terminated. */
-struct query {
+struct kquery {
 	char	*v[NFIELDS];
 	size_t	 len[NFIELDS];
 };
@@ -59,7 +60,7 @@ struct ussd_req {
 };
 
 static void
-query_free(struct query *q)
+query_free(struct kquery *q)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
 		free(q->v[i]);
@@ -69,7 +70,7 @@ query_free(struct query *q)
  * Kannel writes it) and may hold any byte.  -1 with err on a repeated
  * field. */
 static int
-query_parse(const char *raw, struct query *q, char *err, size_t errlen)
+query_parse(const char *raw, struct kquery *q, char *err, size_t errlen)
 {
 	const char	*p = raw, *amp, *eq;
 	char		*val;
@@ -103,7 +104,7 @@ query_parse(const char *raw, struct query *q, char *err, size_t errlen)
 
 /* A field as a string, "" when absent; NULL if it holds a NUL byte. */
 static const char *
-query_str(const struct query *q, enum field f)
+query_str(const struct kquery *q, enum field f)
 {
 	if (q->v[f] == NULL)
 		return "";
@@ -126,7 +127,7 @@ hop_id_valid(const char *s)
 /* The caller is an allowed Kannel host with the secret; else a 403. */
 static int
 kannel_allowed(struct ingress_kannel *ik, struct evhttp_request *req,
-    const struct query *q)
+    const struct kquery *q)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	const struct sockaddr	 *sa = conn ? evhttp_connection_get_addr(conn) :
@@ -158,7 +159,7 @@ bad_request(struct evhttp_request *req, const char *why)
  * answers and returns -1. */
 static int
 kannel_query(struct ingress_kannel *ik, struct evhttp_request *req,
-    struct query *q)
+    struct kquery *q)
 {
 	char	 err[128];
 
@@ -318,7 +319,7 @@ hex(const unsigned char *b, size_t n, char *out, size_t outlen)
  * the session politely. */
 static void
 handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
-    const struct conf_smsc *sc, const struct query *q, const char *msisdn,
+    const struct conf_smsc *sc, const struct kquery *q, const char *msisdn,
     const char *text)
 {
 	const struct conf_ussd_profile *p = sc->profile;
@@ -402,23 +403,34 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 }
 
 static void
-handle_sms(struct ingress_kannel *ik, struct evhttp_request *req,
-    const struct conf_smsc *sc, const char *msisdn, const char *text)
+sms_replied(const char *text, void *arg)
 {
-	const struct menu	*m = smsc_menu(ik, sc);
-	const char		*lang = guess_lang(ik->conf, m, text);
-	char			 who[16];
+	reply_body(arg, text);
+}
 
-	log_info("event=sms-mo smsc=%s msisdn=%s lang=%s", sc->id,
-	    log_msisdn(msisdn, who, sizeof who), lang);
-	reply_body(req, menu_message(m, "sms", lang));
+/* A text message: one of the service's SMS commands, answered in the
+ * HTTP reply (smsbox sends it back to the sender, concatenated if long). */
+static void
+handle_sms(struct ingress_kannel *ik, struct evhttp_request *req,
+    const struct conf_smsc *sc, const char *msisdn, const char *text,
+    const char *id)
+{
+	struct sms_in	 in = {
+		.service = sc->service[0] != '\0' ? sc->service :
+		    ik->conf->services[0].code,
+		.msisdn = msisdn,
+		.text = text,
+		.id = id,
+	};
+
+	sms_handle(engine_sms(ik->engine), &in, sms_replied, req);
 }
 
 static void
 handle_mo(struct evhttp_request *req, void *arg)
 {
 	struct ingress_kannel	*ik = arg;
-	struct query		 q;
+	struct kquery		 q;
 	const char		*from, *smsc, *id, *coding, *why = NULL;
 	char			 err[128], msisdn[16], who[16], *text;
 	const struct conf_smsc	*sc = NULL;
@@ -469,7 +481,7 @@ handle_mo(struct evhttp_request *req, void *arg)
 		}
 	}
 	if (sc->kind == SMSC_SMS)
-		handle_sms(ik, req, sc, msisdn, text);
+		handle_sms(ik, req, sc, msisdn, text, id);
 	else
 		handle_ussd(ik, req, sc, &q, msisdn, text);
 	free(text);
@@ -518,7 +530,7 @@ handle_dlr(struct evhttp_request *req, void *arg)
 {
 	struct ingress_kannel	*ik = arg;
 	const struct dlr_type	*t = NULL;
-	struct query		 q;
+	struct kquery		 q;
 	struct dlr_req		*d;
 	const char		*id, *type, *smscid;
 	char			*end;

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "admin.h"
+#include "notify.h"
 #include "conf.h"
 #include "engine.h"
 #include "httpd.h"
@@ -45,6 +46,7 @@ struct daemon {
 	struct ingress_kannel		*kannel;
 	struct sendsms			*sendsms;
 	struct admin			*admin;
+	struct notify			*notify;
 	struct event			*drain;
 	int				 stopping;
 	int				 interrupts;
@@ -145,6 +147,8 @@ routes_up(struct daemon *d, const struct conf *c)
 	    (d->kannel = ingress_kannel_new(d->httpd, c, d->engine, d->store,
 	    err, sizeof err)) == NULL ||
 	    (d->admin = admin_new(d->httpd, c, d->engine, d->store,
+	    d->sendsms, err, sizeof err)) == NULL ||
+	    (d->notify = notify_new(d->httpd, c, d->engine, d->store,
 	    d->sendsms, err, sizeof err)) == NULL)
 		fatalx("%s", err);
 }
@@ -155,6 +159,8 @@ routes_down(struct daemon *d)
 	ingress_aggregator_free(d->aggregator);
 	ingress_kannel_free(d->kannel);
 	admin_free(d->admin);
+	notify_free(d->notify);
+	d->notify = NULL;
 	d->aggregator = NULL;
 	d->kannel = NULL;
 	d->admin = NULL;

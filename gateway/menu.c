@@ -62,6 +62,11 @@ static const struct builtin {
 	  "Maazrat, aap ka paigham parha nahin ja saka. Baraye meharbani "
 	  "dobara koshish karein.",
 	  "معذرت، آپ کا پیغام پڑھا نہیں جا سکا۔ براہ کرم دوبارہ کوشش کریں۔" },
+	{ "limited", "Sorry, you have reached the limit for now. Please try "
+	  "again later.",
+	  "Maazrat, aap abhi hadd tak pohanch gaye hain. Baraye meharbani "
+	  "baad mein koshish karein.",
+	  "معذرت، آپ ابھی حد تک پہنچ گئے ہیں۔ براہ کرم بعد میں کوشش کریں۔" },
 	{ "sms", "This number answers text messages soon. To ask for help "
 	  "now, dial the service code.",
 	  "Yeh number jald SMS ka jawab dega. Madad ke liye abhi service "
@@ -95,6 +100,11 @@ struct menu {
 
 	struct menu_value	*values;
 	size_t			 nvalues;
+
+	struct menu_command	*commands;
+	size_t			 ncommands;
+	struct menu_value	*notifications;	/* name and text */
+	size_t			 nnotifications;
 
 	struct menu_text	 overrides[NBUILTINS];
 	const char		**msgs;		/* [NBUILTINS * nlangs] */
@@ -545,26 +555,28 @@ parse_input(struct compile *c, struct menu_screen *scr,
 		    "min, max, min_length or max_length)");
 }
 
-/* A list of variable names (submit fields, lookup params), if given. */
+/* A list of strings (submit fields, lookup params, choices), if
+ * given. */
 static void
-parse_names(struct compile *c, struct menu_screen *scr,
-    const config_setting_t *s, const char *what)
+parse_names(struct compile *c, const config_setting_t *s, const char *what,
+    char ***names, size_t *n)
 {
 	const char	*v;
-	int		 i, n;
+	int		 i, len;
 
 	if (s == NULL)
 		return;
 	if (!is_list(s)) {
-		cerror(c, s, "%s must be a list of variable names", what);
+		cerror(c, s, "%s must be a list of %s", what,
+		    strcmp(what, "choices") == 0 ? "words" : "variable names");
 		return;
 	}
-	n = config_setting_length(s);
-	scr->fields = xcalloc(n, sizeof *scr->fields);
-	for (i = 0; i < n; i++) {
+	len = config_setting_length(s);
+	*names = xcalloc(len + 1, sizeof **names);
+	for (i = 0; i < len; i++) {
 		v = get_string(c, config_setting_get_elem(s, i), what);
 		if (v != NULL)
-			scr->fields[scr->nfields++] = xstrdup(v);
+			(*names)[(*n)++] = xstrdup(v);
 	}
 }
 
@@ -656,8 +668,8 @@ parse_screen(struct compile *c, struct menu_screen *scr,
 		if ((s = need(c, g, NULL, "request")) != NULL &&
 		    (v = get_string(c, s, "request")) != NULL)
 			scr->request = xstrdup(v);
-		parse_names(c, scr, config_setting_get_member(g, "fields"),
-		    "fields");
+		parse_names(c, config_setting_get_member(g, "fields"),
+		    "fields", &scr->fields, &scr->nfields);
 		break;
 	case SCREEN_LOOKUP:
 		if ((s = need(c, g, NULL, "query")) != NULL &&
@@ -667,8 +679,8 @@ parse_screen(struct compile *c, struct menu_screen *scr,
 			else
 				scr->query = xstrdup(v);
 		}
-		parse_names(c, scr, config_setting_get_member(g, "params"),
-		    "params");
+		parse_names(c, config_setting_get_member(g, "params"),
+		    "params", &scr->fields, &scr->nfields);
 		if ((s = config_setting_get_member(g, "not_found")) != NULL)
 			parse_text(c, s, "not_found", 1, &scr->not_found);
 		if ((s = need(c, g, NULL, "fallback")) != NULL)
@@ -948,6 +960,375 @@ check_route_cycles(struct compile *c)
 	free(colour);
 }
 
+/* SMS commands. */
+
+static const struct {
+	const char		*name;
+	enum command_action	 action;
+	const char		*keys;		/* besides keywords, args,
+						 * action and usage */
+	const char		*required;
+} actions[] = {
+	{ "reply", ACTION_REPLY, " reply ", " reply " },
+	{ "lookup", ACTION_LOOKUP,
+	  " query params list item reply not_found fallback ",
+	  " query reply fallback " },
+	{ "confirm", ACTION_CONFIRM, " request fields reply done ",
+	  " request reply done " },
+	{ "yes", ACTION_YES, " wrong expired ", " wrong expired " },
+	{ "no", ACTION_NO, " reply none ", " reply none " },
+	{ "stop", ACTION_STOP, " reply ", " reply " },
+	{ "start", ACTION_START, " reply ", " reply " },
+	{ "help", ACTION_HELP, " reply ", " reply " },
+};
+#define NACTIONS (sizeof actions / sizeof actions[0])
+
+static const char *const arg_types[] = { "integer", "choice", "word",
+	"rest", NULL };
+
+/* " key " in a list of space-separated words. */
+static int
+word_in(const char *list, const char *key)
+{
+	char	*k;
+	int	 found;
+
+	xasprintf(&k, " %s ", key);
+	found = strstr(list, k) != NULL;
+	free(k);
+	return found;
+}
+
+/* ASCII letters upper-cased, in place. */
+static char *
+ascii_upper(char *s)
+{
+	for (char *p = s; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p -= 'a' - 'A';
+	return s;
+}
+
+static void
+parse_keywords(struct compile *c, struct menu_command *cmd,
+    const config_setting_t *s)
+{
+	config_setting_t	*e, *w;
+	const char		*v;
+	int			 i, j, n, nw, l;
+
+	if (!config_setting_is_group(s)) {
+		cerror(c, s, "keywords must be a group with a list of words "
+		    "per language");
+		return;
+	}
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		l = c->langs_ok ? lang_index(c->m, config_setting_name(e)) : 0;
+		if (l == -1) {
+			cerror(c, e, "keywords: '%s' is not one of the "
+			    "languages", config_setting_name(e));
+			continue;
+		}
+		if (!is_list(e)) {
+			cerror(c, e, "keywords: '%s' must be a list of words",
+			    config_setting_name(e));
+			continue;
+		}
+		nw = config_setting_length(e);
+		cmd->keywords = xreallocarray(cmd->keywords,
+		    cmd->nkeywords + nw + 1, sizeof *cmd->keywords);
+		for (j = 0; j < nw; j++) {
+			w = config_setting_get_elem(e, j);
+			if ((v = get_string(c, w, "a keyword")) == NULL)
+				continue;
+			if (*v == '\0' || strpbrk(v, " \t\n\r") != NULL) {
+				cerror(c, w, "keyword \"%s\" must be one word",
+				    v);
+				continue;
+			}
+			cmd->keywords[cmd->nkeywords].word =
+			    ascii_upper(xstrdup(v));
+			cmd->keywords[cmd->nkeywords++].lang = l;
+		}
+	}
+	if (cmd->nkeywords == 0)
+		cerror(c, s, "no keywords");
+}
+
+static void
+parse_arg(struct compile *c, struct menu_arg *a, const config_setting_t *g,
+    int last)
+{
+	static const char *const keys[] = { "var", "type", "min", "max",
+	    "choices", "upper", NULL };
+	config_setting_t	*s, *e;
+	const char		*v;
+	size_t			 k;
+	int			 i, n;
+
+	if (!config_setting_is_group(g)) {
+		cerror(c, g, "an argument must be a group { var; type; }");
+		return;
+	}
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(g, i);
+		for (k = 0; keys[k] != NULL; k++)
+			if (strcmp(keys[k], config_setting_name(e)) == 0)
+				break;
+		if (keys[k] == NULL)
+			cerror(c, e, "unknown argument key '%s'",
+			    config_setting_name(e));
+	}
+	if ((s = need(c, g, "an argument", "var")) != NULL &&
+	    (v = get_string(c, s, "var")) != NULL)
+		a->var = xstrdup(v);
+	if ((s = need(c, g, "an argument", "type")) != NULL &&
+	    (v = get_string(c, s, "type")) != NULL) {
+		for (k = 0; arg_types[k] != NULL; k++)
+			if (strcmp(arg_types[k], v) == 0)
+				break;
+		if (arg_types[k] == NULL)
+			cerror(c, s, "unknown argument type '%s' (integer, "
+			    "choice, word or rest)", v);
+		else
+			a->type = (enum arg_type)k;
+		if (a->type == ARG_REST && !last)
+			cerror(c, s, "a rest argument must be the last");
+	}
+	if ((s = config_setting_get_member(g, "min")) != NULL &&
+	    get_integer(c, s, "min", &a->min) == 0)
+		a->has_min = 1;
+	if ((s = config_setting_get_member(g, "max")) != NULL &&
+	    get_integer(c, s, "max", &a->max) == 0)
+		a->has_max = 1;
+	if ((a->has_min || a->has_max) && a->type != ARG_INTEGER)
+		cerror(c, g, "min and max are for integer arguments");
+	if (a->has_min && a->has_max && a->min > a->max)
+		cerror(c, g, "min %lld > max %lld", a->min, a->max);
+	parse_names(c, config_setting_get_member(g, "choices"), "choices",
+	    &a->choices, &a->nchoices);
+	if (a->type == ARG_CHOICE && a->nchoices == 0)
+		cerror(c, g, "a choice argument needs choices");
+	if (a->type != ARG_CHOICE && a->nchoices > 0)
+		cerror(c, g, "choices are for choice arguments");
+	if ((s = config_setting_get_member(g, "upper")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			cerror(c, s, "upper must be true or false");
+		else if (a->type != ARG_WORD)
+			cerror(c, s, "upper is for word arguments");
+		else
+			a->upper = config_setting_get_bool(s);
+	}
+}
+
+/* The texts a command may have, by key. */
+static struct menu_text *
+command_text(struct menu_command *cmd, const char *key)
+{
+	static const char *const names[] = { "reply", "usage", "not_found",
+	    "fallback", "done", "wrong", "expired", "none", "item", NULL };
+	struct menu_text *const texts[] = { &cmd->reply, &cmd->usage,
+	    &cmd->not_found, &cmd->fallback, &cmd->done, &cmd->wrong,
+	    &cmd->expired, &cmd->none, &cmd->item };
+
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], key) == 0)
+			return texts[i];
+	return NULL;
+}
+
+static void
+parse_command(struct compile *c, struct menu_command *cmd,
+    const config_setting_t *g)
+{
+	config_setting_t	*s, *e;
+	struct menu_text	*t;
+	const char		*v, *key;
+	size_t			 k = NACTIONS;
+	int			 i, n;
+
+	cmd->id = xstrdup(config_setting_name(g));
+	cmd->file = sfile(c, g);
+	cmd->line = config_setting_source_line(g);
+	if (!config_setting_is_group(g)) {
+		cerror(c, g, "must be a group");
+		return;
+	}
+	if ((s = need(c, g, NULL, "action")) != NULL &&
+	    (v = get_string(c, s, "action")) != NULL) {
+		for (k = 0; k < NACTIONS; k++)
+			if (strcmp(actions[k].name, v) == 0)
+				break;
+		if (k == NACTIONS)
+			cerror(c, s, "unknown action '%s'", v);
+		else
+			cmd->action = actions[k].action;
+	}
+	if ((s = need(c, g, NULL, "keywords")) != NULL)
+		parse_keywords(c, cmd, s);
+	if ((s = config_setting_get_member(g, "args")) != NULL) {
+		if (!is_list(s)) {
+			cerror(c, s, "args must be a list of { var; type; }");
+		} else {
+			n = config_setting_length(s);
+			cmd->args = xcalloc(n + 1, sizeof *cmd->args);
+			for (i = 0; i < n; i++)
+				parse_arg(c, &cmd->args[cmd->nargs++],
+				    config_setting_get_elem(s, i), i == n - 1);
+		}
+		if (config_setting_get_member(g, "usage") == NULL)
+			cerror(c, g, "missing key 'usage' (required with "
+			    "args)");
+	}
+	if (k == NACTIONS)
+		return;
+	if (cmd->action == ACTION_YES && cmd->nargs != 1)
+		cerror(c, g, "a yes command takes one argument: the code");
+
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(g, i);
+		key = config_setting_name(e);
+		if (strcmp(key, "keywords") == 0 || strcmp(key, "args") == 0 ||
+		    strcmp(key, "action") == 0)
+			continue;
+		if (strcmp(key, "usage") != 0 &&
+		    !word_in(actions[k].keys, key)) {
+			cerror(c, e, "unknown key '%s' for action %s", key,
+			    actions[k].name);
+			continue;
+		}
+		if ((t = command_text(cmd, key)) != NULL)
+			parse_text(c, e, key, 1, t);
+		else if (strcmp(key, "query") == 0 &&
+		    (v = get_string(c, e, key)) != NULL)
+			cmd->query = xstrdup(v);
+		else if (strcmp(key, "request") == 0 &&
+		    (v = get_string(c, e, key)) != NULL)
+			cmd->request = xstrdup(v);
+		else if (strcmp(key, "list") == 0 &&
+		    (v = get_string(c, e, key)) != NULL)
+			cmd->list = xstrdup(v);
+		else if (strcmp(key, "fields") == 0 ||
+		    strcmp(key, "params") == 0)
+			parse_names(c, e, key, &cmd->fields, &cmd->nfields);
+	}
+	for (const char *r = actions[k].required; *r != '\0'; ) {
+		char	*w;
+		size_t	 len;
+
+		r += strspn(r, " ");
+		if ((len = strcspn(r, " ")) == 0)
+			break;
+		w = xstrndup(r, len);
+		if (config_setting_get_member(g, w) == NULL)
+			cerror(c, g, "missing key '%s' (action %s)", w,
+			    actions[k].name);
+		free(w);
+		r += len;
+	}
+	if ((cmd->list != NULL) != (cmd->item.tr != NULL))
+		cerror(c, g, "list and item go together");
+}
+
+static void
+parse_commands(struct compile *c, const config_setting_t *s)
+{
+	struct menu		*m = c->m;
+	struct menu_command	*a, *b;
+	config_setting_t	*e;
+	size_t			 i, j, ki, kj;
+	int			 n;
+
+	if (!config_setting_is_group(s)) {
+		cerror(c, s, "commands must be a group of commands");
+		return;
+	}
+	n = config_setting_length(s);
+	m->commands = xcalloc(n + 1, sizeof *m->commands);
+	for (int x = 0; x < n; x++) {
+		e = config_setting_get_elem(s, x);
+		xasprintf(&c->ctx, "command '%s'", config_setting_name(e));
+		parse_command(c, &m->commands[m->ncommands++], e);
+		free(c->ctx);
+		c->ctx = NULL;
+	}
+	/* One word, one command. */
+	for (i = 0; i < m->ncommands; i++)
+		for (j = i + 1; j < m->ncommands; j++) {
+			a = &m->commands[i];
+			b = &m->commands[j];
+			for (ki = 0; ki < a->nkeywords; ki++)
+				for (kj = 0; kj < b->nkeywords; kj++)
+					if (strcmp(a->keywords[ki].word,
+					    b->keywords[kj].word) == 0)
+						errlist_add(c->errs, b->file,
+						    b->line, "command '%s': "
+						    "keyword %s is also "
+						    "command '%s''s", b->id,
+						    b->keywords[kj].word,
+						    a->id);
+		}
+}
+
+static void
+parse_notifications(struct compile *c, const config_setting_t *s)
+{
+	struct menu		*m = c->m;
+	config_setting_t	*e;
+	char			*what;
+	int			 i, n;
+
+	if (!config_setting_is_group(s)) {
+		cerror(c, s, "notifications must be a group of texts");
+		return;
+	}
+	n = config_setting_length(s);
+	m->notifications = xcalloc(n + 1, sizeof *m->notifications);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		m->notifications[i].name = xstrdup(config_setting_name(e));
+		m->notifications[i].file = sfile(c, e);
+		xasprintf(&what, "notification '%s'", config_setting_name(e));
+		parse_text(c, e, what, 1, &m->notifications[i].text);
+		free(what);
+		m->nnotifications++;
+	}
+}
+
+static void
+command_free(const struct menu *m, struct menu_command *cmd)
+{
+	static const char *const texts[] = { "reply", "usage", "not_found",
+	    "fallback", "done", "wrong", "expired", "none", "item", NULL };
+	size_t	 i, j;
+
+	free(cmd->id);
+	for (i = 0; i < cmd->nkeywords; i++)
+		free(cmd->keywords[i].word);
+	free(cmd->keywords);
+	for (i = 0; i < cmd->nargs; i++) {
+		free(cmd->args[i].var);
+		for (j = 0; j < cmd->args[i].nchoices; j++)
+			free(cmd->args[i].choices[j]);
+		free(cmd->args[i].choices);
+	}
+	free(cmd->args);
+	free(cmd->query);
+	free(cmd->request);
+	free(cmd->list);
+	for (i = 0; i < cmd->nfields; i++)
+		free(cmd->fields[i]);
+	free(cmd->fields);
+	for (i = 0; texts[i] != NULL; i++)
+		text_free(m, command_text(cmd, texts[i]));
+}
+
+
+
 /* The message table: override, else the built-in default in that
  * language, else the built-in English one. */
 static void
@@ -981,7 +1362,7 @@ compile(struct compile *c, config_t *cf)
 {
 	static const char *const toplevel[] = { "name", "languages",
 	    "default_language", "start", "home", "sensitive", "messages",
-	    "values", "screens", NULL };
+	    "values", "screens", "commands", "notifications", NULL };
 	struct menu		*m = c->m;
 	config_setting_t	*root, *s, *e;
 	const char		*v;
@@ -1011,6 +1392,10 @@ compile(struct compile *c, config_t *cf)
 		parse_messages(c, s);
 	if ((s = config_setting_get_member(root, "values")) != NULL)
 		parse_values(c, s);
+	if ((s = config_setting_get_member(root, "commands")) != NULL)
+		parse_commands(c, s);
+	if ((s = config_setting_get_member(root, "notifications")) != NULL)
+		parse_notifications(c, s);
 
 	if ((s = need(c, root, NULL, "screens")) == NULL)
 		return;
@@ -1097,6 +1482,14 @@ menu_free(struct menu *m)
 		text_free(m, &m->values[i].text);
 	}
 	free(m->values);
+	for (i = 0; i < m->ncommands; i++)
+		command_free(m, &m->commands[i]);
+	free(m->commands);
+	for (i = 0; i < m->nnotifications; i++) {
+		free(m->notifications[i].name);
+		text_free(m, &m->notifications[i].text);
+	}
+	free(m->notifications);
 	for (i = 0; i < NBUILTINS; i++)
 		text_free(m, &m->overrides[i]);
 	free(m->msgs);
@@ -1112,6 +1505,36 @@ menu_free(struct menu *m)
 	free(m->name);
 	free(m->path);
 	free(m);
+}
+
+size_t
+menu_ncommands(const struct menu *m)
+{
+	return m->ncommands;
+}
+
+const struct menu_command *
+menu_command(const struct menu *m, size_t i)
+{
+	return i < m->ncommands ? &m->commands[i] : NULL;
+}
+
+const struct menu_command *
+menu_command_by_action(const struct menu *m, enum command_action a)
+{
+	for (size_t i = 0; i < m->ncommands; i++)
+		if (m->commands[i].action == a)
+			return &m->commands[i];
+	return NULL;
+}
+
+const struct menu_text *
+menu_notification(const struct menu *m, const char *event)
+{
+	for (size_t i = 0; i < m->nnotifications; i++)
+		if (strcmp(m->notifications[i].name, event) == 0)
+			return &m->notifications[i].text;
+	return NULL;
 }
 
 const char *
@@ -1460,6 +1883,37 @@ menu_check(const struct menu *m, const struct page_budget *b,
 		xasprintf(&what, "value '%s'", m->values[i].name);
 		n += check_translations(m, m->values[i].file,
 		    &m->values[i].text, what, errs);
+		free(what);
+	}
+
+	/* SMS commands: a keyword and every text in every language. */
+	for (i = 0; i < m->ncommands; i++) {
+		static const char *const texts[] = { "reply", "usage",
+		    "not_found", "fallback", "done", "wrong", "expired", "none",
+		    "item", NULL };
+		struct menu_command	*cmd = &m->commands[i];
+
+		for (size_t l = 0; l < m->nlangs; l++) {
+			for (k = 0; k < cmd->nkeywords; k++)
+				if (cmd->keywords[k].lang == (int)l)
+					break;
+			if (k < cmd->nkeywords)
+				continue;
+			errlist_add(errs, cmd->file, cmd->line, "command '%s' "
+			    "has no keyword in '%s'", cmd->id, m->langs[l]);
+			n++;
+		}
+		for (j = 0; texts[j] != NULL; j++) {
+			xasprintf(&what, "command '%s': %s", cmd->id, texts[j]);
+			n += check_translations(m, cmd->file,
+			    command_text(cmd, texts[j]), what, errs);
+			free(what);
+		}
+	}
+	for (i = 0; i < m->nnotifications; i++) {
+		xasprintf(&what, "notification '%s'", m->notifications[i].name);
+		n += check_translations(m, m->notifications[i].file,
+		    &m->notifications[i].text, what, errs);
 		free(what);
 	}
 

@@ -115,6 +115,75 @@ struct menu_screen {
 	struct menu_text	 fallback;
 };
 
+/*
+ * SMS commands (the `commands` group): keywords per language, arguments,
+ * and what the command does.  command.c matches a message against them;
+ * sms.c carries them out.
+ */
+enum command_action {
+	ACTION_REPLY,		/* send reply */
+	ACTION_LOOKUP,		/* ask the back office, like a lookup screen */
+	ACTION_CONFIRM,		/* a submit that waits for YES <code> */
+	ACTION_YES,		/* confirms a pending confirm by its code */
+	ACTION_NO,		/* cancels the sender's pending confirms */
+	ACTION_STOP,		/* opt out of every message */
+	ACTION_START,		/* opt back in */
+	ACTION_HELP,		/* the commands; also the answer to an
+				 * unknown message */
+};
+
+enum arg_type {
+	ARG_INTEGER,
+	ARG_CHOICE,		/* one of choices, or a translation of one */
+	ARG_WORD,
+	ARG_REST,		/* the rest of the message */
+};
+
+struct menu_arg {
+	char		*var;
+	enum arg_type	 type;
+	int		 has_min, has_max;
+	long long	 min, max;
+	char		**choices;
+	size_t		 nchoices;
+	int		 upper;		/* word: ASCII upper-cased */
+};
+
+struct menu_keyword {
+	char		*word;		/* ASCII letters upper-cased */
+	int		 lang;		/* index of the language it is in */
+};
+
+struct menu_command {
+	char			*id;
+	const char		*file;
+	int			 line;
+	enum command_action	 action;
+	struct menu_keyword	*keywords;
+	size_t			 nkeywords;
+	struct menu_arg		*args;
+	size_t			 nargs;
+	char			*query;		/* lookup */
+	char			*request;	/* confirm */
+	char			**fields;	/* confirm: fields;
+						 * lookup: params */
+	size_t			 nfields;
+	char			*list;		/* lookup: an array... */
+	struct menu_text	 item;		/* ...one item per line */
+	struct menu_text	 reply, usage, not_found, fallback, done;
+	struct menu_text	 wrong, expired, none;
+};
+
+size_t		 menu_ncommands(const struct menu *);
+const struct menu_command *menu_command(const struct menu *, size_t i);
+/* The first command with this action, or NULL. */
+const struct menu_command *menu_command_by_action(const struct menu *,
+		    enum command_action);
+/* The text of a notification event (the `notifications` group), or
+ * NULL. */
+const struct menu_text *menu_notification(const struct menu *,
+		    const char *event);
+
 const struct menu_screen *menu_screen(const struct menu *, const char *id);
 const struct menu_screen *menu_start(const struct menu *);
 const struct menu_screen *menu_home(const struct menu *);
@@ -179,6 +248,11 @@ void		 step_result_clear(struct step_result *);
  * and the screen's text is shown; with found 0 its not_found text.  The
  * result's text and end are made anew; its effect is kept.
  */
+/* A text in language idx with ${var} replaced from vars (values
+ * translated); owned by the caller. */
+char		*menu_render(const struct menu *, const struct session *vars,
+		    int idx, const struct menu_text *);
+
 void		 menu_answer(const struct menu *, struct session *, int found,
 		    const char *const *names, const char *const *values,
 		    size_t n, const struct step_env *, struct step_result *);

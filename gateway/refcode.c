@@ -20,10 +20,21 @@ static unsigned char	refcode_pool[REFCODE_LEN * 64];
 static size_t		refcode_used = sizeof refcode_pool;
 
 void
+refcode_from(const unsigned char *bytes, char *buf, size_t len)
+{
+	size_t	 i;
+
+	if (len < REFCODE_LEN + 1)
+		fatalx("refcode: buffer of %zu bytes is too short", len);
+	for (i = 0; i < REFCODE_LEN; i++)
+		buf[i] = refcode_alphabet[bytes[i] & 0x1f];
+	buf[i] = '\0';
+}
+
+void
 refcode_new(char *buf, size_t len)
 {
 	unsigned char	*rnd;
-	size_t		 i;
 
 	if (len < REFCODE_LEN + 1)
 		fatalx("refcode: buffer of %zu bytes is too short", len);
@@ -34,9 +45,7 @@ refcode_new(char *buf, size_t len)
 	}
 	rnd = refcode_pool + refcode_used;
 	refcode_used += REFCODE_LEN;
-	for (i = 0; i < REFCODE_LEN; i++)
-		buf[i] = refcode_alphabet[rnd[i] & 0x1f];
-	buf[i] = '\0';
+	refcode_from(rnd, buf, len);
 	OPENSSL_cleanse(rnd, REFCODE_LEN);
 }
 

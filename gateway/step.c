@@ -87,7 +87,8 @@ message(const struct stepper *st, const char *name)
  * scanned again, so user input holding "${x}" stays as typed.
  */
 static void
-subst(const struct stepper *st, struct buf *b, const char *t)
+subst_vars(const struct menu *m, const struct session *s, int l,
+    struct buf *b, const char *t)
 {
 	const char	*p, *end, *v, *tr;
 	char		*name;
@@ -96,8 +97,8 @@ subst(const struct stepper *st, struct buf *b, const char *t)
 	    (end = strchr(p + 2, '}')) != NULL) {
 		buf_add(b, t, p - t);
 		name = xstrndup(p + 2, end - (p + 2));
-		if ((v = session_get(st->s, name)) != NULL) {
-			if ((tr = menu_value(st->m, v, lang(st))) != NULL)
+		if ((v = session_get(s, name)) != NULL) {
+			if ((tr = menu_value(m, v, l)) != NULL)
 				v = tr;
 			buf_puts(b, v);
 		}
@@ -105,6 +106,22 @@ subst(const struct stepper *st, struct buf *b, const char *t)
 		t = end + 1;
 	}
 	buf_puts(b, t);
+}
+
+static void
+subst(const struct stepper *st, struct buf *b, const char *t)
+{
+	subst_vars(st->m, st->s, lang(st), b, t);
+}
+
+char *
+menu_render(const struct menu *m, const struct session *vars, int l,
+    const struct menu_text *t)
+{
+	struct buf	 b = { NULL, 0, 0 };
+
+	subst_vars(m, vars, l, &b, menu_tr(m, t, l));
+	return buf_take(&b);
 }
 
 static char *

@@ -62,7 +62,7 @@ static const char dlr_script[] =
 
 enum { SCRIPT_SAVE, SCRIPT_DLR, NSCRIPTS };
 static const char *const scripts[NSCRIPTS] = { save_script, dlr_script };
-#define EXTRA_SCRIPTS	8	/* other modules' (store_script_add) */
+#define EXTRA_SCRIPTS	16	/* other modules' (store_script_add) */
 
 #define DLR_COUNTS_KEY	"asanigw:{dlr}:counts"
 
@@ -431,6 +431,15 @@ store_command(struct store *st, int argc, const char **argv,
 
 	c->cb.reply = cb;
 	call_send(c, argc, argv, lens);
+}
+
+void
+store_ignore(const char *err, const redisReply *r, void *what)
+{
+	(void)r;
+	if (err != NULL)
+		log_warnx("event=store-failed what=%s error=\"%s\"",
+		    (const char *)what, err);
 }
 
 int

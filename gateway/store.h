@@ -75,6 +75,10 @@ typedef void (*store_reply_cb)(const char *err, const struct redisReply *r,
     void *arg);
 void		 store_command(struct store *, int argc, const char **argv,
 		    const size_t *lens, store_reply_cb, void *arg);
+/* A store_reply_cb for fire-and-forget commands: an error is logged as
+ * event=store-failed with what (a string) said. */
+void		 store_ignore(const char *err, const struct redisReply *r,
+		    void *what);
 /* Registers a Lua script (src is borrowed and must outlive the store),
  * loaded on every connect; returns its handle for store_eval(). */
 int		 store_script_add(struct store *, const char *src);

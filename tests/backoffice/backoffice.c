@@ -48,7 +48,10 @@
  *	and C being its "fields" of those names (left out if it has none)
  *	and the status "received" unless /control set another; else 200
  *	{"found":false,"ref":"K7MX3Q"}.  Kind "request_status" answers the
- *	same way for any other request kind.  Another kind is
+ *	same way for any other request kind.  Kind "needs_near" with
+ *	"params"."district" answers three needs, {"found":true,"district":
+ *	D,"needs":[{"id":"N12","category":"food","amount":3000},..]}, for
+ *	any district but "nowhere" (found false).  Another kind is
  *	404 {"error":"unknown kind"}; a body without a string "kind", or
  *	without a string "params"."ref", is 400 {"error":"bad lookup"}.  It
  *	is checked (injection, signature, body) as /requests is.
@@ -117,6 +120,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -757,6 +761,30 @@ lookup_matches(const json_t *body, const char *kind, const char *msisdn)
 	    (strcmp(kind, "complaint_status") == 0);
 }
 
+/* needs_near: three anonymised needs anywhere but "nowhere". */
+static void
+needs_near(struct evhttp_request *req, const char *district)
+{
+	if (district == NULL) {
+		reply_error(req, 400, "bad lookup");
+		emit_lookup("needs_near", NULL, "rejected",
+		    json_pack("{s:i,s:s}", "code", 400, "reason",
+		    "bad lookup"));
+		return;
+	}
+	if (strcasecmp(district, "nowhere") == 0) {
+		reply(req, 200, json_pack("{s:b}", "found", 0));
+		emit_lookup("needs_near", NULL, "not_found", NULL);
+		return;
+	}
+	reply(req, 200, json_pack("{s:b,s:s,s:[{s:s,s:s,s:i},{s:s,s:s,s:i},"
+	    "{s:s,s:s,s:i}]}", "found", 1, "district", district, "needs",
+	    "id", "N12", "category", "food", "amount", 3000,
+	    "id", "N17", "category", "healthcare", "amount", 12000,
+	    "id", "N31", "category", "education", "amount", 4500));
+	emit_lookup("needs_near", NULL, "found", NULL);
+}
+
 /* POST /lookup once past injection. */
 static void
 do_lookup(struct bo *bo, struct evhttp_request *req)
@@ -776,6 +804,12 @@ do_lookup(struct bo *bo, struct evhttp_request *req)
 	ref = json_string_value(json_object_get(json_object_get(o, "params"),
 	    "ref"));
 	msisdn = json_string_value(json_object_get(o, "msisdn"));
+	if (kind != NULL && strcmp(kind, "needs_near") == 0) {
+		needs_near(req, json_string_value(json_object_get(
+		    json_object_get(o, "params"), "district")));
+		json_decref(o);
+		return;
+	}
 	if (kind != NULL && strcmp(kind, "complaint_status") != 0 &&
 	    strcmp(kind, "request_status") != 0) {
 		reply_error(req, 404, "unknown kind");

@@ -311,6 +311,10 @@ class SMS:
 FAKESMSC_MAX_LINE = 255
 
 GOT_MESSAGE = re.compile(r"Got message \d+: <(.*)>$")
+# bearerbox's fake SMSC protocol is one line per message and sends GSM
+# text raw: a text with line breaks reaches fakesmsc as several "messages",
+# the first with the header, the rest bare.
+MT_HEADER = re.compile(r"^\S+ \S+ (text|ucs-2|data|udh) ")
 
 
 def _unplus(s):
@@ -368,6 +372,8 @@ class FakeSMSC:
         self.logpath = os.path.join(self.dir, f"{name}.log")
         self.proc = None
         self.replies = _Inbox()
+        self._last_mt = None
+        self._last_line = 0.0
         self._fd = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -402,9 +408,15 @@ class FakeSMSC:
                 log.write(raw)
                 log.flush()
                 line = raw.decode("utf-8", errors="replace").rstrip("\n")
+                self._last_line = time.monotonic()
                 m = GOT_MESSAGE.search(line)
-                if m:
-                    self.replies.put(parse_fakesmsc_line(m.group(1)))
+                if not m:
+                    continue
+                if MT_HEADER.match(m.group(1)) or self._last_mt is None:
+                    self._last_mt = parse_fakesmsc_line(m.group(1))
+                    self.replies.put(self._last_mt)
+                else:
+                    self._last_mt.text += "\n" + m.group(1)
 
     def _poke(self):
         while not self._stopping.wait(self.POKE):
@@ -461,6 +473,12 @@ class FakeSMSC:
             raise HarnessError(
                 f"fakesmsc received no message within {timeout:.1f}s; "
                 f"its log:\n{_tail(self.logpath)}")
+        # The rest of a text with line breaks follows at once (see
+        # MT_HEADER): wait until fakesmsc has been quiet a moment.
+        quiet_by = time.monotonic() + 1.0
+        while time.monotonic() - self._last_line < 0.2 and \
+                time.monotonic() < quiet_by:
+            time.sleep(0.05)
         return sms
 
     def _close_fd(self):

@@ -245,3 +245,23 @@ def test_other_district_typed(gateway):
     (req,) = gw.requests()
     assert req["fields"] == {"category": "food", "district": "Swat",
                              "cnic4": "4321"}
+
+
+def test_daily_request_limit(gateway):
+    """sms.requests_per_day: past it the confirm answers the `limited`
+    message, nothing is booked and the refusal is counted."""
+    gw = gateway(sms={"requests_per_day": 2})
+    phone = new_phone()
+    for _ in range(2):
+        submit_request(Dialog(gw, phone, new_session()), "en")
+    d = Dialog(gw, phone, new_session())
+    walk_to_cnic(d, "en")
+    d.send("1234")
+    r = d.send("1")
+    assert r.end and r.screen.startswith("Sorry, you have reached the "
+                                         "limit"), r
+    assert len(gw.requests()) == 2
+    assert gw.redis.command("HGET", "asanigw:{stats}:limited",
+                            "requests_per_day") == b"1"
+    # Another subscriber is not held to this one's limit.
+    submit_request(Dialog(gw, new_phone(), new_session()), "en")

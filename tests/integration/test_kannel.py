@@ -12,6 +12,7 @@ import urllib.parse
 
 import pytest
 
+from conftest import BACKOFFICE_SECRET, wait_until
 from flagship import LANGS, menu_text, submit_request, walk_to_cnic
 from kannel import FakeSMPP, Kannel
 from ussd import new_phone
@@ -163,12 +164,13 @@ def test_sms_reaches_the_gateway_and_the_reply_the_phone(chain):
     sms = c.kannel.fakesmsc
     sms.send("+923001234567", "786", "hello")
     frm, to, text = sms.next_reply(15)
+    # Not a command: the HELP, in the sender's language.
     assert to.lstrip("+") == "923001234567" and "*786#" in text, text
-    assert text.startswith("Asani Exchange"), text
+    assert "PLEDGE" in text, text
     sms.send("+923001234568", "786", "سلام")
     frm, to, text = sms.next_reply(15)
-    assert text.startswith("آسانی ایکسچینج"), text
-    assert "event=sms-mo" in c.gw.log()
+    assert "عطیہ" in text and "*786#" in text, text
+    assert "outcome=unknown" in c.gw.log()
 
 
 def test_smsbox_retry_of_a_slow_call_books_once(chain, redis):
@@ -285,3 +287,154 @@ def test_vendor_session_tlv_through_kannel(chain):
     r = mo(18, "2", b"S2")
     assert r.con and LANGS["ur-Latn"]["main"] in r.text, r
     assert r.tlvs["1404"] == b"S2\0".hex(), r
+
+
+# --- Donors by SMS, the whole way -----------------------------------------
+
+NOTIFY_SECRET = "notify-chain-secret"
+
+
+def notify(gw, body, key, secret=NOTIFY_SECRET):
+    """The back office's signed callback; returns (status, JSON)."""
+    from backoffice import sign
+    raw = json.dumps(body).encode()
+    ts = int(time.time())
+    r = gw.request("POST", "/notify", body=raw, headers={
+        "Content-Type": "application/json",
+        "X-Asanigw-Idempotency-Key": key,
+        "X-Asanigw-Timestamp": str(ts),
+        "X-Asanigw-Signature": sign(secret, ts, raw)})
+    return r.status, json.loads(r.body)
+
+
+@pytest.fixture
+def donors(chain, backoffice):
+    """A chain whose *786# books through the http adapter to the test
+    back office, with the back office's callbacks on /notify."""
+    def make(**over):
+        bo = backoffice()
+        c = chain(adapters={"requests": {
+            "type": "http", "url": bo.url, "secret": BACKOFFICE_SECRET,
+            "lookup_path": "/lookup", "path": None}},
+            notify={"secret": NOTIFY_SECRET, "allow": ["127.0.0.1"]},
+            **over)
+        c.bo = bo
+        return c
+    return make
+
+
+def sms_exchange(c, phone, text, timeout=15):
+    c.kannel.fakesmsc.send("+" + phone, "786", text)
+    frm, to, reply = c.kannel.fakesmsc.next_reply(timeout)
+    assert to.lstrip("+") == phone, (to, reply)
+    return reply
+
+
+def test_donor_journey(donors):
+    """NEEDS -> GIVE -> a wrong code -> YES code -> the back office ->
+    the paid callback -> a receipt SMS with its delivery report."""
+    c = donors()
+    phone = "923001230001"
+    needs = sms_exchange(c, phone, "NEEDS LAHORE")
+    assert "N12" in needs and "N17" in needs, needs
+    offer = sms_exchange(c, phone, "give n12 500")
+    code = offer.split("YES ")[1].split()[0]
+    assert code.isdigit() and len(code) == 4, offer
+    wrong = "0000" if code != "0000" else "1111"
+    assert "does not match" in sms_exchange(c, phone, f"YES {wrong}")
+    done = sms_exchange(c, phone, f"YES {code}")
+    got = wait_until(lambda: c.bo.requests(), 10, "the pledge")
+    body = got[0]["body"]
+    assert body["request"] == "pledge" and body["ref"] in done, done
+    assert body["fields"] == {"need": "N12", "amount": "500"}, body
+
+    st, out = notify(c.gw, {"msisdn": phone, "service": "*786#",
+                            "event": "pledge_paid", "lang": body["lang"],
+                            "ref": body["ref"],
+                            "fields": {"amount": "500"}}, key="paid-1")
+    assert st == 200 and out["sent"] is True, out
+    frm, to, receipt = c.kannel.fakesmsc.next_reply(15)
+    assert to.lstrip("+") == phone and body["ref"] in receipt, receipt
+    assert "500" in receipt
+    # Kannel's report comes back under the gateway's message id.
+    key = f"asanigw:{{dlr}}:{out['id']}"
+    wait_until(lambda: c.gw.redis.command("HGET", key, "state"), 15,
+               "the receipt's delivery report")
+    # The back office's retry of the same callback sends nothing again.
+    st, again = notify(c.gw, {"msisdn": phone, "service": "*786#",
+                              "event": "pledge_paid", "ref": body["ref"],
+                              "fields": {"amount": "500"}}, key="paid-1")
+    assert st == 200 and again.get("duplicate") and again["id"] == out["id"]
+    assert c.kannel.fakesmsc.replies.take(lambda _: True, 2) is None
+
+
+def test_stop_is_respected_by_notifications(donors):
+    c = donors()
+    phone = "923001230002"
+    assert "no more messages" in sms_exchange(c, phone, "STOP")
+    st, out = notify(c.gw, {"msisdn": phone, "event": "request_status",
+                            "ref": "K7MX3Q", "fields": {"status":
+                                                        "assigned"}},
+                     key="status-1")
+    assert st == 200 and out["sent"] is False, out
+    assert c.kannel.fakesmsc.replies.take(lambda _: True, 3) is None
+    assert "event=notify-suppressed" in c.gw.log()
+    # START again: the next one is sent.
+    sms_exchange(c, phone, "START")
+    st, out = notify(c.gw, {"msisdn": phone, "event": "request_status",
+                            "ref": "K7MX3Q", "fields": {"status":
+                                                        "assigned"}},
+                     key="status-2")
+    assert out["sent"] is True, out
+    frm, to, text = c.kannel.fakesmsc.next_reply(15)
+    assert "K7MX3Q" in text, text
+
+
+def test_notify_refuses_bad_callbacks(donors):
+    c = donors()
+    body = {"msisdn": "923001230003", "event": "pledge_paid", "ref": "X"}
+    assert notify(c.gw, body, "k1", secret="wrong")[0] == 401
+    assert notify(c.gw, {**body, "event": "nope"}, "k2")[0] == 400
+    assert notify(c.gw, {**body, "msisdn": "12"}, "k3")[0] == 400
+    assert c.kannel.fakesmsc.replies.take(lambda _: True, 2) is None
+
+
+def test_urdu_donor_gets_urdu_in_ucs2_concatenated(donors):
+    c = donors()
+    phone = "923001230004"
+    offer = sms_exchange(c, phone, "عطیہ ۵۰۰ کھانا")
+    assert "ہاں" in offer and "500" in offer, offer
+    code = [w for w in offer.split() if w.isdigit() and len(w) == 4][0]
+    done = sms_exchange(c, phone, f"ہاں {code}")
+    assert any("\u0600" <= ch <= "\u06ff" for ch in done), done
+    # The usage of PLEDGE in Urdu is longer than one UCS-2 SMS (70):
+    # Kannel sends it in parts with a concatenation header, and the
+    # parts put together are the menu's text.
+    c.kannel.fakesmsc.send("+" + phone, "786", "عطیہ")
+    parts = [c.kannel.fakesmsc.next_reply(15)]
+    while parts[-1].udh and len(parts) < parts[-1].udh[4]:
+        parts.append(c.kannel.fakesmsc.next_reply(15))
+    assert len(parts) >= 2 and all(p.udh for p in parts), parts
+    whole = "".join(p.text for p in sorted(parts, key=lambda p: p.udh[5]))
+    assert whole.startswith("عطیہ"), whole
+
+
+def test_pledge_rate_limit_through_kannel(donors):
+    c = donors(sms={"pledges_per_hour": 1})
+    phone = "923001230005"
+    assert "YES" in sms_exchange(c, phone, "PLEDGE 100 FOOD")
+    assert "limit" in sms_exchange(c, phone, "PLEDGE 200 FOOD")
+
+
+def test_expired_code_through_kannel(donors):
+    c = donors()
+    phone = "923001230006"
+    offer = sms_exchange(c, phone, "PLEDGE 100 FOOD")
+    code = offer.split("YES ")[1].split()[0]
+    # Past its time: the pledge's expiry moved into the past.
+    key = f"asanigw:{{{phone}}}:pledges"
+    p = json.loads(c.gw.redis.command("HGET", key, code))
+    p["expires_ms"] = 1
+    c.gw.redis.command("HSET", key, code, json.dumps(p))
+    assert "expired" in sms_exchange(c, phone, f"YES {code}")
+    assert c.bo.requests() == []

@@ -1,0 +1,308 @@
+/*
+ * Callbacks from the back office (see notify.h): checked, claimed once in
+ * Redis (and refused for a subscriber who sent STOP), rendered from the
+ * service's menu and handed to sendsms.  A failure to send lets the key
+ * go again, so the back office's retry is not mistaken for a duplicate.
+ */
+#define _DEFAULT_SOURCE
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "access.h"
+#include "adapter.h"
+#include "conf.h"
+#include "engine.h"
+#include "httpd.h"
+#include "ingress_aggregator.h"
+#include "log.h"
+#include "menu.h"
+#include "notify.h"
+#include "sendsms.h"
+#include "session.h"
+#include "sms.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define BODY_MAX	8192
+#define WINDOW_S	300	/* a signature older than this is a replay */
+
+/* KEYS: optout, claim.  ARGV: TTL.  Returns optout, {duplicate, id} or
+ * ok (claimed). */
+static const char claim_script[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 'optout' end\n"
+    "local v = redis.call('GET', KEYS[2])\n"
+    "if v then return {'duplicate', v} end\n"
+    "redis.call('SET', KEYS[2], '', 'EX', ARGV[1])\n"
+    "return 'ok'\n";
+
+struct notify {
+	struct httpd			*httpd;
+	const struct conf_notify	*conf;
+	struct engine			*engine;
+	struct store			*store;
+	struct sendsms			*sendsms;
+	int				 s_claim;
+	int				 routed;
+};
+
+/* One callback on its way. */
+struct call {
+	struct notify		*n;
+	struct evhttp_request	*req;
+	struct gen		*gen;
+	char			 msisdn[16];
+	char			 who[16];
+	char			*claim;		/* its key */
+	char			*event;
+	char			*text;
+};
+
+static void
+call_free(struct call *c)
+{
+	engine_release(c->gen);
+	free(c->claim);
+	free(c->event);
+	free(c->text);
+	free(c);
+}
+
+static void
+sent(const char *err, const char *id, void *arg)
+{
+	struct call	*c = arg;
+	const char	*argv[5];
+
+	if (err != NULL) {
+		/* Not sent: the back office may try again. */
+		log_warnx("event=notify-failed msisdn=%s event_name=%s "
+		    "error=\"%s\"", c->who, c->event, err);
+		argv[0] = "DEL";
+		argv[1] = c->claim;
+		store_command(c->n->store, 2, argv, NULL, store_ignore,
+		    "release");
+		httpd_reply_json(c->req, 502, "Bad Gateway",
+		    json_pack("{s:b,s:s}", "sent", 0, "error", err));
+		call_free(c);
+		return;
+	}
+	log_info("event=notified msisdn=%s event_name=%s id=%s", c->who,
+	    c->event, id);
+	argv[0] = "SET";
+	argv[1] = c->claim;
+	argv[2] = id;
+	argv[3] = "KEEPTTL";
+	store_command(c->n->store, 4, argv, NULL, store_ignore, "sent");
+	httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:s}", "sent", 1,
+	    "id", id));
+	call_free(c);
+}
+
+static void
+claimed(const char *err, const redisReply *r, void *arg)
+{
+	struct call		*c = arg;
+	const char		*argv[4];
+	struct sendsms_msg	 m = { 0 };
+
+	if (err != NULL) {
+		log_warnx("event=notify-store-failed what=claim error=\"%s\"",
+		    err);
+		httpd_reply_error(c->req, 503, "Service Unavailable",
+		    "the store is not answering; try again");
+		call_free(c);
+		return;
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[1]->type == REDIS_REPLY_STRING) {
+		log_info("event=notify-duplicate msisdn=%s event_name=%s",
+		    c->who, c->event);
+		httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:b,s:s}",
+		    "sent", 1, "duplicate", 1, "id", r->element[1]->str));
+		call_free(c);
+		return;
+	}
+	if ((r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) &&
+	    strcmp(r->str, "optout") == 0) {
+		log_info("event=notify-suppressed msisdn=%s event_name=%s "
+		    "reason=stop", c->who, c->event);
+		argv[0] = "HINCRBY";
+		argv[1] = "asanigw:{stats}:notify";
+		argv[2] = "suppressed";
+		argv[3] = "1";
+		store_command(c->n->store, 4, argv, NULL, store_ignore,
+		    "count");
+		httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:s}",
+		    "sent", 0, "reason", "the subscriber sent STOP"));
+		call_free(c);
+		return;
+	}
+	m.to = c->msisdn;
+	m.text = c->text;
+	sendsms_send(c->n->sendsms, &m, sent, c);
+}
+
+/* The text for the callback's event, in its language; NULL with a reason
+ * in why. */
+static char *
+render(struct call *c, json_t *o, const char **why)
+{
+	const struct conf_service	*svc;
+	const struct menu_text		*t;
+	const char			*service, *lang, *k, *ref;
+	struct session			*vars;
+	json_t				*v;
+	char				*text;
+	int				 l;
+
+	service = json_string_value(json_object_get(o, "service"));
+	if (service == NULL) {
+		service = gen_conf(c->gen)->services[0].code;
+	}
+	if ((svc = conf_service(gen_conf(c->gen), service)) == NULL) {
+		*why = "unknown service";
+		return NULL;
+	}
+	if ((t = menu_notification(svc->menu, c->event)) == NULL) {
+		*why = "the service's menu has no such notification";
+		return NULL;
+	}
+	lang = json_string_value(json_object_get(o, "lang"));
+	if ((l = menu_lang_index(svc->menu, lang)) == -1)
+		l = menu_lang_index(svc->menu, menu_default_lang(svc->menu));
+	vars = session_new();
+	json_object_foreach(json_object_get(o, "fields"), k, v)
+		if (json_is_string(v))
+			session_set(vars, k, json_string_value(v));
+	if ((ref = json_string_value(json_object_get(o, "ref"))) != NULL)
+		session_set(vars, "ref", ref);
+	text = menu_render(svc->menu, vars, l, t);
+	session_free(vars);
+	return text;
+}
+
+static void
+handle(struct evhttp_request *req, void *arg)
+{
+	struct notify		*n = arg;
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	size_t			 len = evbuffer_get_length(in);
+	const char		*body, *key, *msisdn, *event, *why = NULL;
+	const char		*argv[3];
+	struct call		*c;
+	json_t			*o;
+	char			*optout, ttl[16];
+
+	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST"))
+		return;
+	if (!access_allowed(n->conf->allow, n->conf->nallow, conn ?
+	    evhttp_connection_get_addr(conn) : NULL)) {
+		log_warnx("event=forbidden path=%s reason=\"address not "
+		    "allowed\"", n->conf->path);
+		httpd_reply_error(req, 403, "Forbidden", "forbidden");
+		return;
+	}
+	if (len > BODY_MAX) {
+		httpd_reply_error(req, 413, "Payload Too Large",
+		    "the body is too large");
+		return;
+	}
+	body = (const char *)evbuffer_pullup(in, -1);
+	if (!adapter_verify(n->conf->secret, evhttp_find_header(h,
+	    "X-Asanigw-Timestamp"), body ? body : "", len,
+	    evhttp_find_header(h, "X-Asanigw-Signature"), WINDOW_S)) {
+		log_warnx("event=forbidden path=%s reason=\"bad or old "
+		    "signature\"", n->conf->path);
+		httpd_reply_error(req, 401, "Unauthorized",
+		    "bad or old signature");
+		return;
+	}
+	key = evhttp_find_header(h, "X-Asanigw-Idempotency-Key");
+	o = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
+	msisdn = json_string_value(json_object_get(o, "msisdn"));
+	event = json_string_value(json_object_get(o, "event"));
+	c = xcalloc(1, sizeof *c);
+	c->n = n;
+	c->req = req;
+	c->gen = engine_hold(n->engine);
+	if (key == NULL || *key == '\0' || strlen(key) > 128)
+		why = "an X-Asanigw-Idempotency-Key of 1 to 128 characters "
+		    "is needed";
+	else if (!json_is_object(o))
+		why = "the body is not a JSON object";
+	else if (msisdn == NULL ||
+	    msisdn_normalize(msisdn, c->msisdn, sizeof c->msisdn) == -1)
+		why = "msisdn is missing or not an MSISDN";
+	else if (event == NULL)
+		why = "event is missing";
+	else {
+		c->event = xstrdup(event);
+		c->text = render(c, o, &why);
+	}
+	json_decref(o);
+	if (why != NULL) {
+		log_info("event=notify-refused reason=\"%s\"", why);
+		httpd_reply_error(req, 400, "Bad Request", why);
+		call_free(c);
+		return;
+	}
+	log_msisdn(c->msisdn, c->who, sizeof c->who);
+	optout = sms_key(c->msisdn, "optout");
+	xasprintf(&c->claim, "asanigw:{%s}:notify:%s", c->msisdn, key);
+	snprintf(ttl, sizeof ttl, "%u", n->conf->dedupe_ttl);
+	argv[0] = optout;
+	argv[1] = c->claim;
+	argv[2] = ttl;
+	store_eval(n->store, n->s_claim, 2, 3, argv, NULL, claimed, c);
+	free(optout);
+}
+
+struct notify *
+notify_new(struct httpd *h, const struct conf *conf, struct engine *engine,
+    struct store *store, struct sendsms *ss, char *err, size_t errlen)
+{
+	struct notify	*n = xcalloc(1, sizeof *n);
+
+	n->httpd = h;
+	n->conf = conf->notify;
+	n->engine = engine;
+	n->store = store;
+	n->sendsms = ss;
+	if (n->conf == NULL)
+		return n;
+	if (ss == NULL) {
+		err_set(err, errlen, "notify needs kannel.sendsms to send "
+		    "with");
+		free(n);
+		return NULL;
+	}
+	if (httpd_route(h, n->conf->path, handle, n) == -1) {
+		err_set(err, errlen, "%s is already served", n->conf->path);
+		free(n);
+		return NULL;
+	}
+	n->s_claim = store_script_add(store, claim_script);
+	n->routed = 1;
+	return n;
+}
+
+void
+notify_free(struct notify *n)
+{
+	if (n == NULL)
+		return;
+	if (n->routed)
+		httpd_unroute(n->httpd, n->conf->path);
+	free(n);
+}

@@ -1,0 +1,804 @@
+/*
+ * Donors by SMS (see sms.h).  One message is one small state machine:
+ *
+ *	seen? ─▶ match ─▶ act (Redis, adapter, outbox) ─▶ answer, remember
+ *
+ * Matching is pure (command.c); each action is a chain of callbacks that
+ * ends in op_answer().  The configuration generation the message started
+ * in is held throughout, so a reload frees neither its menu nor its
+ * adapters meanwhile.  Redis down, or a failed call, answers "service
+ * busy" in the sender's language; nothing half-done is left behind (a
+ * pledge is marked done only once the outbox holds its request).
+ */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "adapter.h"
+#include "command.h"
+#include "engine.h"
+#include "log.h"
+#include "menu.h"
+#include "outbox.h"
+#include "refcode.h"
+#include "session.h"
+#include "sms.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define SEEN_TTL	86400		/* s an answer is kept for retries */
+#define GRACE_S		86400		/* s an expired code still says so */
+#define CODE_DIGITS	4
+
+/* A pledge proposed: counts those waiting (and drops nothing), refuses
+ * past the limits, stores it under a code not in use.  KEYS: pledges,
+ * rate.  ARGV: code, pledge, now_ms, max waiting, max per hour (0: no
+ * limit), TTL of the hash.  Returns ok, taken (code in use), pending or
+ * rate (a limit). */
+static const char propose_script[] =
+    "local n = 0\n"
+    "for _, v in ipairs(redis.call('HVALS', KEYS[1])) do\n"
+    "  local p = cjson.decode(v)\n"
+    "  if p.state == 'pending' and p.expires_ms > tonumber(ARGV[3]) then\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "if n >= tonumber(ARGV[4]) then return 'pending' end\n"
+    "local max = tonumber(ARGV[5])\n"
+    "if max > 0 and tonumber(redis.call('GET', KEYS[2]) or '0') >= max\n"
+    "then return 'rate' end\n"
+    "if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then\n"
+    "  return 'taken'\n"
+    "end\n"
+    "redis.call('INCR', KEYS[2])\n"
+    "redis.call('EXPIRE', KEYS[2], 3600)\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[6])\n"
+    "return 'ok'\n";
+
+/* YES: the pledge under a code.  KEYS: pledges.  ARGV: code, now_ms.
+ * Returns {state, pledge}: ok, done, expired, or {wrong}. */
+static const char take_script[] =
+    "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if not v then return {'wrong'} end\n"
+    "local p = cjson.decode(v)\n"
+    "if p.state == 'done' then return {'done', v} end\n"
+    "if p.expires_ms <= tonumber(ARGV[2]) then return {'expired', v} end\n"
+    "return {'ok', v}\n";
+
+/* NO: drops every pledge still waiting.  KEYS: pledges.  ARGV: now_ms.
+ * Returns how many. */
+static const char cancel_script[] =
+    "local n = 0\n"
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "for i = 1, #all, 2 do\n"
+    "  local p = cjson.decode(all[i + 1])\n"
+    "  if p.state == 'pending' and p.expires_ms > tonumber(ARGV[1]) then\n"
+    "    redis.call('HDEL', KEYS[1], all[i])\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
+struct sms {
+	struct engine	*e;
+	struct store	*store;
+	struct outbox	*outbox;
+	int		 s_propose, s_take, s_cancel;
+	unsigned	 inflight;
+};
+
+struct late_guard;
+
+struct op {
+	struct sms			*sms;
+	struct gen			*gen;
+	const struct menu		*menu;
+	char				*service;
+	char				*msisdn;
+	char				 who[16];
+	char				*id;
+	char				*text;
+	struct command_match		 cm;
+	sms_reply_cb			 cb;
+	void				*arg;
+	char				 code[CODE_DIGITS + 1];
+	int				 tries;
+	json_t				*pledge;	/* taken by YES */
+	char				 ref[REFCODE_LEN + 1];
+	struct event			*timer;		/* a lookup's */
+	struct late_guard		*guard;		/* its answer's */
+};
+
+/* What a lookup's answer comes back to: the op, or NULL once the op gave
+ * up waiting (the answer is then dropped). */
+struct late_guard {
+	struct op	*op;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *
+sms_key(const char *msisdn, const char *what)
+{
+	char	*k;
+
+	xasprintf(&k, "asanigw:{%s}:%s", msisdn, what);
+	return k;
+}
+
+static const char *
+op_lang(const struct op *op)
+{
+	return menu_lang(op->menu, op->cm.lang);
+}
+
+static void
+op_free(struct op *op)
+{
+	op->sms->inflight--;
+	command_match_clear(&op->cm);
+	json_decref(op->pledge);
+	if (op->timer != NULL)
+		event_free(op->timer);
+	engine_release(op->gen);
+	free(op->service);
+	free(op->msisdn);
+	free(op->id);
+	free(op->text);
+	free(op);
+}
+
+/* Answers, remembers the answer for a retry of the same message, and
+ * ends the op. */
+static void
+op_answer(struct op *op, const char *text, const char *outcome)
+{
+	const char	*argv[5];
+	char		*key, ttl[16];
+
+	log_info("event=sms sid=%s msisdn=%s svc=%s command=%s outcome=%s",
+	    op->id ? op->id : "-", op->who, op->service,
+	    op->cm.cmd ? op->cm.cmd->id : "-", outcome);
+	if (op->id != NULL) {
+		xasprintf(&key, "asanigw:{%s}:sms:%s", op->msisdn, op->id);
+		snprintf(ttl, sizeof ttl, "%d", SEEN_TTL);
+		argv[0] = "SET";
+		argv[1] = key;
+		argv[2] = text;
+		argv[3] = "EX";
+		argv[4] = ttl;
+		store_command(op->sms->store, 5, argv, NULL, store_ignore,
+		    "answer");
+		free(key);
+	}
+	op->cb(text, op->arg);
+	op_free(op);
+}
+
+/* A text of the op's command (or a built-in message) in its language,
+ * with the op's variables. */
+static void
+op_answer_text(struct op *op, const struct menu_text *t, const char *outcome)
+{
+	char	*s = menu_render(op->menu, op->cm.vars, op->cm.lang, t);
+
+	op_answer(op, s, outcome);
+	free(s);
+}
+
+static void
+op_answer_message(struct op *op, const char *name, const char *outcome)
+{
+	op_answer(op, menu_message(op->menu, name, op_lang(op)), outcome);
+}
+
+/* Counts a refusal by a limit, for operators. */
+static void
+op_limited(struct op *op, const char *kind)
+{
+	const char	*argv[4] = { "HINCRBY", "asanigw:{stats}:limited", kind,
+	    "1" };
+
+	log_info("event=limited kind=%s msisdn=%s svc=%s", kind, op->who,
+	    op->service);
+	store_command(op->sms->store, 4, argv, NULL, store_ignore, "limited");
+	op_answer_message(op, "limited", "limited");
+}
+
+/* --- lookups ----------------------------------------------------------- */
+
+static void
+lookup_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct op	*op = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("event=lookup-late msisdn=%s query=%s", op->who,
+	    op->cm.cmd->query);
+	op->guard->op = NULL;
+	op->guard = NULL;
+	op_answer_text(op, &op->cm.cmd->fallback, "fallback");
+}
+
+static void
+answered(const char *err, const struct answer *a, void *arg)
+{
+	struct late_guard		*g = arg;
+	struct op			*op = g->op;
+	const struct menu_command	*cmd;
+	char				*list;
+
+	free(g);
+	if (op == NULL) {
+		log_info("event=lookup outcome=dropped error=\"%s\"",
+		    err != NULL ? err : "answered after the reply was sent");
+		return;
+	}
+	op->guard = NULL;
+	event_del(op->timer);
+	cmd = op->cm.cmd;
+	if (err != NULL) {
+		log_warnx("event=lookup-failed msisdn=%s query=%s "
+		    "error=\"%s\"", op->who, cmd->query, err);
+		op_answer_text(op, &cmd->fallback, "fallback");
+		return;
+	}
+	if (!a->found) {
+		op_answer_text(op, cmd->not_found.tr != NULL ? &cmd->not_found :
+		    &cmd->reply, "not_found");
+		return;
+	}
+	for (size_t i = 0; i < a->nfields; i++)
+		session_set(op->cm.vars, a->names[i], a->values[i]);
+	if (cmd->list != NULL) {
+		list = command_list(op->menu, cmd, op->cm.lang, op->cm.vars);
+		session_set(op->cm.vars, cmd->list, list);
+		free(list);
+	}
+	op_answer_text(op, &cmd->reply, "found");
+}
+
+/* Asks the service's back office, for as long as a hop would wait. */
+static void
+op_lookup(struct op *op)
+{
+	const struct menu_command	*cmd = op->cm.cmd;
+	const struct conf		*c = gen_conf(op->gen);
+	const char			**names, **values, *v;
+	struct query			 q;
+	struct timeval			 tv;
+	long				 ms;
+
+	names = xcalloc(cmd->nfields + 1, sizeof *names);
+	values = xcalloc(cmd->nfields + 1, sizeof *values);
+	for (size_t i = 0; i < cmd->nfields; i++) {
+		v = session_get(op->cm.vars, cmd->fields[i]);
+		names[i] = cmd->fields[i];
+		values[i] = v != NULL ? v : "";
+	}
+	q = (struct query){
+		.kind = cmd->query,
+		.service = op->service,
+		.msisdn = op->msisdn,
+		.msisdn_hash = op->who,
+		.lang = op_lang(op),
+		.names = names,
+		.values = values,
+		.nparams = cmd->nfields,
+	};
+	ms = (long)c->hop_deadline_ms - (long)c->redis_timeout_ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	op->guard = xcalloc(1, sizeof *op->guard);
+	op->guard->op = op;
+	op->timer = evtimer_new(engine_base(op->sms->e), lookup_late, op);
+	evtimer_add(op->timer, &tv);
+	engine_lookup(op->sms->e, op->gen, op->service, &q, answered,
+	    op->guard);
+	free(names);
+	free(values);
+}
+
+/* --- pledges ----------------------------------------------------------- */
+
+/* A random code of CODE_DIGITS digits, without modulo bias. */
+static void
+new_code(char *buf)
+{
+	unsigned char	 b[2];
+	unsigned	 v;
+
+	do {
+		if (RAND_bytes(b, sizeof b) != 1)
+			fatalx("RAND_bytes failed");
+		v = (unsigned)b[0] << 8 | b[1];
+	} while (v >= 60000);		/* 6 x 10000 */
+	snprintf(buf, CODE_DIGITS + 1, "%04u", v % 10000);
+}
+
+static void	op_propose(struct op *);
+
+static void
+proposed(const char *err, const redisReply *r, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL || (r->type != REDIS_REPLY_STATUS &&
+	    r->type != REDIS_REPLY_STRING)) {
+		log_warnx("event=sms-store-failed what=propose error=\"%s\"",
+		    err != NULL ? err : "unexpected reply");
+		op_answer_message(op, "busy", "busy");
+	} else if (strcmp(r->str, "ok") == 0) {
+		session_set(op->cm.vars, "code", op->code);
+		op_answer_text(op, &op->cm.cmd->reply, "proposed");
+	} else if (strcmp(r->str, "taken") == 0 && ++op->tries < 5)
+		op_propose(op);
+	else if (strcmp(r->str, "pending") == 0)
+		op_limited(op, "pending_pledges");
+	else if (strcmp(r->str, "rate") == 0)
+		op_limited(op, "pledges_per_hour");
+	else
+		op_answer_message(op, "busy", "busy");
+}
+
+static void
+op_propose(struct op *op)
+{
+	const struct conf	*c = gen_conf(op->gen);
+	const struct menu_command *cmd = op->cm.cmd;
+	json_t			*p, *vars;
+	char			*pledges, *rate, *json, now[24], pend[16],
+				 per_hour[16], ttl[16], what[48];
+	const char		*argv[8];
+	long long		 t = now_ms();
+
+	new_code(op->code);
+	vars = json_object();
+	for (size_t i = 0; i < op->cm.vars->nvars; i++)
+		json_object_set_new(vars, op->cm.vars->vars[i].name,
+		    json_string(op->cm.vars->vars[i].value));
+	p = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}",
+	    "state", "pending", "command", cmd->id, "request", cmd->request,
+	    "lang", op_lang(op), "created_ms", (json_int_t)t,
+	    "expires_ms", (json_int_t)(t + (long long)c->sms.code_ttl * 1000),
+	    "vars", vars);
+	json = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	pledges = sms_key(op->msisdn, "pledges");
+	snprintf(what, sizeof what, "rate:pledge:%lld", t / 3600000);
+	rate = sms_key(op->msisdn, what);
+	snprintf(now, sizeof now, "%lld", t);
+	snprintf(pend, sizeof pend, "%u", c->sms.pending_pledges);
+	snprintf(per_hour, sizeof per_hour, "%u", c->sms.pledges_per_hour);
+	snprintf(ttl, sizeof ttl, "%u", c->sms.code_ttl + GRACE_S);
+	argv[0] = pledges;
+	argv[1] = rate;
+	argv[2] = op->code;
+	argv[3] = json;
+	argv[4] = now;
+	argv[5] = pend;
+	argv[6] = per_hour;
+	argv[7] = ttl;
+	store_eval(op->sms->store, op->sms->s_propose, 2, 8, argv, NULL,
+	    proposed, op);
+	free(pledges);
+	free(rate);
+	free(json);
+}
+
+/* The pledge's variables back into the op, for its texts. */
+static void
+pledge_vars(struct op *op)
+{
+	const char	*k;
+	json_t		*v;
+
+	json_object_foreach(json_object_get(op->pledge, "vars"), k, v)
+		if (json_is_string(v))
+			session_set(op->cm.vars, k, json_string_value(v));
+	session_set(op->cm.vars, "code", op->code);
+}
+
+/* The command a pledge was proposed by, in this generation's menu. */
+static const struct menu_command *
+pledge_command(const struct op *op)
+{
+	const char	*id = json_string_value(json_object_get(op->pledge,
+			    "command"));
+
+	for (size_t i = 0; id != NULL && i < menu_ncommands(op->menu); i++)
+		if (strcmp(menu_command(op->menu, i)->id, id) == 0)
+			return menu_command(op->menu, i);
+	return NULL;
+}
+
+static void
+op_confirmed(struct op *op)
+{
+	const struct menu_command	*cmd = pledge_command(op);
+
+	session_set(op->cm.vars, "ref", op->ref);
+	if (cmd == NULL || cmd->done.tr == NULL) {
+		op_answer(op, op->ref, "confirmed");
+		return;
+	}
+	op_answer_text(op, &cmd->done, "confirmed");
+}
+
+static void
+settled(const char *err, const redisReply *r, void *arg)
+{
+	struct op	*op = arg;
+
+	(void)r;
+	if (err != NULL)
+		/* The request is in the outbox: a YES again is booked once
+		 * (same key) and answered the same. */
+		log_warnx("event=sms-store-failed what=settle error=\"%s\"",
+		    err);
+	op_confirmed(op);
+}
+
+static void
+pledge_added(const char *err, void *arg)
+{
+	struct op	*op = arg;
+	const char	*argv[4];
+	char		*pledges, *json;
+
+	if (err != NULL) {
+		log_warnx("event=submit-failed msisdn=%s ref=%s error=\"%s\"",
+		    op->who, op->ref, err);
+		op_answer_message(op, "failed", "failed");
+		return;
+	}
+	log_info("event=queued msisdn=%s ref=%s request=%s", op->who, op->ref,
+	    json_string_value(json_object_get(op->pledge, "request")));
+	json_object_set_new(op->pledge, "state", json_string("done"));
+	json_object_set_new(op->pledge, "ref", json_string(op->ref));
+	json = json_dumps(op->pledge, JSON_COMPACT);
+	pledges = sms_key(op->msisdn, "pledges");
+	argv[0] = "HSET";
+	argv[1] = pledges;
+	argv[2] = op->code;
+	argv[3] = json;
+	store_command(op->sms->store, 4, argv, NULL, settled, op);
+	free(pledges);
+	free(json);
+}
+
+/* The request of a pledge into the outbox.  Its key and reference come
+ * from the pledge itself, so a YES repeated meanwhile books it once under
+ * the same reference. */
+static void
+op_book(struct op *op)
+{
+	const struct menu_command	*cmd = pledge_command(op);
+	const char			**names, **values, *v;
+	unsigned char			 md[SHA256_DIGEST_LENGTH];
+	char				 ikey[33], *in, *json;
+	struct request			 req;
+	size_t				 n = 0;
+	json_t				*vars = json_object_get(op->pledge,
+					    "vars");
+
+	xasprintf(&in, "%s|%s|%s|%lld", op->service, op->msisdn, op->code,
+	    (long long)json_integer_value(json_object_get(op->pledge,
+	    "created_ms")));
+	SHA256((const unsigned char *)in, strlen(in), md);
+	free(in);
+	for (size_t i = 0; i < 16; i++)
+		snprintf(ikey + 2 * i, 3, "%02x", md[i]);
+	refcode_from(md + 16, op->ref, sizeof op->ref);
+
+	names = xcalloc(json_object_size(vars) + 1, sizeof *names);
+	values = xcalloc(json_object_size(vars) + 1, sizeof *values);
+	for (size_t i = 0; cmd != NULL && i < cmd->nfields; i++) {
+		v = json_string_value(json_object_get(vars, cmd->fields[i]));
+		names[n] = cmd->fields[i];
+		values[n++] = v != NULL ? v : "";
+	}
+	req = (struct request){
+		.idempotency_key = ikey,
+		.ref = op->ref,
+		.service = op->service,
+		.kind = json_string_value(json_object_get(op->pledge,
+		    "request")),
+		.msisdn = op->msisdn,
+		.msisdn_hash = op->who,
+		.lang = op_lang(op),
+		.ts_ms = now_ms(),
+		.names = names,
+		.values = values,
+		.nfields = n,
+	};
+	if (req.kind == NULL || (json = request_json(&req)) == NULL) {
+		free(names);
+		free(values);
+		op_answer_message(op, "failed", "failed");
+		return;
+	}
+	outbox_add(op->sms->outbox, ikey, json, pledge_added, op);
+	free(json);
+	free(names);
+	free(values);
+}
+
+static void
+taken(const char *err, const redisReply *r, void *arg)
+{
+	struct op		*op = arg;
+	const struct menu_command *cmd = op->cm.cmd;
+	const char		*state, *ref;
+
+	if (err != NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING) {
+		log_warnx("event=sms-store-failed what=take error=\"%s\"",
+		    err != NULL ? err : "unexpected reply");
+		op_answer_message(op, "busy", "busy");
+		return;
+	}
+	state = r->element[0]->str;
+	if (strcmp(state, "wrong") == 0) {
+		op_answer_text(op, &cmd->wrong, "wrong_code");
+		return;
+	}
+	if (r->elements < 2 || r->element[1]->type != REDIS_REPLY_STRING ||
+	    (op->pledge = json_loads(r->element[1]->str, 0, NULL)) == NULL) {
+		op_answer_message(op, "busy", "busy");
+		return;
+	}
+	pledge_vars(op);
+	if (strcmp(state, "expired") == 0) {
+		op_answer_text(op, &cmd->expired, "expired_code");
+		return;
+	}
+	if (strcmp(state, "done") == 0 &&
+	    (ref = json_string_value(json_object_get(op->pledge, "ref"))) !=
+	    NULL) {
+		snprintf(op->ref, sizeof op->ref, "%s", ref);
+		op_confirmed(op);
+		return;
+	}
+	op_book(op);
+}
+
+static void
+op_yes(struct op *op)
+{
+	const char	*argv[3];
+	char		*pledges, now[24];
+	const char	*code = session_get(op->cm.vars,
+			    op->cm.cmd->args[0].var);
+
+	snprintf(op->code, sizeof op->code, "%.*s", CODE_DIGITS, code);
+	pledges = sms_key(op->msisdn, "pledges");
+	snprintf(now, sizeof now, "%lld", now_ms());
+	argv[0] = pledges;
+	argv[1] = code;
+	argv[2] = now;
+	store_eval(op->sms->store, op->sms->s_take, 1, 3, argv, NULL, taken,
+	    op);
+	free(pledges);
+}
+
+static void
+cancelled(const char *err, const redisReply *r, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL || r->type != REDIS_REPLY_INTEGER) {
+		log_warnx("event=sms-store-failed what=cancel error=\"%s\"",
+		    err != NULL ? err : "unexpected reply");
+		op_answer_message(op, "busy", "busy");
+	} else if (r->integer > 0)
+		op_answer_text(op, &op->cm.cmd->reply, "cancelled");
+	else
+		op_answer_text(op, &op->cm.cmd->none, "none");
+}
+
+static void
+op_no(struct op *op)
+{
+	const char	*argv[2];
+	char		*pledges, now[24];
+
+	pledges = sms_key(op->msisdn, "pledges");
+	snprintf(now, sizeof now, "%lld", now_ms());
+	argv[0] = pledges;
+	argv[1] = now;
+	store_eval(op->sms->store, op->sms->s_cancel, 1, 2, argv, NULL,
+	    cancelled, op);
+	free(pledges);
+}
+
+/* --- STOP and START ---------------------------------------------------- */
+
+static void
+opted(const char *err, const redisReply *r, void *arg)
+{
+	struct op	*op = arg;
+
+	(void)r;
+	if (err != NULL) {
+		log_warnx("event=sms-store-failed what=optout error=\"%s\"",
+		    err);
+		op_answer_message(op, "busy", "busy");
+		return;
+	}
+	log_info("event=%s msisdn=%s", op->cm.cmd->action == ACTION_STOP ?
+	    "opt-out" : "opt-in", op->who);
+	op_answer_text(op, &op->cm.cmd->reply, op->cm.cmd->action ==
+	    ACTION_STOP ? "stopped" : "started");
+}
+
+static void
+op_optout(struct op *op, int out)
+{
+	const char	*argv[3];
+	char		*key = sms_key(op->msisdn, "optout");
+
+	argv[0] = out ? "SET" : "DEL";
+	argv[1] = key;
+	argv[2] = "1";
+	store_command(op->sms->store, out ? 3 : 2, argv, NULL, opted, op);
+	free(key);
+}
+
+/* --- one message ------------------------------------------------------- */
+
+static void
+op_act(struct op *op)
+{
+	const struct menu_command	*help;
+
+	command_match(op->menu, op->text, &op->cm);
+	switch (op->cm.kind) {
+	case MATCH_UNKNOWN:
+		help = menu_command_by_action(op->menu, ACTION_HELP);
+		if (help != NULL)
+			op_answer_text(op, &help->reply, "unknown");
+		else
+			op_answer_message(op, "sms", "unknown");
+		return;
+	case MATCH_USAGE:
+		op_answer_text(op, &op->cm.cmd->usage, "usage");
+		return;
+	case MATCH_OK:
+		break;
+	}
+	switch (op->cm.cmd->action) {
+	case ACTION_REPLY:
+	case ACTION_HELP:
+		op_answer_text(op, &op->cm.cmd->reply, "reply");
+		break;
+	case ACTION_LOOKUP:
+		op_lookup(op);
+		break;
+	case ACTION_CONFIRM:
+		op_propose(op);
+		break;
+	case ACTION_YES:
+		op_yes(op);
+		break;
+	case ACTION_NO:
+		op_no(op);
+		break;
+	case ACTION_STOP:
+	case ACTION_START:
+		op_optout(op, op->cm.cmd->action == ACTION_STOP);
+		break;
+	}
+}
+
+/* A message seen before gets the answer it got then. */
+static void
+seen(const char *err, const redisReply *r, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL) {
+		log_warnx("event=sms-store-failed what=seen error=\"%s\"", err);
+		op->cm.lang = menu_lang_index(op->menu,
+		    menu_default_lang(op->menu));
+		op_answer(op, menu_message(op->menu, "busy",
+		    menu_default_lang(op->menu)), "busy");
+		return;
+	}
+	if (r->type == REDIS_REPLY_STRING) {
+		op->cb(r->str, op->arg);
+		log_info("event=sms sid=%s msisdn=%s svc=%s outcome=retry",
+		    op->id, op->who, op->service);
+		op_free(op);
+		return;
+	}
+	op_act(op);
+}
+
+static void
+op_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct op	*op = arg;
+	const char	*argv[2];
+	char		*key;
+
+	(void)fd;
+	(void)what;
+	if (op->id == NULL) {
+		op_act(op);
+		return;
+	}
+	xasprintf(&key, "asanigw:{%s}:sms:%s", op->msisdn, op->id);
+	argv[0] = "GET";
+	argv[1] = key;
+	store_command(op->sms->store, 2, argv, NULL, seen, op);
+	free(key);
+}
+
+void
+sms_handle(struct sms *sms, const struct sms_in *in, sms_reply_cb cb,
+    void *arg)
+{
+	struct op			*op = xcalloc(1, sizeof *op);
+	const struct conf_service	*svc;
+
+	op->sms = sms;
+	op->gen = engine_hold(sms->e);
+	op->service = xstrdup(in->service);
+	op->msisdn = xstrdup(in->msisdn);
+	op->id = in->id != NULL ? xstrdup(in->id) : NULL;
+	op->text = xstrdup(in->text);
+	op->cb = cb;
+	op->arg = arg;
+	log_msisdn(op->msisdn, op->who, sizeof op->who);
+	if ((svc = conf_service(gen_conf(op->gen), in->service)) == NULL)
+		svc = &gen_conf(op->gen)->services[0];
+	op->menu = svc->menu;
+	op->cm.lang = menu_lang_index(op->menu, menu_default_lang(op->menu));
+	sms->inflight++;
+	/* From the loop, so the answer never comes from inside this call. */
+	event_base_once(engine_base(sms->e), -1, EV_TIMEOUT, op_start, op,
+	    NULL);
+}
+
+struct sms *
+sms_new(struct engine *e, struct store *store, struct outbox *outbox)
+{
+	struct sms	*sms = xcalloc(1, sizeof *sms);
+
+	sms->e = e;
+	sms->store = store;
+	sms->outbox = outbox;
+	sms->s_propose = store_script_add(store, propose_script);
+	sms->s_take = store_script_add(store, take_script);
+	sms->s_cancel = store_script_add(store, cancel_script);
+	return sms;
+}
+
+void
+sms_free(struct sms *sms)
+{
+	free(sms);
+}
+
+unsigned
+sms_inflight(const struct sms *sms)
+{
+	return sms->inflight;
+}
