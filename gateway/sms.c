@@ -163,8 +163,8 @@ op_free(struct op *op)
 	free(op);
 }
 
-/* Answers, remembers the answer for a retry of the same message, and
- * ends the op. */
+/* Answers, remembers the answer for a retry of the same message (unless
+ * it only says to try again), and ends the op. */
 static void
 op_answer(struct op *op, const char *text, const char *outcome)
 {
@@ -174,7 +174,8 @@ op_answer(struct op *op, const char *text, const char *outcome)
 	log_info("event=sms sid=%s msisdn=%s svc=%s command=%s outcome=%s",
 	    op->id ? op->id : "-", op->who, op->service,
 	    op->cm.cmd ? op->cm.cmd->id : "-", outcome);
-	if (op->id != NULL) {
+	if (op->id != NULL && strcmp(outcome, "busy") != 0 &&
+	    strcmp(outcome, "failed") != 0) {
 		xasprintf(&key, "asanigw:{%s}:sms:%s", op->msisdn, op->id);
 		snprintf(ttl, sizeof ttl, "%d", SEEN_TTL);
 		argv[0] = "SET";

@@ -162,3 +162,18 @@ def test_retry_of_same_message_gets_same_answer(donor):
     b = text(box, phone, "PLEDGE 700 food", msg_id="5f0c1a2b-0000-4000-8000-000000000001")
     assert a == b
     assert gw.redis.command("HLEN", f"asanigw:{{{phone.lstrip('+')}}}:pledges") == 1
+
+
+def test_redis_down_answers_busy_and_forgets_it(donor, redis):
+    gw, box, bo = donor()
+    phone = new_phone()
+    msg = "5f0c1a2b-0000-4000-8000-0000000000aa"
+    redis.stop()
+    r = text(box, phone, "PLEDGE 500 FOOD", msg_id=msg)
+    assert r.startswith("Service busy"), r
+    redis.start()
+    wait_until(lambda: "event=connected" in gw.log().split("busy")[-1], 10,
+               "the gateway back on Redis")
+    # smsbox's retry of the same message now gets the real answer.
+    r = text(box, phone, "PLEDGE 500 FOOD", msg_id=msg)
+    assert "YES" in r, r
