@@ -133,9 +133,22 @@ handle_send(struct evhttp_request *req, void *arg)
 	evhttp_clear_headers(&q);
 }
 
+/* GET /admin/stats gathers three counter hashes, one after another. */
+static const struct {
+	const char	*name;		/* in the answer */
+	const char	*key;
+} stats_groups[] = {
+	{ "dlr", NULL },		/* store_dlr_counts() */
+	{ "limited", STORE_LIMITED_KEY },
+	{ "notify", STORE_NOTIFY_KEY },
+};
+#define NSTATS	(sizeof stats_groups / sizeof stats_groups[0])
+
 struct stats_req {
 	struct evhttp_request	*req;
-	unsigned		 inflight;
+	struct store		*store;
+	json_t			*out;
+	size_t			 next;		/* group being read */
 };
 
 static void
@@ -143,18 +156,24 @@ stats_counted(const char *err, const char *const *names,
     const long long *counts, size_t n, void *arg)
 {
 	struct stats_req	*sr = arg;
-	json_t			*dlr = json_object();
+	json_t			*group = json_object();
 
 	if (err != NULL) {
 		httpd_reply_error(sr->req, 503, "Service Unavailable", err);
-		json_decref(dlr);
+		json_decref(group);
+		json_decref(sr->out);
 		free(sr);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		json_object_set_new(dlr, names[i], json_integer(counts[i]));
-	httpd_reply_json(sr->req, 200, "OK", json_pack("{s:I,s:o}", "inflight",
-	    (json_int_t)sr->inflight, "dlr", dlr));
+		json_object_set_new(group, names[i], json_integer(counts[i]));
+	json_object_set_new(sr->out, stats_groups[sr->next].name, group);
+	if (++sr->next < NSTATS) {
+		store_counts(sr->store, stats_groups[sr->next].key,
+		    stats_counted, sr);
+		return;
+	}
+	httpd_reply_json(sr->req, 200, "OK", sr->out);
 	free(sr);
 }
 
@@ -169,7 +188,9 @@ handle_stats(struct evhttp_request *req, void *arg)
 		return;
 	sr = xcalloc(1, sizeof *sr);
 	sr->req = req;
-	sr->inflight = engine_inflight(a->engine);
+	sr->store = a->store;
+	sr->out = json_pack("{s:I}", "inflight",
+	    (json_int_t)engine_inflight(a->engine));
 	store_dlr_counts(a->store, stats_counted, sr);
 }
 

@@ -575,8 +575,6 @@ static void
 hop_limit_checked(const char *err, const struct redisReply *r, void *arg)
 {
 	struct hop	*h = arg;
-	const char	*argv[4] = { "HINCRBY", "asanigw:{stats}:limited",
-	    "requests_per_day", "1" };
 
 	if (err != NULL) {
 		hop_submitted(err, h);
@@ -585,8 +583,8 @@ hop_limit_checked(const char *err, const struct redisReply *r, void *arg)
 	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
 		log_info("event=limited kind=requests_per_day sid=%s msisdn=%s "
 		    "svc=%s", h->session_id, hop_who(h), h->service);
-		store_command(h->e->store, 4, argv, NULL, store_ignore,
-		    "limited");
+		store_count(h->e->store, STORE_LIMITED_KEY,
+		    "requests_per_day");
 		h->pending = 0;
 		h->limited = 1;
 		h->state = HOP_SAVE;

@@ -111,7 +111,6 @@ static void
 claimed(const char *err, const redisReply *r, void *arg)
 {
 	struct call		*c = arg;
-	const char		*argv[4];
 	struct sendsms_msg	 m = { 0 };
 
 	if (err != NULL) {
@@ -135,12 +134,7 @@ claimed(const char *err, const redisReply *r, void *arg)
 	    strcmp(r->str, "optout") == 0) {
 		log_info("event=notify-suppressed msisdn=%s event_name=%s "
 		    "reason=stop", c->who, c->event);
-		argv[0] = "HINCRBY";
-		argv[1] = "asanigw:{stats}:notify";
-		argv[2] = "suppressed";
-		argv[3] = "1";
-		store_command(c->n->store, 4, argv, NULL, store_ignore,
-		    "count");
+		store_count(c->n->store, STORE_NOTIFY_KEY, "suppressed");
 		httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:s}",
 		    "sent", 0, "reason", "the subscriber sent STOP"));
 		call_free(c);

@@ -212,12 +212,9 @@ op_answer_message(struct op *op, const char *name, const char *outcome)
 static void
 op_limited(struct op *op, const char *kind)
 {
-	const char	*argv[4] = { "HINCRBY", "asanigw:{stats}:limited", kind,
-	    "1" };
-
 	log_info("event=limited kind=%s msisdn=%s svc=%s", kind, op->who,
 	    op->service);
-	store_command(op->sms->store, 4, argv, NULL, store_ignore, "limited");
+	store_count(op->sms->store, STORE_LIMITED_KEY, kind);
 	op_answer_message(op, "limited", "limited");
 }
 

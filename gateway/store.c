@@ -411,14 +411,29 @@ store_dlr_record(struct store *st, const char *msgid, const char *state,
 }
 
 void
-store_dlr_counts(struct store *st, store_counts_cb cb, void *arg)
+store_counts(struct store *st, const char *key, store_counts_cb cb,
+    void *arg)
 {
 	struct call	*c = call_new(st, CALL_COUNTS, arg);
-	const char	*argv[] = { "HGETALL", DLR_COUNTS_KEY };
-	size_t		 lens[] = { 7, strlen(DLR_COUNTS_KEY) };
+	const char	*argv[] = { "HGETALL", key };
+	size_t		 lens[] = { 7, strlen(key) };
 
 	c->cb.counts = cb;
 	call_send(c, 2, argv, lens);
+}
+
+void
+store_dlr_counts(struct store *st, store_counts_cb cb, void *arg)
+{
+	store_counts(st, DLR_COUNTS_KEY, cb, arg);
+}
+
+void
+store_count(struct store *st, const char *key, const char *name)
+{
+	const char	*argv[] = { "HINCRBY", key, name, "1" };
+
+	store_command(st, 4, argv, NULL, store_ignore, (void *)key);
 }
 
 static void	store_script_sha(const char *, char[41]);

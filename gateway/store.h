@@ -105,4 +105,15 @@ typedef void (*store_counts_cb)(const char *err, const char *const *names,
     const long long *counts, size_t n, void *arg);
 void		 store_dlr_counts(struct store *, store_counts_cb, void *arg);
 
+/* Counters for operators, each a hash of name -> count: refusals by a
+ * per-MSISDN limit (by limit), notifications held back (by reason). */
+#define STORE_LIMITED_KEY	"asanigw:{stats}:limited"
+#define STORE_NOTIFY_KEY	"asanigw:{stats}:notify"
+/* Adds one to a counter. */
+void		 store_count(struct store *, const char *key,
+		    const char *name);
+/* Every counter of a hash; names and counts valid during the callback. */
+void		 store_counts(struct store *, const char *key,
+		    store_counts_cb, void *arg);
+
 #endif

@@ -4,8 +4,8 @@ Donors by SMS, at the get-url: each message exactly as smsbox sends it
 journey through real Kannel is in test_donor_kannel.py.
 """
 
+import json
 import re
-import time
 
 import pytest
 
@@ -80,7 +80,6 @@ def test_wrong_and_expired_codes(donor):
     assert "does not match" in text(box, phone, f"YES {wrong}")
     # Expire it by hand: the pledge's expiry is in the past.
     key = f"asanigw:{{{phone.lstrip('+')}}}:pledges"
-    import json
     p = json.loads(gw.redis.command("HGET", key, code))
     p["expires_ms"] = 1
     gw.redis.command("HSET", key, code, json.dumps(p))
@@ -153,6 +152,10 @@ def test_pledge_limits(donor):
     assert gw.redis.command("HGET", "asanigw:{stats}:limited",
                             "pledges_per_hour") == b"1"
     assert "event=limited kind=pledges_per_hour" in gw.log()
+    # Operators see the refusals by limit.
+    status, stats = gw.admin("GET", "/admin/stats")
+    assert status == 200 and stats["limited"] == {
+        "pending_pledges": 1, "pledges_per_hour": 1}, stats
 
 
 def test_retry_of_same_message_gets_same_answer(donor):
