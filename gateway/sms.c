@@ -115,6 +115,8 @@ struct op {
 	char				 ref[REFCODE_LEN + 1];
 	struct event			*timer;		/* a lookup's */
 	struct late_guard		*guard;		/* its answer's */
+	int				 remember;	/* the answer, for a
+							 * retry */
 };
 
 /* What a lookup's answer comes back to: the op, or NULL once the op gave
@@ -163,6 +165,16 @@ op_free(struct op *op)
 	free(op);
 }
 
+/* Whether doing it twice would do more than doing it once (or answer
+ * differently): such a message's answer is remembered for smsbox's
+ * retries.  Every other answer follows from the text alone. */
+static int
+changes_state(enum command_action a)
+{
+	return a == ACTION_CONFIRM || a == ACTION_YES || a == ACTION_NO ||
+	    a == ACTION_STOP || a == ACTION_START;
+}
+
 /* Answers, remembers the answer for a retry of the same message (unless
  * it only says to try again), and ends the op. */
 static void
@@ -174,7 +186,7 @@ op_answer(struct op *op, const char *text, const char *outcome)
 	log_info("event=sms sid=%s msisdn=%s svc=%s command=%s outcome=%s",
 	    op->id ? op->id : "-", op->who, op->service,
 	    op->cm.cmd ? op->cm.cmd->id : "-", outcome);
-	if (op->id != NULL && strcmp(outcome, "busy") != 0 &&
+	if (op->remember && strcmp(outcome, "busy") != 0 &&
 	    strcmp(outcome, "failed") != 0) {
 		xasprintf(&key, "asanigw:{%s}:sms:%s", op->msisdn, op->id);
 		snprintf(ttl, sizeof ttl, "%d", SEEN_TTL);
@@ -666,7 +678,6 @@ op_act(struct op *op)
 {
 	const struct menu_command	*help;
 
-	command_match(op->menu, op->text, &op->cm);
 	switch (op->cm.kind) {
 	case MATCH_UNKNOWN:
 		help = menu_command_by_action(op->menu, ACTION_HELP);
@@ -713,10 +724,7 @@ seen(const char *err, const redisReply *r, void *arg)
 
 	if (err != NULL) {
 		log_warnx("event=sms-store-failed what=seen error=\"%s\"", err);
-		op->cm.lang = menu_lang_index(op->menu,
-		    menu_default_lang(op->menu));
-		op_answer(op, menu_message(op->menu, "busy",
-		    menu_default_lang(op->menu)), "busy");
+		op_answer_message(op, "busy", "busy");
 		return;
 	}
 	if (r->type == REDIS_REPLY_STRING) {
@@ -738,7 +746,10 @@ op_start(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (op->id == NULL) {
+	command_match(op->menu, op->text, &op->cm);
+	op->remember = op->id != NULL && op->cm.kind == MATCH_OK &&
+	    changes_state(op->cm.cmd->action);
+	if (!op->remember) {
 		op_act(op);
 		return;
 	}

@@ -11,7 +11,11 @@
  *	asanigw:{MSISDN}:optout		set by STOP, no TTL
  *	asanigw:{MSISDN}:rate:pledge:H	pledges proposed in hour H
  *	asanigw:{MSISDN}:sms:ID		the answer to message ID (Kannel's
- *					%I), for smsbox's retries
+ *					%I), for smsbox's retries; kept
+ *					only for commands that change
+ *					something (confirm, yes, no, stop,
+ *					start): any other answer follows
+ *					from the text, and costs no Redis
  */
 #ifndef ASANIGW_SMS_H
 #define ASANIGW_SMS_H
