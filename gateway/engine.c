@@ -73,13 +73,6 @@ enum hop_fault {
 	FAULT_CONFLICT,	/* moved on elsewhere, and not to be stepped again */
 };
 
-/* A lookup in flight; h is NULL once the hop went on without it. */
-struct lookup_call {
-	struct hop		*h;
-	struct timespec		 t0;
-	char			*query;
-};
-
 struct hop {
 	struct engine		*e;
 	struct gen		*gen;
@@ -120,8 +113,6 @@ struct hop {
 	void			*arg;
 	struct event		*deadline;
 	struct event		*kick;		/* first step from the loop */
-	struct lookup_call	*lookup;	/* in flight */
-	struct event		*lookup_timer;
 	struct timespec		 t0;
 
 	struct hop		*next;		/* in a running bucket */
@@ -306,8 +297,6 @@ hop_free(struct hop *h)
 	session_free(h->s);
 	event_free(h->deadline);
 	event_free(h->kick);
-	if (h->lookup_timer != NULL)
-		event_free(h->lookup_timer);
 	gen_release(h->gen);
 	free(h->service);
 	free(h->msisdn);
@@ -660,25 +649,9 @@ hop_queue(struct hop *h)
 static void
 hop_answered(const char *err, const struct answer *a, void *arg)
 {
-	struct lookup_call	*lc = arg;
-	struct hop		*h = lc->h;
-	struct step_env		 env;
+	struct hop	*h = arg;
+	struct step_env	 env;
 
-	if (h == NULL) {
-		log_info("event=lookup query=%s outcome=dropped ms=%.1f "
-		    "error=\"%s\"", lc->query, elapsed_ms(&lc->t0),
-		    err != NULL ? err : "answered after the hop went on");
-		free(lc->query);
-		free(lc);
-		return;
-	}
-	log_info("event=lookup sid=%s msisdn=%s query=%s outcome=%s ms=%.1f",
-	    h->session_id, hop_who(h), lc->query, err != NULL ? "failed" :
-	    a->found ? "found" : "not_found", elapsed_ms(&lc->t0));
-	free(lc->query);
-	free(lc);
-	h->lookup = NULL;
-	evtimer_del(h->lookup_timer);
 	h->pending = 0;
 	if (err != NULL)
 		log_warnx("event=lookup-failed sid=%s msisdn=%s error=\"%s\"",
@@ -694,42 +667,23 @@ hop_answered(const char *err, const struct answer *a, void *arg)
 	hop_step(h);
 }
 
-/* The answer is late: the hop goes on with the fallback text. */
-static void
-hop_lookup_late(evutil_socket_t fd, short what, void *arg)
-{
-	struct hop	*h = arg;
-
-	(void)fd;
-	(void)what;
-	log_warnx("event=lookup-late sid=%s msisdn=%s query=%s ms=%.1f",
-	    h->session_id, hop_who(h), h->lookup->query, hop_elapsed_ms(h));
-	h->lookup->h = NULL;
-	h->lookup = NULL;
-	h->pending = 0;
-	h->state = HOP_SAVE;
-	hop_step(h);
-}
-
-/* Asks the service's adapter, for as long as the deadline allows. */
+/* Asks the service's back office for as long as the deadline allows:
+ * until hop_deadline_ms less redis.timeout_ms from the hop's start, so
+ * the save still fits. */
 static void
 hop_lookup(struct hop *h)
 {
 	const struct effect	*ef = &h->res.effect;
 	const char		**names, **values;
-	struct lookup_call	*lc;
 	struct query		 q;
-	struct timeval		 tv;
 	double			 left;
-	long			 ms;
 
 	left = (double)h->gen->conf->hop_deadline_ms -
 	    (double)h->gen->conf->redis_timeout_ms - hop_elapsed_ms(h);
-	if (h->adapter == NULL || left < 1) {
+	if (left < 1) {
 		log_warnx("event=lookup-failed sid=%s msisdn=%s query=%s "
-		    "error=\"%s\"", h->session_id, hop_who(h), ef->request,
-		    h->adapter == NULL ? "the service has no adapter" :
-		    "no time left before the deadline");
+		    "error=\"no time left before the deadline\"",
+		    h->session_id, hop_who(h), ef->request);
 		hop_save(h);
 		return;
 	}
@@ -744,20 +698,10 @@ hop_lookup(struct hop *h)
 		.values = values,
 		.nparams = ef->nfields,
 	};
-	lc = xcalloc(1, sizeof *lc);
-	lc->h = h;
-	lc->query = xstrdup(ef->request);
-	clock_gettime(CLOCK_MONOTONIC, &lc->t0);
-	h->lookup = lc;
-	if (h->lookup_timer == NULL)
-		h->lookup_timer = evtimer_new(h->e->base, hop_lookup_late, h);
-	ms = (long)left;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(h->lookup_timer, &tv);
 	h->pending = 1;
 	h->state = HOP_EFFECT;
-	adapter_lookup(h->adapter, &q, hop_answered, lc);
+	engine_lookup(h->e, h->gen, h->service, &q, (unsigned)left,
+	    hop_answered, h);
 	free(names);
 	free(values);
 }
@@ -1209,37 +1153,96 @@ gen_adapter(const struct gen *g, const struct conf_service *svc)
 	return NULL;
 }
 
-struct no_adapter {
+/*
+ * A lookup with a time limit.  The caller hears back exactly once: with
+ * the answer, or with an error when the adapter fails or does not answer
+ * in time.  The adapter always calls back in the end (also when it is
+ * closed), and only then is the ask freed; an answer that comes after the
+ * time limit is logged and dropped.
+ */
+struct ask {
+	struct engine		*e;
 	adapter_answer_cb	 cb;
 	void			*arg;
+	char			*query;
+	struct event		*timer;
+	struct timespec		 t0;
+	int			 told;		/* cb has fired */
 };
 
 static void
-no_adapter_cb(evutil_socket_t fd, short what, void *arg)
+ask_free(struct ask *a)
 {
-	struct no_adapter	*na = arg;
+	event_free(a->timer);
+	free(a->query);
+	free(a);
+}
+
+static void
+ask_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct ask	*a = arg;
 
 	(void)fd;
 	(void)what;
-	na->cb("the service has no adapter", NULL, na->arg);
-	free(na);
+	log_warnx("event=lookup-late query=%s ms=%.1f", a->query,
+	    elapsed_ms(&a->t0));
+	a->told = 1;
+	a->cb("no answer in time", NULL, a->arg);
+}
+
+static void
+ask_answered(const char *err, const struct answer *ans, void *arg)
+{
+	struct ask	*a = arg;
+
+	if (a->told) {
+		log_info("event=lookup query=%s outcome=dropped ms=%.1f "
+		    "error=\"%s\"", a->query, elapsed_ms(&a->t0),
+		    err != NULL ? err : "answered after the time limit");
+		ask_free(a);
+		return;
+	}
+	log_info("event=lookup query=%s outcome=%s ms=%.1f", a->query,
+	    err != NULL ? "failed" : ans->found ? "found" : "not_found",
+	    elapsed_ms(&a->t0));
+	event_del(a->timer);
+	a->told = 1;
+	a->cb(err, ans, a->arg);
+	ask_free(a);
+}
+
+static void
+ask_no_adapter(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ask_answered("the service has no adapter", NULL, arg);
 }
 
 void
 engine_lookup(struct engine *e, struct gen *g, const char *service,
-    const struct query *q, adapter_answer_cb cb, void *arg)
+    const struct query *q, unsigned timeout_ms, adapter_answer_cb cb,
+    void *arg)
 {
-	struct adapter		*a;
-	struct no_adapter	*na;
+	struct ask	*a = xcalloc(1, sizeof *a);
+	struct adapter	*ad;
+	struct timeval	 tv;
 
-	if ((a = gen_adapter(g, conf_service(g->conf, service))) != NULL) {
-		adapter_lookup(a, q, cb, arg);
-		return;
-	}
-	na = xcalloc(1, sizeof *na);
-	na->cb = cb;
-	na->arg = arg;
-	event_base_once(e->base, -1, EV_TIMEOUT, no_adapter_cb, na, NULL);
+	a->e = e;
+	a->cb = cb;
+	a->arg = arg;
+	a->query = xstrdup(q->kind);
+	clock_gettime(CLOCK_MONOTONIC, &a->t0);
+	a->timer = evtimer_new(e->base, ask_late, a);
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(a->timer, &tv);
+	if ((ad = gen_adapter(g, conf_service(g->conf, service))) != NULL)
+		adapter_lookup(ad, q, ask_answered, a);
+	else
+		event_base_once(e->base, -1, EV_TIMEOUT, ask_no_adapter, a,
+		    NULL);
 }
 
 struct store *

@@ -70,12 +70,13 @@ unsigned	 engine_inflight(const struct engine *);
 struct gen	*engine_hold(struct engine *);
 void		 engine_release(struct gen *);
 const struct conf *gen_conf(const struct gen *);
-/* Asks the adapter of a service of g; the callback fires exactly once,
- * never from inside this call (with an error if the service has no
- * adapter). */
+/* Asks the adapter of a service of g.  The callback fires exactly once,
+ * never from inside this call and within timeout_ms: with the answer, or
+ * an error (the adapter failed, answered too late — the late answer is
+ * dropped —, or the service has none). */
 void		 engine_lookup(struct engine *, struct gen *g,
 		    const char *service, const struct query *,
-		    adapter_answer_cb, void *arg);
+		    unsigned timeout_ms, adapter_answer_cb, void *arg);
 struct store	*engine_store(const struct engine *);
 /* SMS commands (sms.h), served with the engine's store and outbox. */
 struct sms	*engine_sms(const struct engine *);

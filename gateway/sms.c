@@ -95,8 +95,6 @@ struct sms {
 	unsigned	 inflight;
 };
 
-struct late_guard;
-
 struct op {
 	struct sms			*sms;
 	struct gen			*gen;
@@ -113,16 +111,8 @@ struct op {
 	int				 tries;
 	json_t				*pledge;	/* taken by YES */
 	char				 ref[REFCODE_LEN + 1];
-	struct event			*timer;		/* a lookup's */
-	struct late_guard		*guard;		/* its answer's */
 	int				 remember;	/* the answer, for a
 							 * retry */
-};
-
-/* What a lookup's answer comes back to: the op, or NULL once the op gave
- * up waiting (the answer is then dropped). */
-struct late_guard {
-	struct op	*op;
 };
 
 static long long
@@ -143,6 +133,16 @@ sms_key(const char *msisdn, const char *what)
 	return k;
 }
 
+/* Where the answer to the op's message is remembered. */
+static char *
+seen_key(const struct op *op)
+{
+	char	*k;
+
+	xasprintf(&k, "asanigw:{%s}:sms:%s", op->msisdn, op->id);
+	return k;
+}
+
 static const char *
 op_lang(const struct op *op)
 {
@@ -155,8 +155,6 @@ op_free(struct op *op)
 	op->sms->inflight--;
 	command_match_clear(&op->cm);
 	json_decref(op->pledge);
-	if (op->timer != NULL)
-		event_free(op->timer);
 	engine_release(op->gen);
 	free(op->service);
 	free(op->msisdn);
@@ -188,7 +186,7 @@ op_answer(struct op *op, const char *text, const char *outcome)
 	    op->cm.cmd ? op->cm.cmd->id : "-", outcome);
 	if (op->remember && strcmp(outcome, "busy") != 0 &&
 	    strcmp(outcome, "failed") != 0) {
-		xasprintf(&key, "asanigw:{%s}:sms:%s", op->msisdn, op->id);
+		key = seen_key(op);
 		snprintf(ttl, sizeof ttl, "%d", SEEN_TTL);
 		argv[0] = "SET";
 		argv[1] = key;
@@ -203,8 +201,7 @@ op_answer(struct op *op, const char *text, const char *outcome)
 	op_free(op);
 }
 
-/* A text of the op's command (or a built-in message) in its language,
- * with the op's variables. */
+/* A text of the menu in the op's language, with the op's variables. */
 static void
 op_answer_text(struct op *op, const struct menu_text *t, const char *outcome)
 {
@@ -233,36 +230,12 @@ op_limited(struct op *op, const char *kind)
 /* --- lookups ----------------------------------------------------------- */
 
 static void
-lookup_late(evutil_socket_t fd, short what, void *arg)
-{
-	struct op	*op = arg;
-
-	(void)fd;
-	(void)what;
-	log_warnx("event=lookup-late msisdn=%s query=%s", op->who,
-	    op->cm.cmd->query);
-	op->guard->op = NULL;
-	op->guard = NULL;
-	op_answer_text(op, &op->cm.cmd->fallback, "fallback");
-}
-
-static void
 answered(const char *err, const struct answer *a, void *arg)
 {
-	struct late_guard		*g = arg;
-	struct op			*op = g->op;
-	const struct menu_command	*cmd;
+	struct op			*op = arg;
+	const struct menu_command	*cmd = op->cm.cmd;
 	char				*list;
 
-	free(g);
-	if (op == NULL) {
-		log_info("event=lookup outcome=dropped error=\"%s\"",
-		    err != NULL ? err : "answered after the reply was sent");
-		return;
-	}
-	op->guard = NULL;
-	event_del(op->timer);
-	cmd = op->cm.cmd;
 	if (err != NULL) {
 		log_warnx("event=lookup-failed msisdn=%s query=%s "
 		    "error=\"%s\"", op->who, cmd->query, err);
@@ -292,8 +265,6 @@ op_lookup(struct op *op)
 	const struct conf		*c = gen_conf(op->gen);
 	const char			**names, **values, *v;
 	struct query			 q;
-	struct timeval			 tv;
-	long				 ms;
 
 	names = xcalloc(cmd->nfields + 1, sizeof *names);
 	values = xcalloc(cmd->nfields + 1, sizeof *values);
@@ -312,15 +283,8 @@ op_lookup(struct op *op)
 		.values = values,
 		.nparams = cmd->nfields,
 	};
-	ms = (long)c->hop_deadline_ms - (long)c->redis_timeout_ms;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	op->guard = xcalloc(1, sizeof *op->guard);
-	op->guard->op = op;
-	op->timer = evtimer_new(engine_base(op->sms->e), lookup_late, op);
-	evtimer_add(op->timer, &tv);
-	engine_lookup(op->sms->e, op->gen, op->service, &q, answered,
-	    op->guard);
+	engine_lookup(op->sms->e, op->gen, op->service, &q,
+	    c->hop_deadline_ms - c->redis_timeout_ms, answered, op);
 	free(names);
 	free(values);
 }
@@ -753,7 +717,7 @@ op_start(evutil_socket_t fd, short what, void *arg)
 		op_act(op);
 		return;
 	}
-	xasprintf(&key, "asanigw:{%s}:sms:%s", op->msisdn, op->id);
+	key = seen_key(op);
 	argv[0] = "GET";
 	argv[1] = key;
 	store_command(op->sms->store, 2, argv, NULL, seen, op);

@@ -180,3 +180,22 @@ def test_redis_down_answers_busy_and_forgets_it(donor, redis):
     # smsbox's retry of the same message now gets the real answer.
     r = text(box, phone, "PLEDGE 500 FOOD", msg_id=msg)
     assert "YES" in r, r
+
+
+def test_lookup_in_flight_across_a_reload(donor):
+    """A NEEDS whose back office is slow, with SIGHUP (a new generation:
+    menus and adapters reopened) while it waits: it is answered from the
+    generation it started in, and nothing is freed under it (ASan)."""
+    import signal
+    import threading
+    gw, box, bo = donor()
+    bo.control(fail="slow", slow_ms=400, for_ms=10000)
+    out = {}
+    t = threading.Thread(target=lambda: out.update(
+        r=text(box, new_phone(), "NEEDS multan")))
+    t.start()
+    wait_until(lambda: bo.stats()["lookups"] >= 1, 5, "the lookup")
+    gw.signal(signal.SIGHUP)
+    wait_until(lambda: "event=reload" in gw.log(), 5, "the reload")
+    t.join(10)
+    assert "N12" in out["r"], out
