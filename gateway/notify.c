@@ -35,12 +35,17 @@
 #define BODY_MAX	8192
 #define WINDOW_S	300	/* a signature older than this is a replay */
 
-/* KEYS: optout, claim.  ARGV: TTL.  Returns optout, {duplicate, id} or
+/* KEYS: optout, claim, signature.  ARGV: TTL, signature window.  Returns
+ * {duplicate, id} (the key was claimed before), replayed (the signature
+ * was seen before, under another key: the key is not signed), optout or
  * ok (claimed). */
 static const char claim_script[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 'optout' end\n"
     "local v = redis.call('GET', KEYS[2])\n"
     "if v then return {'duplicate', v} end\n"
+    "if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then\n"
+    "  return 'replayed'\n"
+    "end\n"
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 'optout' end\n"
     "redis.call('SET', KEYS[2], '', 'EX', ARGV[1])\n"
     "return 'ok'\n";
 
@@ -62,6 +67,7 @@ struct call {
 	char			 msisdn[16];
 	char			 who[16];
 	char			*claim;		/* its key */
+	char			*seen;		/* its signature's */
 	char			*event;
 	char			*text;
 };
@@ -71,6 +77,7 @@ call_free(struct call *c)
 {
 	engine_release(c->gen);
 	free(c->claim);
+	free(c->seen);
 	free(c->event);
 	free(c->text);
 	free(c);
@@ -83,12 +90,14 @@ sent(const char *err, const char *id, void *arg)
 	const char	*argv[5];
 
 	if (err != NULL) {
-		/* Not sent: the back office may try again. */
+		/* Not sent: the back office may try again, the very same
+		 * call too. */
 		log_warnx("event=notify-failed msisdn=%s event_name=%s "
 		    "error=\"%s\"", c->who, c->event, err);
 		argv[0] = "DEL";
 		argv[1] = c->claim;
-		store_command(c->n->store, 2, argv, NULL, store_ignore,
+		argv[2] = c->seen;
+		store_command(c->n->store, 3, argv, NULL, store_ignore,
 		    "release");
 		httpd_reply_json(c->req, 502, "Bad Gateway",
 		    json_pack("{s:b,s:s}", "sent", 0, "error", err));
@@ -127,6 +136,15 @@ claimed(const char *err, const redisReply *r, void *arg)
 		    c->who, c->event);
 		httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:b,s:s}",
 		    "sent", 1, "duplicate", 1, "id", r->element[1]->str));
+		call_free(c);
+		return;
+	}
+	if ((r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) &&
+	    strcmp(r->str, "replayed") == 0) {
+		log_warnx("event=forbidden path=%s reason=\"signature used "
+		    "before\"", c->n->conf->path);
+		httpd_reply_error(c->req, 409, "Conflict", "this signature was "
+		    "used before");
 		call_free(c);
 		return;
 	}
@@ -193,10 +211,10 @@ handle(struct evhttp_request *req, void *arg)
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
 	size_t			 len = evbuffer_get_length(in);
 	const char		*body, *key, *msisdn, *event, *why = NULL;
-	const char		*argv[3];
+	const char		*argv[5], *sig;
 	struct call		*c;
 	json_t			*o;
-	char			*optout, ttl[16];
+	char			*optout, ttl[16], window[16];
 
 	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST"))
 		return;
@@ -213,9 +231,9 @@ handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	body = (const char *)evbuffer_pullup(in, -1);
+	sig = evhttp_find_header(h, "X-Asanigw-Signature");
 	if (!adapter_verify(n->conf->secret, evhttp_find_header(h,
-	    "X-Asanigw-Timestamp"), body ? body : "", len,
-	    evhttp_find_header(h, "X-Asanigw-Signature"), WINDOW_S)) {
+	    "X-Asanigw-Timestamp"), body ? body : "", len, sig, WINDOW_S)) {
 		log_warnx("event=forbidden path=%s reason=\"bad or old "
 		    "signature\"", n->conf->path);
 		httpd_reply_error(req, 401, "Unauthorized",
@@ -254,11 +272,16 @@ handle(struct evhttp_request *req, void *arg)
 	log_msisdn(c->msisdn, c->who, sizeof c->who);
 	optout = sms_key(c->msisdn, "optout");
 	xasprintf(&c->claim, "asanigw:{%s}:notify:%s", c->msisdn, key);
+	xasprintf(&c->seen, "asanigw:{%s}:notify-sig:%s", c->msisdn, sig);
 	snprintf(ttl, sizeof ttl, "%u", n->conf->dedupe_ttl);
+	/* Long enough to outlive the signature's own validity either way. */
+	snprintf(window, sizeof window, "%d", 2 * WINDOW_S + 60);
 	argv[0] = optout;
 	argv[1] = c->claim;
-	argv[2] = ttl;
-	store_eval(n->store, n->s_claim, 2, 3, argv, NULL, claimed, c);
+	argv[2] = c->seen;
+	argv[3] = ttl;
+	argv[4] = window;
+	store_eval(n->store, n->s_claim, 3, 5, argv, NULL, claimed, c);
 	free(optout);
 }
 

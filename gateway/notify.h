@@ -9,7 +9,9 @@
  * X-Asanigw-Idempotency-Key.  The gateway sends the subscriber the
  * service menu's text for that event (its `notifications`), in their
  * language, through smsbox's sendsms, with a delivery report — unless
- * they sent STOP — and once per key.
+ * they sent STOP — and once per key.  The key is not signed, so a
+ * signature is taken once: the same signed call again under another key
+ * is a replay (409).
  */
 #ifndef ASANIGW_NOTIFY_H
 #define ASANIGW_NOTIFY_H

@@ -294,11 +294,11 @@ def test_vendor_session_tlv_through_kannel(chain):
 NOTIFY_SECRET = "notify-chain-secret"
 
 
-def notify(gw, body, key, secret=NOTIFY_SECRET):
+def notify(gw, body, key, secret=NOTIFY_SECRET, ts=None):
     """The back office's signed callback; returns (status, JSON)."""
     from backoffice import sign
     raw = json.dumps(body).encode()
-    ts = int(time.time())
+    ts = int(time.time()) if ts is None else ts
     r = gw.request("POST", "/notify", body=raw, headers={
         "Content-Type": "application/json",
         "X-Asanigw-Idempotency-Key": key,
@@ -396,6 +396,18 @@ def test_notify_refuses_bad_callbacks(donors):
     assert notify(c.gw, body, "k1", secret="wrong")[0] == 401
     assert notify(c.gw, {**body, "event": "nope"}, "k2")[0] == 400
     assert notify(c.gw, {**body, "msisdn": "12"}, "k3")[0] == 400
+    # Ten minutes old: a replay.
+    assert notify(c.gw, body, "k4", ts=int(time.time()) - 600)[0] == 401
+    assert c.kannel.fakesmsc.replies.take(lambda _: True, 2) is None
+    # A genuine call replayed under another key (the key is not signed).
+    ts = int(time.time())
+    st, out = notify(c.gw, body, "k5", ts=ts)
+    assert st == 200 and out["sent"] is True, out
+    c.kannel.fakesmsc.next_reply(15)
+    assert notify(c.gw, body, "k6", ts=ts)[0] == 409
+    # ... and under its own key: the first answer, nothing sent again.
+    st, again = notify(c.gw, body, "k5", ts=ts)
+    assert st == 200 and again["duplicate"] and again["id"] == out["id"]
     assert c.kannel.fakesmsc.replies.take(lambda _: True, 2) is None
 
 
