@@ -35,7 +35,9 @@
  *	nothing recorded; 401 {"error":"bad signature"} or
  *	{"error":"stale timestamp"}; 400 {"error":"body is not a JSON
  *	object"}; 400 {"error":"no idempotency key"} or {"error":"bad
- *	idempotency key"}.  Then a key not seen before is recorded with the
+ *	idempotency key"}, or {"error":"idempotency key does not match the
+ *	body's"} when the body has an "idempotency_key" (signed, unlike the
+ *	header) that differs.  Then a key not seen before is recorded with the
  *	body, its number in order of arrival (from 1) and the time it was
  *	received: 200 {"status":"recorded"}.  A key seen before is
  *	counted as a duplicate and nothing changes: 200
@@ -705,6 +707,11 @@ do_request(struct bo *bo, struct evhttp_request *req)
 		why = "no idempotency key";
 	else if (!key_valid(key))
 		why = "bad idempotency key";
+	else if (json_is_string(json_object_get(o, "idempotency_key")) &&
+	    strcmp(json_string_value(json_object_get(o, "idempotency_key")),
+	    key) != 0)
+		/* The header is not signed; the body is. */
+		why = "idempotency key does not match the body's";
 	if (why != NULL) {
 		json_decref(o);
 		reply_error(req, 400, why);

@@ -65,8 +65,12 @@ def test_back_office_checks_signature_and_age(backoffice):
     # A replay of a genuine request, ten minutes later.
     assert bo.post("/requests", body, key="c",
                    ts=int(time.time()) - 600)[0] == 401
+    # The header key must be the signed body's.
+    signed = json.dumps({"idempotency_key": "d", "ref": "K7MX3Q"}).encode()
+    assert bo.post("/requests", signed, key="e")[0] == 400
+    assert bo.post("/requests", signed, key="d")[0] == 200
     st = bo.stats()
-    assert st["recorded"] == 1 and st["duplicates"] == 1, st
+    assert st["recorded"] == 2 and st["duplicates"] == 1, st
     assert st["bad_signature"] == 1 and st["stale"] == 1, st
 
 
