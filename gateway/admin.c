@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #include "access.h"
@@ -19,7 +20,9 @@
 #include "httpd.h"
 #include "log.h"
 #include "outbox.h"
+#include "ingress_aggregator.h"
 #include "sendsms.h"
+#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -84,6 +87,54 @@ sent(const char *err, const char *id, void *arg)
 		    id));
 }
 
+/* An SMS waiting for the subscriber's opt-out to be checked. */
+struct pending_send {
+	struct admin		*a;
+	struct evhttp_request	*req;
+	struct sendsms_msg	 m;
+	char			*to, *text, *smsc;
+};
+
+static void
+optout_checked(const char *err, const redisReply *r, void *arg)
+{
+	struct pending_send	*ps = arg;
+
+	if (err != NULL)
+		httpd_reply_error(ps->req, 503, "Service Unavailable", err);
+	else if (r->type == REDIS_REPLY_STRING)
+		httpd_reply_json(ps->req, 409, "Conflict", json_pack(
+		    "{s:b,s:s}", "sent", 0, "error", "the subscriber sent STOP"));
+	else
+		sendsms_send(ps->a->sendsms, &ps->m, sent, ps->req);
+	free(ps->to);
+	free(ps->text);
+	free(ps->smsc);
+	free(ps);
+}
+
+/* Every SMS respects STOP (sms.h): checked first. */
+static void
+send_unless_stopped(struct admin *a, struct evhttp_request *req,
+    const struct sendsms_msg *m, const char *msisdn)
+{
+	struct pending_send	*ps = xcalloc(1, sizeof *ps);
+	const char		*argv[2];
+	char			*key = sms_key(msisdn, "optout");
+
+	ps->a = a;
+	ps->req = req;
+	ps->to = xstrdup(m->to);
+	ps->text = xstrdup(m->text);
+	ps->smsc = m->smsc != NULL ? xstrdup(m->smsc) : NULL;
+	ps->m = (struct sendsms_msg){ .to = ps->to, .text = ps->text,
+	    .smsc = ps->smsc };
+	argv[0] = "GET";
+	argv[1] = key;
+	store_command(a->store, 2, argv, NULL, optout_checked, ps);
+	free(key);
+}
+
 static void
 handle_send(struct evhttp_request *req, void *arg)
 {
@@ -93,7 +144,7 @@ handle_send(struct evhttp_request *req, void *arg)
 	struct evkeyvalq	 q;
 	struct sendsms_msg	 m = { 0 };
 	const char		*op;
-	char			*body;
+	char			*body, msisdn[16];
 
 	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST") ||
 	    !admin_allowed(a, req))
@@ -128,8 +179,14 @@ handle_send(struct evhttp_request *req, void *arg)
 	else if (op != NULL && strcmp(op, "2") != 0 && strcmp(op, "3") != 0)
 		httpd_reply_error(req, 400, "Bad Request",
 		    "ussd_op must be 2 or 3");
-	else
+	else if (msisdn_normalize(m.to, msisdn, sizeof msisdn) == -1)
+		httpd_reply_error(req, 400, "Bad Request",
+		    "to is not an MSISDN");
+	else if (m.ussd_op != 0)
+		/* A push into a USSD session the subscriber is in. */
 		sendsms_send(a->sendsms, &m, sent, req);
+	else
+		send_unless_stopped(a, req, &m, msisdn);
 	evhttp_clear_headers(&q);
 }
 

@@ -416,3 +416,21 @@ def test_reload_changes_the_kannel_settings(kgw):
     assert r.con and LANGS["en"]["main"] in r.body, r
     r = UssdDialog(box, new_phone(), 3, smsc="ussd2").dial()
     assert r.con, r
+
+
+def test_admin_send_respects_stop(kgw, fake_sendsms):
+    """An SMS to a number that sent STOP is refused; a USSD push into the
+    subscriber's own session is not an SMS and still goes."""
+    ss = fake_sendsms(202)
+    gw, box = kgw(sendsms={"url": ss.url})
+    phone = new_phone()
+    assert "no more messages" in box.mo(phone, "STOP", "sms").body
+    r = admin_send(gw, to=phone, text="Hello")
+    assert r.status == 409 and "STOP" in r.body, r
+    assert ss.queries == []
+    r = admin_send(gw, to=phone, text="Your request moved on", smsc="ussd",
+                   ussd_op="3")
+    assert r.status == 202, r
+    box.mo(phone, "START", "sms")
+    assert admin_send(gw, to=phone, text="Hello").status == 202
+    assert admin_send(gw, to="12", text="Hello").status == 400
