@@ -43,6 +43,10 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* A back office's answer larger than this is refused (a lookup's answer
+ * is read whole). */
+#define ANSWER_BODY_MAX	(64 * 1024)
+
 struct http_adapter {
 	struct event_base	 *base;
 	char			 *name;
@@ -176,6 +180,8 @@ http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
 			evhttp_connection_set_timeout_tv(ha->conns[i],
 			    &ha->timeout);
 			evhttp_connection_set_retries(ha->conns[i], 0);
+			evhttp_connection_set_max_body_size(ha->conns[i],
+			    ANSWER_BODY_MAX);
 		}
 	}
 	evhttp_uri_free(u);
@@ -341,6 +347,7 @@ call_connection(struct http_call *c)
 		return NULL;
 	evhttp_connection_set_timeout_tv(c->conn, &ha->timeout);
 	evhttp_connection_set_retries(c->conn, 0);
+	evhttp_connection_set_max_body_size(c->conn, ANSWER_BODY_MAX);
 	return c->conn;
 }
 

@@ -166,3 +166,35 @@ def test_adapter_without_lookups_gives_fallback(gateway, redis):
     r = track(gw, new_phone(), "K7MX3Q", "en")
     assert r.screen == menu_text("track_status", "en", "fallback"), r
     assert "answers no lookups" in gw.log()
+
+
+def test_oversized_answer_gives_fallback(gateway):
+    """A back office answering a lookup with more than the gateway reads
+    (64 KiB) gets the fallback shown, not a gateway holding it all."""
+    import http.server
+    import threading
+
+    class Huge(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = ('{"found":true,"status":"' + "x" * 100000 +
+                    '"}').encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Huge)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        gw = gateway(adapters={"requests": {
+            "type": "http", "secret": SECRET, "lookup_path": "/lookup",
+            "url": f"http://127.0.0.1:{srv.server_port}/requests",
+            "path": None}})
+        r = track(gw, new_phone(), "K7MX3Q", "en")
+        assert r.screen == menu_text("track_status", "en", "fallback"), r
+    finally:
+        srv.shutdown()
