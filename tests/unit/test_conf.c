@@ -105,7 +105,56 @@ START_TEST(test_minimal_defaults)
 	ck_assert_ptr_nonnull(c->services[0].menu);
 	ck_assert_ptr_nonnull(conf_service(c, "*1#"));
 	ck_assert_ptr_null(conf_service(c, "*2#"));
+	ck_assert_uint_eq(c->sms.code_ttl, 600);
+	ck_assert_uint_eq(c->sms.pledges_per_hour, 5);
+	ck_assert_uint_eq(c->sms.pending_pledges, 3);
+	ck_assert_uint_eq(c->sms.requests_per_day, 5);
+	ck_assert_ptr_null(c->notify);
 	conf_free(c);
+	errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_sms_and_notify)
+{
+	struct errlist	 e = { 0 };
+	struct conf	*c;
+
+	c = load("listen = { port = 9000; };\n"
+	    "redis = { port = 6390; };\n"
+	    "services = ( { code = \"*1#\"; menu = \"%s\"; } );\n"
+	    "aggregators = ( { path = \"/ussd\"; } );\n"
+	    "kannel = { secret = \"k\"; smsc = ( { id = \"s\"; kind = "
+	    "\"sms\"; } );\n"
+	    "  sendsms = { url = \"http://127.0.0.1:13013/cgi-bin/sendsms\"; "
+	    "}; };\n"
+	    "sms = { code_ttl = 120; pledges_per_hour = 0; };\n"
+	    "notify = { secret = \"n\"; allow = [ \"10.0.0.0/8\" ]; };\n",
+	    0, &e);
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->sms.code_ttl, 120);
+	ck_assert_uint_eq(c->sms.pledges_per_hour, 0);
+	ck_assert_ptr_nonnull(c->notify);
+	ck_assert_str_eq(c->notify->path, "/notify");
+	ck_assert_str_eq(c->notify->secret, "n");
+	ck_assert_uint_eq(c->notify->nallow, 1);
+	ck_assert_uint_eq(c->notify->dedupe_ttl, 7 * 86400);
+	conf_free(c);
+
+	ck_assert_ptr_null(load("listen = { port = 9000; };\n"	/* 1 */
+	    "redis = { port = 6390; };\n"
+	    "services = ( { code = \"*1#\"; menu = \"%s\"; } );\n"
+	    "aggregators = ( { path = \"/ussd\"; } );\n"
+	    "sms = { code_ttl = 5; pending_pledges = 0; typo = 1; };\n"	/* 5 */
+	    "notify = { path = \"/ussd\"; secret = \"\"; };\n", 0, &e));
+	dump(&e);
+	ck_assert(has_error(&e, 5, "code_ttl"));
+	ck_assert(has_error(&e, 5, "pending_pledges"));
+	ck_assert(has_error(&e, 5, "typo"));
+	ck_assert(has_error(&e, 6, "an aggregator's path"));
+	ck_assert(has_error(&e, 6, "notify.secret must be set"));
+	ck_assert(has_error(&e, 6, "notify needs kannel.sendsms"));
 	errlist_free(&e);
 }
 END_TEST
@@ -450,6 +499,7 @@ main(void)
 	tcase_add_test(tc, test_missing_menu_and_duplicates);
 	tcase_add_test(tc, test_timeout_shorter_than_deadline);
 	tcase_add_test(tc, test_shipped_configuration);
+	tcase_add_test(tc, test_sms_and_notify);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
