@@ -66,7 +66,7 @@ LIB_SRCS = gateway/xmalloc.c \
 
 UNIT_TESTS = gsm session menu step conf refcode cache kannel_text access \
 	     adapter command
-FUZZ_TARGETS = session text step kannel command
+FUZZ_TARGETS = session text step kannel command answer
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \

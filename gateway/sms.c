@@ -1,12 +1,17 @@
 /*
- * Donors by SMS (see sms.h).  One message is one small state machine:
+ * Donors by SMS (see sms.h).  One message is one op, a small state
+ * machine like a hop: callbacks only record what they got and call
+ * op_step(), which decides what happens next.
  *
- *	seen? ─▶ match ─▶ act (Redis, adapter, outbox) ─▶ answer, remember
+ *	SEEN? ─▶ (match, act) ─▶ LOOKUP                      ─▶ answer
+ *	                         PROPOSE (─▶ PROPOSE again)
+ *	                         TAKE ─▶ BOOK ─▶ SETTLE
+ *	                         CANCEL
+ *	                         OPTOUT
  *
- * Matching is pure (command.c); each action is a chain of callbacks that
- * ends in op_answer().  The configuration generation the message started
- * in is held throughout, so a reload frees neither its menu nor its
- * adapters meanwhile.  Redis down, or a failed call, answers "service
+ * Matching is pure (command.c).  The configuration generation the message
+ * started in is held throughout, so a reload frees neither its menu nor
+ * its adapters meanwhile.  Redis down, or a failed call, answers "service
  * busy" in the sender's language; nothing half-done is left behind (a
  * pledge is marked done only once the outbox holds its request).
  */
@@ -95,8 +100,20 @@ struct sms {
 	unsigned	 inflight;
 };
 
+enum op_state {
+	OP_SEEN,	/* GET of a remembered answer pending */
+	OP_LOOKUP,	/* the back office's answer pending */
+	OP_PROPOSE,	/* propose script pending */
+	OP_TAKE,	/* take script pending */
+	OP_BOOK,	/* outbox add pending */
+	OP_SETTLE,	/* marking the pledge done pending */
+	OP_CANCEL,	/* cancel script pending */
+	OP_OPTOUT,	/* SET or DEL of the opt-out pending */
+};
+
 struct op {
 	struct sms			*sms;
+	enum op_state			 state;
 	struct gen			*gen;
 	const struct menu		*menu;
 	char				*service;
@@ -113,6 +130,14 @@ struct op {
 	char				 ref[REFCODE_LEN + 1];
 	int				 remember;	/* the answer, for a
 							 * retry */
+
+	/* What the last call came back with. */
+	char				*err;
+	char				*result;	/* a script's word, or
+							 * the remembered
+							 * answer */
+	long long			 count;		/* cancelled */
+	int				 found;		/* lookup */
 };
 
 static long long
@@ -155,6 +180,8 @@ op_free(struct op *op)
 	op->sms->inflight--;
 	command_match_clear(&op->cm);
 	json_decref(op->pledge);
+	free(op->err);
+	free(op->result);
 	engine_release(op->gen);
 	free(op->service);
 	free(op->msisdn);
@@ -227,35 +254,91 @@ op_limited(struct op *op, const char *kind)
 	op_answer_message(op, "limited", "limited");
 }
 
-/* --- lookups ----------------------------------------------------------- */
+/* --- what calls come back with ---------------------------------------- */
+
+static void	op_step(struct op *);
+
+static void
+op_failed(struct op *op, const char *err)
+{
+	free(op->err);
+	op->err = xstrdup(err);
+}
+
+/* Every Redis call of an op: records the reply for the state it is in. */
+static void
+redis_done(const char *err, const redisReply *r, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL) {
+		op_failed(op, err);
+		op_step(op);
+		return;
+	}
+	free(op->result);
+	op->result = NULL;
+	switch (op->state) {
+	case OP_SEEN:
+		if (r->type == REDIS_REPLY_STRING)
+			op->result = xstrdup(r->str);
+		break;
+	case OP_PROPOSE:
+		if (r->type == REDIS_REPLY_STATUS ||
+		    r->type == REDIS_REPLY_STRING)
+			op->result = xstrdup(r->str);
+		else
+			op_failed(op, "unexpected reply");
+		break;
+	case OP_TAKE:
+		if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    (r->elements > 1 &&
+		    r->element[1]->type != REDIS_REPLY_STRING))
+			op_failed(op, "unexpected reply");
+		else {
+			op->result = xstrdup(r->element[0]->str);
+			if (r->elements > 1 && (op->pledge = json_loads(
+			    r->element[1]->str, 0, NULL)) == NULL)
+				op_failed(op, "a pledge that is not JSON");
+		}
+		break;
+	case OP_CANCEL:
+		if (r->type == REDIS_REPLY_INTEGER)
+			op->count = r->integer;
+		else
+			op_failed(op, "unexpected reply");
+		break;
+	default:
+		break;
+	}
+	op_step(op);
+}
 
 static void
 answered(const char *err, const struct answer *a, void *arg)
 {
-	struct op			*op = arg;
-	const struct menu_command	*cmd = op->cm.cmd;
-	char				*list;
+	struct op	*op = arg;
 
-	if (err != NULL) {
-		log_warnx("event=lookup-failed msisdn=%s query=%s "
-		    "error=\"%s\"", op->who, cmd->query, err);
-		op_answer_text(op, &cmd->fallback, "fallback");
-		return;
-	}
-	if (!a->found) {
-		op_answer_text(op, cmd->not_found.tr != NULL ? &cmd->not_found :
-		    &cmd->reply, "not_found");
-		return;
-	}
-	for (size_t i = 0; i < a->nfields; i++)
-		session_set(op->cm.vars, a->names[i], a->values[i]);
-	if (cmd->list != NULL) {
-		list = command_list(op->menu, cmd, op->cm.lang, op->cm.vars);
-		session_set(op->cm.vars, cmd->list, list);
-		free(list);
-	}
-	op_answer_text(op, &cmd->reply, "found");
+	if (err != NULL)
+		op_failed(op, err);
+	else if ((op->found = a->found))
+		for (size_t i = 0; i < a->nfields; i++)
+			session_set(op->cm.vars, a->names[i], a->values[i]);
+	op_step(op);
 }
+
+static void
+pledge_added(const char *err, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL)
+		op_failed(op, err);
+	op_step(op);
+}
+
+/* --- what an op starts --------------------------------------------------- */
 
 /* Asks the service's back office, for as long as a hop would wait. */
 static void
@@ -283,13 +366,12 @@ op_lookup(struct op *op)
 		.values = values,
 		.nparams = cmd->nfields,
 	};
+	op->state = OP_LOOKUP;
 	engine_lookup(op->sms->e, op->gen, op->service, &q,
 	    c->hop_deadline_ms - c->redis_timeout_ms, answered, op);
 	free(names);
 	free(values);
 }
-
-/* --- pledges ----------------------------------------------------------- */
 
 /* A random code of CODE_DIGITS digits, without modulo bias. */
 static void
@@ -306,31 +388,7 @@ new_code(char *buf)
 	snprintf(buf, CODE_DIGITS + 1, "%04u", v % 10000);
 }
 
-static void	op_propose(struct op *);
-
-static void
-proposed(const char *err, const redisReply *r, void *arg)
-{
-	struct op	*op = arg;
-
-	if (err != NULL || (r->type != REDIS_REPLY_STATUS &&
-	    r->type != REDIS_REPLY_STRING)) {
-		log_warnx("event=sms-store-failed what=propose error=\"%s\"",
-		    err != NULL ? err : "unexpected reply");
-		op_answer_message(op, "busy", "busy");
-	} else if (strcmp(r->str, "ok") == 0) {
-		session_set(op->cm.vars, "code", op->code);
-		op_answer_text(op, &op->cm.cmd->reply, "proposed");
-	} else if (strcmp(r->str, "taken") == 0 && ++op->tries < 5)
-		op_propose(op);
-	else if (strcmp(r->str, "pending") == 0)
-		op_limited(op, "pending_pledges");
-	else if (strcmp(r->str, "rate") == 0)
-		op_limited(op, "pledges_per_hour");
-	else
-		op_answer_message(op, "busy", "busy");
-}
-
+/* A pledge proposed: kept under a fresh code, within the limits. */
 static void
 op_propose(struct op *op)
 {
@@ -369,11 +427,33 @@ op_propose(struct op *op)
 	argv[5] = pend;
 	argv[6] = per_hour;
 	argv[7] = ttl;
+	op->state = OP_PROPOSE;
 	store_eval(op->sms->store, op->sms->s_propose, 2, 8, argv, NULL,
-	    proposed, op);
+	    redis_done, op);
 	free(pledges);
 	free(rate);
 	free(json);
+}
+
+/* YES: the pledge under the code given. */
+static void
+op_take(struct op *op)
+{
+	const char	*argv[3];
+	char		*pledges, now[24];
+	const char	*code = session_get(op->cm.vars,
+			    op->cm.cmd->args[0].var);
+
+	snprintf(op->code, sizeof op->code, "%.*s", CODE_DIGITS, code);
+	pledges = sms_key(op->msisdn, "pledges");
+	snprintf(now, sizeof now, "%lld", now_ms());
+	argv[0] = pledges;
+	argv[1] = code;
+	argv[2] = now;
+	op->state = OP_TAKE;
+	store_eval(op->sms->store, op->sms->s_take, 1, 3, argv, NULL,
+	    redis_done, op);
+	free(pledges);
 }
 
 /* The pledge's variables back into the op, for its texts. */
@@ -402,65 +482,12 @@ pledge_command(const struct op *op)
 	return NULL;
 }
 
-static void
-op_confirmed(struct op *op)
-{
-	const struct menu_command	*cmd = pledge_command(op);
-
-	session_set(op->cm.vars, "ref", op->ref);
-	if (cmd == NULL || cmd->done.tr == NULL) {
-		op_answer(op, op->ref, "confirmed");
-		return;
-	}
-	op_answer_text(op, &cmd->done, "confirmed");
-}
-
-static void
-settled(const char *err, const redisReply *r, void *arg)
-{
-	struct op	*op = arg;
-
-	(void)r;
-	if (err != NULL)
-		/* The request is in the outbox: a YES again is booked once
-		 * (same key) and answered the same. */
-		log_warnx("event=sms-store-failed what=settle error=\"%s\"",
-		    err);
-	op_confirmed(op);
-}
-
-static void
-pledge_added(const char *err, void *arg)
-{
-	struct op	*op = arg;
-	const char	*argv[4];
-	char		*pledges, *json;
-
-	if (err != NULL) {
-		log_warnx("event=submit-failed msisdn=%s ref=%s error=\"%s\"",
-		    op->who, op->ref, err);
-		op_answer_message(op, "failed", "failed");
-		return;
-	}
-	log_info("event=queued msisdn=%s ref=%s request=%s", op->who, op->ref,
-	    json_string_value(json_object_get(op->pledge, "request")));
-	json_object_set_new(op->pledge, "state", json_string("done"));
-	json_object_set_new(op->pledge, "ref", json_string(op->ref));
-	json = json_dumps(op->pledge, JSON_COMPACT);
-	pledges = sms_key(op->msisdn, "pledges");
-	argv[0] = "HSET";
-	argv[1] = pledges;
-	argv[2] = op->code;
-	argv[3] = json;
-	store_command(op->sms->store, 4, argv, NULL, settled, op);
-	free(pledges);
-	free(json);
-}
-
-/* The request of a pledge into the outbox.  Its key and reference come
+/*
+ * The request of a pledge into the outbox.  Its key and reference come
  * from the pledge itself, so a YES repeated meanwhile books it once under
- * the same reference. */
-static void
+ * the same reference.  -1 if it cannot be made.
+ */
+static int
 op_book(struct op *op)
 {
 	const struct menu_command	*cmd = pledge_command(op);
@@ -502,93 +529,43 @@ op_book(struct op *op)
 		.values = values,
 		.nfields = n,
 	};
-	if (req.kind == NULL || (json = request_json(&req)) == NULL) {
-		free(names);
-		free(values);
-		op_answer_message(op, "failed", "failed");
-		return;
-	}
-	outbox_add(op->sms->outbox, ikey, json, pledge_added, op);
-	free(json);
+	json = req.kind != NULL ? request_json(&req) : NULL;
 	free(names);
 	free(values);
+	if (json == NULL)
+		return -1;
+	op->state = OP_BOOK;
+	outbox_add(op->sms->outbox, ikey, json, pledge_added, op);
+	free(json);
+	return 0;
 }
 
+/* The pledge booked: marked done with its reference. */
 static void
-taken(const char *err, const redisReply *r, void *arg)
+op_settle(struct op *op)
 {
-	struct op		*op = arg;
-	const struct menu_command *cmd = op->cm.cmd;
-	const char		*state, *ref;
+	const char	*argv[4];
+	char		*pledges, *json;
 
-	if (err != NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_STRING) {
-		log_warnx("event=sms-store-failed what=take error=\"%s\"",
-		    err != NULL ? err : "unexpected reply");
-		op_answer_message(op, "busy", "busy");
-		return;
-	}
-	state = r->element[0]->str;
-	if (strcmp(state, "wrong") == 0) {
-		op_answer_text(op, &cmd->wrong, "wrong_code");
-		return;
-	}
-	if (r->elements < 2 || r->element[1]->type != REDIS_REPLY_STRING ||
-	    (op->pledge = json_loads(r->element[1]->str, 0, NULL)) == NULL) {
-		op_answer_message(op, "busy", "busy");
-		return;
-	}
-	pledge_vars(op);
-	if (strcmp(state, "expired") == 0) {
-		op_answer_text(op, &cmd->expired, "expired_code");
-		return;
-	}
-	if (strcmp(state, "done") == 0 &&
-	    (ref = json_string_value(json_object_get(op->pledge, "ref"))) !=
-	    NULL) {
-		snprintf(op->ref, sizeof op->ref, "%s", ref);
-		op_confirmed(op);
-		return;
-	}
-	op_book(op);
-}
-
-static void
-op_yes(struct op *op)
-{
-	const char	*argv[3];
-	char		*pledges, now[24];
-	const char	*code = session_get(op->cm.vars,
-			    op->cm.cmd->args[0].var);
-
-	snprintf(op->code, sizeof op->code, "%.*s", CODE_DIGITS, code);
+	log_info("event=queued msisdn=%s ref=%s request=%s", op->who, op->ref,
+	    json_string_value(json_object_get(op->pledge, "request")));
+	json_object_set_new(op->pledge, "state", json_string("done"));
+	json_object_set_new(op->pledge, "ref", json_string(op->ref));
+	json = json_dumps(op->pledge, JSON_COMPACT);
 	pledges = sms_key(op->msisdn, "pledges");
-	snprintf(now, sizeof now, "%lld", now_ms());
-	argv[0] = pledges;
-	argv[1] = code;
-	argv[2] = now;
-	store_eval(op->sms->store, op->sms->s_take, 1, 3, argv, NULL, taken,
-	    op);
+	argv[0] = "HSET";
+	argv[1] = pledges;
+	argv[2] = op->code;
+	argv[3] = json;
+	op->state = OP_SETTLE;
+	store_command(op->sms->store, 4, argv, NULL, redis_done, op);
 	free(pledges);
+	free(json);
 }
 
+/* NO: the sender's waiting pledges dropped. */
 static void
-cancelled(const char *err, const redisReply *r, void *arg)
-{
-	struct op	*op = arg;
-
-	if (err != NULL || r->type != REDIS_REPLY_INTEGER) {
-		log_warnx("event=sms-store-failed what=cancel error=\"%s\"",
-		    err != NULL ? err : "unexpected reply");
-		op_answer_message(op, "busy", "busy");
-	} else if (r->integer > 0)
-		op_answer_text(op, &op->cm.cmd->reply, "cancelled");
-	else
-		op_answer_text(op, &op->cm.cmd->none, "none");
-}
-
-static void
-op_no(struct op *op)
+op_cancel(struct op *op)
 {
 	const char	*argv[2];
 	char		*pledges, now[24];
@@ -597,31 +574,13 @@ op_no(struct op *op)
 	snprintf(now, sizeof now, "%lld", now_ms());
 	argv[0] = pledges;
 	argv[1] = now;
+	op->state = OP_CANCEL;
 	store_eval(op->sms->store, op->sms->s_cancel, 1, 2, argv, NULL,
-	    cancelled, op);
+	    redis_done, op);
 	free(pledges);
 }
 
-/* --- STOP and START ---------------------------------------------------- */
-
-static void
-opted(const char *err, const redisReply *r, void *arg)
-{
-	struct op	*op = arg;
-
-	(void)r;
-	if (err != NULL) {
-		log_warnx("event=sms-store-failed what=optout error=\"%s\"",
-		    err);
-		op_answer_message(op, "busy", "busy");
-		return;
-	}
-	log_info("event=%s msisdn=%s", op->cm.cmd->action == ACTION_STOP ?
-	    "opt-out" : "opt-in", op->who);
-	op_answer_text(op, &op->cm.cmd->reply, op->cm.cmd->action ==
-	    ACTION_STOP ? "stopped" : "started");
-}
-
+/* STOP (out) or START. */
 static void
 op_optout(struct op *op, int out)
 {
@@ -631,35 +590,49 @@ op_optout(struct op *op, int out)
 	argv[0] = out ? "SET" : "DEL";
 	argv[1] = key;
 	argv[2] = "1";
-	store_command(op->sms->store, out ? 3 : 2, argv, NULL, opted, op);
+	op->state = OP_OPTOUT;
+	store_command(op->sms->store, out ? 3 : 2, argv, NULL, redis_done,
+	    op);
 	free(key);
 }
 
-/* --- one message ------------------------------------------------------- */
+/* --- deciding ------------------------------------------------------------ */
 
+/* The pledge's `done` text with its reference. */
+static void
+op_confirmed(struct op *op)
+{
+	const struct menu_command	*cmd = pledge_command(op);
+
+	session_set(op->cm.vars, "ref", op->ref);
+	if (cmd == NULL || cmd->done.tr == NULL)
+		op_answer(op, op->ref, "confirmed");
+	else
+		op_answer_text(op, &cmd->done, "confirmed");
+}
+
+/* The message matched: its command carried out, or answered at once. */
 static void
 op_act(struct op *op)
 {
-	const struct menu_command	*help;
+	const struct menu_command	*cmd = op->cm.cmd, *help;
 
-	switch (op->cm.kind) {
-	case MATCH_UNKNOWN:
+	if (op->cm.kind == MATCH_UNKNOWN) {
 		help = menu_command_by_action(op->menu, ACTION_HELP);
 		if (help != NULL)
 			op_answer_text(op, &help->reply, "unknown");
 		else
 			op_answer_message(op, "sms", "unknown");
 		return;
-	case MATCH_USAGE:
-		op_answer_text(op, &op->cm.cmd->usage, "usage");
-		return;
-	case MATCH_OK:
-		break;
 	}
-	switch (op->cm.cmd->action) {
+	if (op->cm.kind == MATCH_USAGE) {
+		op_answer_text(op, &cmd->usage, "usage");
+		return;
+	}
+	switch (cmd->action) {
 	case ACTION_REPLY:
 	case ACTION_HELP:
-		op_answer_text(op, &op->cm.cmd->reply, "reply");
+		op_answer_text(op, &cmd->reply, "reply");
 		break;
 	case ACTION_LOOKUP:
 		op_lookup(op);
@@ -668,37 +641,119 @@ op_act(struct op *op)
 		op_propose(op);
 		break;
 	case ACTION_YES:
-		op_yes(op);
+		op_take(op);
 		break;
 	case ACTION_NO:
-		op_no(op);
+		op_cancel(op);
 		break;
 	case ACTION_STOP:
 	case ACTION_START:
-		op_optout(op, op->cm.cmd->action == ACTION_STOP);
+		op_optout(op, cmd->action == ACTION_STOP);
 		break;
 	}
 }
 
-/* A message seen before gets the answer it got then. */
+/* A call came back (its result recorded): what next. */
 static void
-seen(const char *err, const redisReply *r, void *arg)
+op_step(struct op *op)
 {
-	struct op	*op = arg;
+	const struct menu_command	*cmd = op->cm.cmd;
+	char				*list;
 
-	if (err != NULL) {
-		log_warnx("event=sms-store-failed what=seen error=\"%s\"", err);
-		op_answer_message(op, "busy", "busy");
+	if (op->err != NULL && op->state != OP_LOOKUP &&
+	    op->state != OP_SETTLE) {
+		log_warnx("event=sms-failed msisdn=%s state=%d error=\"%s\"",
+		    op->who, (int)op->state, op->err);
+		op_answer_message(op, op->state == OP_BOOK ? "failed" :
+		    "busy", op->state == OP_BOOK ? "failed" : "busy");
 		return;
 	}
-	if (r->type == REDIS_REPLY_STRING) {
-		op->cb(r->str, op->arg);
+	switch (op->state) {
+	case OP_SEEN:
+		if (op->result == NULL) {
+			op_act(op);
+			break;
+		}
+		/* A retry: the answer it got, nothing done again. */
 		log_info("event=sms sid=%s msisdn=%s svc=%s outcome=retry",
 		    op->id, op->who, op->service);
+		op->cb(op->result, op->arg);
 		op_free(op);
-		return;
+		break;
+	case OP_LOOKUP:
+		if (op->err != NULL) {
+			log_warnx("event=lookup-failed msisdn=%s query=%s "
+			    "error=\"%s\"", op->who, cmd->query, op->err);
+			op_answer_text(op, &cmd->fallback, "fallback");
+		} else if (!op->found)
+			op_answer_text(op, cmd->not_found.tr != NULL ?
+			    &cmd->not_found : &cmd->reply, "not_found");
+		else {
+			if (cmd->list != NULL) {
+				list = command_list(op->menu, cmd,
+				    op->cm.lang, op->cm.vars);
+				session_set(op->cm.vars, cmd->list, list);
+				free(list);
+			}
+			op_answer_text(op, &cmd->reply, "found");
+		}
+		break;
+	case OP_PROPOSE:
+		if (strcmp(op->result, "ok") == 0) {
+			session_set(op->cm.vars, "code", op->code);
+			op_answer_text(op, &cmd->reply, "proposed");
+		} else if (strcmp(op->result, "taken") == 0 && ++op->tries < 5)
+			op_propose(op);
+		else if (strcmp(op->result, "pending") == 0)
+			op_limited(op, "pending_pledges");
+		else if (strcmp(op->result, "rate") == 0)
+			op_limited(op, "pledges_per_hour");
+		else
+			op_answer_message(op, "busy", "busy");
+		break;
+	case OP_TAKE:
+		if (strcmp(op->result, "wrong") == 0) {
+			op_answer_text(op, &cmd->wrong, "wrong_code");
+			break;
+		}
+		if (op->pledge == NULL) {
+			op_answer_message(op, "busy", "busy");
+			break;
+		}
+		pledge_vars(op);
+		if (strcmp(op->result, "expired") == 0)
+			op_answer_text(op, &cmd->expired, "expired_code");
+		else if (strcmp(op->result, "done") == 0 &&
+		    json_is_string(json_object_get(op->pledge, "ref"))) {
+			snprintf(op->ref, sizeof op->ref, "%s",
+			    json_string_value(json_object_get(op->pledge,
+			    "ref")));
+			op_confirmed(op);
+		} else if (op_book(op) == -1)
+			op_answer_message(op, "failed", "failed");
+		break;
+	case OP_BOOK:
+		op_settle(op);
+		break;
+	case OP_SETTLE:
+		/* The request is in the outbox: a YES again is booked once
+		 * (same key) and answered the same. */
+		if (op->err != NULL)
+			log_warnx("event=sms-failed msisdn=%s what=settle "
+			    "error=\"%s\"", op->who, op->err);
+		op_confirmed(op);
+		break;
+	case OP_CANCEL:
+		op_answer_text(op, op->count > 0 ? &cmd->reply : &cmd->none,
+		    op->count > 0 ? "cancelled" : "none");
+		break;
+	case OP_OPTOUT:
+		log_info("event=%s msisdn=%s", cmd->action == ACTION_STOP ?
+		    "opt-out" : "opt-in", op->who);
+		op_answer_text(op, &cmd->reply, cmd->action == ACTION_STOP ?
+		    "stopped" : "started");
+		break;
 	}
-	op_act(op);
 }
 
 static void
@@ -720,7 +775,8 @@ op_start(evutil_socket_t fd, short what, void *arg)
 	key = seen_key(op);
 	argv[0] = "GET";
 	argv[1] = key;
-	store_command(op->sms->store, 2, argv, NULL, seen, op);
+	op->state = OP_SEEN;
+	store_command(op->sms->store, 2, argv, NULL, redis_done, op);
 	free(key);
 }
 
