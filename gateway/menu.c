@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libconfig.h>
 
@@ -1651,8 +1652,10 @@ menu_value(const struct menu *m, const char *value, int idx)
 {
 	size_t	 i;
 
+	/* Without regard to ASCII case: a donor's "NEEDS LAHORE" reads as
+	 * the value lahore. */
 	for (i = 0; i < m->nvalues; i++) {
-		if (strcmp(m->values[i].name, value) == 0)
+		if (strcasecmp(m->values[i].name, value) == 0)
 			return menu_tr(m, &m->values[i].text, idx);
 	}
 	return NULL;

@@ -183,6 +183,23 @@ START_TEST(list_rendering)
 }
 END_TEST
 
+START_TEST(values_without_case)
+{
+	struct session	*v = session_new();
+	char		*s;
+
+	session_set(v, "cause", "FOOD");
+	session_set(v, "ref", "K7");
+	s = menu_render(m, v, 1, menu_notification(m, "paid"));
+	ck_assert_str_eq(s, "ادا K7");
+	free(s);
+	ck_assert_str_eq(menu_value(m, "FOOD", 1), "کھانا");
+	ck_assert_str_eq(menu_value(m, "Food", 0), "food");
+	ck_assert_ptr_null(menu_value(m, "FOODS", 0));
+	session_free(v);
+}
+END_TEST
+
 START_TEST(notifications)
 {
 	struct session	*v = session_new();
@@ -260,6 +277,7 @@ command_suite(void)
 	tcase_add_test(tc, unknown);
 	tcase_add_test(tc, list_rendering);
 	tcase_add_test(tc, notifications);
+	tcase_add_test(tc, values_without_case);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("compile");
 	tcase_add_test(tc, compile_errors);
