@@ -9,26 +9,11 @@
 
 #include "command.h"
 #include "errlist.h"
+#include "flagship.h"
 #include "menu.h"
 #include "session.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static struct menu *
-flagship(void)
-{
-	static struct menu	*m;
-	struct errlist		 errs = { 0 };
-
-	if (m == NULL) {
-		m = menu_load("menus/asani.menu", &errs);
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msgs[i]);
-		assert(m != NULL);
-		errlist_free(&errs);
-	}
-	return m;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
