@@ -1245,12 +1245,6 @@ engine_lookup(struct engine *e, struct gen *g, const char *service,
 		    NULL);
 }
 
-struct store *
-engine_store(const struct engine *e)
-{
-	return e->store;
-}
-
 struct event_base *
 engine_base(const struct engine *e)
 {

@@ -77,7 +77,6 @@ const struct conf *gen_conf(const struct gen *);
 void		 engine_lookup(struct engine *, struct gen *g,
 		    const char *service, const struct query *,
 		    unsigned timeout_ms, adapter_answer_cb, void *arg);
-struct store	*engine_store(const struct engine *);
 /* SMS commands (sms.h), served with the engine's store and outbox. */
 struct sms	*engine_sms(const struct engine *);
 struct event_base *engine_base(const struct engine *);
