@@ -100,6 +100,23 @@ http_ssl_ctx(const char *name, const char *ca_file, char *err, size_t errlen)
 	return ctx;
 }
 
+/* The adapter and what it holds; its calls must have ended. */
+static void
+http_free(struct http_adapter *ha)
+{
+	for (unsigned i = 0; i < ha->nconns; i++)
+		evhttp_connection_free(ha->conns[i]);
+	free(ha->conns);
+	if (ha->ssl != NULL)
+		SSL_CTX_free(ha->ssl);
+	free(ha->name);
+	free(ha->host);
+	free(ha->path);
+	free(ha->lookup_path);
+	free(ha->secret);
+	free(ha);
+}
+
 static void *
 http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
     size_t errlen)
@@ -160,12 +177,7 @@ http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
 		    "ca_file"), err, errlen);
 		if (ha->ssl == NULL) {
 			evhttp_uri_free(u);
-			free(ha->name);
-			free(ha->host);
-			free(ha->path);
-			free(ha->lookup_path);
-			free(ha->secret);
-			free(ha);
+			http_free(ha);
 			return NULL;
 		}
 	} else {
@@ -442,17 +454,7 @@ http_close(void *impl)
 		if (own != NULL)
 			evhttp_connection_free(own);
 	}
-	for (unsigned i = 0; i < ha->nconns; i++)
-		evhttp_connection_free(ha->conns[i]);
-	free(ha->conns);
-	if (ha->ssl != NULL)
-		SSL_CTX_free(ha->ssl);
-	free(ha->name);
-	free(ha->host);
-	free(ha->path);
-	free(ha->lookup_path);
-	free(ha->secret);
-	free(ha);
+	http_free(ha);
 }
 
 const struct adapter_ops adapter_http_ops = {

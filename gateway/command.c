@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "command.h"
 #include "gsm.h"
@@ -104,46 +105,27 @@ split(const char *text, struct words *ws)
 		ws->w[ws->n++] = p;
 }
 
-static char *
-upper(const char *s)
-{
-	char	*u = xstrdup(s);
-
-	for (char *p = u; *p != '\0'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p -= 'a' - 'A';
-	return u;
-}
-
+/* Equal but for the case of ASCII letters. */
 static int
 same_word(const char *a, const char *b)
 {
-	char	*ua = upper(a), *ub = upper(b);
-	int	 same = strcmp(ua, ub) == 0;
-
-	free(ua);
-	free(ub);
-	return same;
+	return strcasecmp(a, b) == 0;
 }
 
 /* A number as typed: "500", "Rs500", "PKR500"; 0 if it is none. */
 static int
 read_integer(const char *w, long long *v)
 {
-	char		*u = upper(w), *p = u, *end;
-	int		 ok;
+	char	*end;
 
-	if (strncmp(p, "RS", 2) == 0)
-		p += 2;
-	else if (strncmp(p, "PKR", 3) == 0)
-		p += 3;
-	ok = is_digit(*p) && strlen(p) <= 12;
-	if (ok) {
-		*v = strtoll(p, &end, 10);
-		ok = *end == '\0';
-	}
-	free(u);
-	return ok;
+	if (strncasecmp(w, "RS", 2) == 0)
+		w += 2;
+	else if (strncasecmp(w, "PKR", 3) == 0)
+		w += 3;
+	if (!is_digit(*w) || strlen(w) > 12)
+		return 0;
+	*v = strtoll(w, &end, 10);
+	return *end == '\0';
 }
 
 /* Whether a word names a choice: the choice itself or its display
@@ -230,7 +212,9 @@ read_args(const struct menu *m, const struct menu_command *cmd,
 				return 0;
 			break;
 		case ARG_WORD:
-			s = a->upper ? upper(ws->w[wi]) : xstrdup(ws->w[wi]);
+			s = xstrdup(ws->w[wi]);
+			if (a->upper)
+				ascii_upper(s);
 			session_set(vars, a->var, s);
 			free(s);
 			wi++;
@@ -293,7 +277,7 @@ command_match(const struct menu *m, const char *text,
 		free(ws.buf);
 		return;
 	}
-	kw = upper(ws.w[0]);
+	kw = ascii_upper(xstrdup(ws.w[0]));
 	for (size_t i = 0; i < menu_ncommands(m) && out->cmd == NULL; i++) {
 		cmd = menu_command(m, i);
 		for (size_t k = 0; k < cmd->nkeywords; k++)

@@ -23,6 +23,15 @@ struct cost {
 	int	gsm7;		/* every character so far is GSM-7 */
 };
 
+char *
+ascii_upper(char *s)
+{
+	for (char *p = s; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p -= 'a' - 'A';
+	return s;
+}
+
 int
 utf8_decode(const char *s, size_t len, uint32_t *cp)
 {

@@ -19,6 +19,10 @@
  * surrogates, nothing past U+10FFFF), 0 otherwise. */
 int	utf8_valid(const char *s, size_t len);
 
+/* Upper-cases the ASCII letters of s in place (any other byte, Urdu
+ * included, is left alone); returns s. */
+char	*ascii_upper(char *s);
+
 /* Decodes one code point from s[0..len).  Returns the number of bytes
  * consumed (1..4), or -1 on an ill-formed or truncated sequence. */
 int	utf8_decode(const char *s, size_t len, uint32_t *cp);

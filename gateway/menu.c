@@ -1000,16 +1000,6 @@ word_in(const char *list, const char *key)
 	return found;
 }
 
-/* ASCII letters upper-cased, in place. */
-static char *
-ascii_upper(char *s)
-{
-	for (char *p = s; *p != '\0'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p -= 'a' - 'A';
-	return s;
-}
-
 static void
 parse_keywords(struct compile *c, struct menu_command *cmd,
     const config_setting_t *s)

@@ -177,9 +177,8 @@ render(struct call *c, json_t *o, const char **why)
 	int				 l;
 
 	service = json_string_value(json_object_get(o, "service"));
-	if (service == NULL) {
+	if (service == NULL)
 		service = gen_conf(c->gen)->services[0].code;
-	}
 	if ((svc = conf_service(gen_conf(c->gen), service)) == NULL) {
 		*why = "unknown service";
 		return NULL;

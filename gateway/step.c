@@ -390,7 +390,7 @@ handle(struct stepper *st, const char *input)
 {
 	const struct menu_screen	*scr = st->cur;
 	const struct menu_option	*o;
-	char				*up = NULL, *p;
+	char				*up = NULL;
 	size_t				 n, i;
 
 	switch (scr->kind) {
@@ -408,10 +408,7 @@ handle(struct stepper *st, const char *input)
 		return;
 	case SCREEN_INPUT:
 		if (scr->upper) {
-			up = xstrdup(input);
-			for (p = up; *p != '\0'; p++)
-				if (*p >= 'a' && *p <= 'z')
-					*p -= 'a' - 'A';
+			up = ascii_upper(xstrdup(input));
 			input = up;
 		}
 		if (input_valid(scr, input)) {
