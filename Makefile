@@ -37,6 +37,7 @@ LIBS	 = $(PKG_LIBS) -lm
 
 # Everything but main.c, so unit tests link against the same objects.
 LIB_SRCS = gateway/xmalloc.c \
+	gateway/util.c \
 	gateway/errlist.c \
 	gateway/log.c \
 	gateway/gsm.c \
@@ -64,7 +65,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	adapters/adapter_http.c \
 	adapters/adapter_redis_stream.c
 
-UNIT_TESTS = gsm session menu step conf refcode cache kannel_text access \
+UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command
 FUZZ_TARGETS = session text step kannel command answer
 

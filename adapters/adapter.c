@@ -12,6 +12,7 @@
 #include "adapter.h"
 #include "conf.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 extern const struct adapter_ops adapter_file_ops;
@@ -103,9 +104,7 @@ adapter_lookup(struct adapter *a, const struct query *q,
 	u->arg = arg;
 	snprintf(u->err, sizeof u->err, "adapter %s (%s) answers no lookups",
 	    a->name, a->ops->type);
-	if (event_base_once(a->base, -1, EV_TIMEOUT, unanswered_cb, u,
-	    NULL) == -1)
-		fatalx("event_base_once failed");
+	defer_call(a->base, unanswered_cb, u);
 }
 
 void
@@ -388,8 +387,7 @@ adapter_sign(const char *secret, const char *ts, const char *body,
 		fatalx("HMAC failed");
 	free(msg);
 	memcpy(out, "v1=", 3);
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, mdlen < 32 ? mdlen : 32, out + 3, ADAPTER_SIG_LEN - 3);
 }
 
 int

@@ -41,6 +41,7 @@
 #include "adapter.h"
 #include "conf.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* A back office's answer larger than this is refused (a lookup's answer
@@ -229,8 +230,7 @@ call_end(struct http_call *c, const char *err, int final,
 {
 	call_unlink(c);
 	if (c->conn != NULL)
-		event_base_once(c->ha->base, -1, EV_TIMEOUT, conn_free_cb,
-		    c->conn, NULL);
+		defer_call(c->ha->base, conn_free_cb, c->conn);
 	if (c->ev != NULL)
 		event_free(c->ev);
 	if (c->acb != NULL)

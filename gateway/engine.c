@@ -48,6 +48,7 @@
 #include "session.h"
 #include "sms.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define RUNNING_BUCKETS	1024
@@ -150,15 +151,6 @@ static void	gen_release(struct gen *);
 static struct adapter *gen_adapter(const struct gen *,
 		    const struct conf_service *);
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The keyed hash that stands for the MSISDN in logs: made on first use,
  * so hops that log nothing never pay for it. */
 static const char *
@@ -176,16 +168,6 @@ text_digest(const char *text, size_t len, char *buf, size_t buflen)
 	int	 n = snprintf(buf, buflen, "%zu:", len);
 
 	keyed_hash(text, len, buf + n, buflen - (size_t)n);
-}
-
-static double
-elapsed_ms(const struct timespec *t0)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)(ts.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(ts.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 static double
@@ -522,14 +504,12 @@ hop_idempotency_key(const struct hop *h, char *buf, size_t len)
 {
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 	char		*in;
-	size_t		 i;
 
 	xasprintf(&in, "%s|%s|%s|%u", h->service, h->msisdn, h->session_id,
 	    h->version);
 	SHA256((const unsigned char *)in, strlen(in), md);
 	free(in);
-	for (i = 0; i < 16 && 2 * i + 2 < len; i++)
-		snprintf(buf + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 16, buf, len);
 }
 
 /* The effect's fields as the two arrays adapters take (to be freed;
@@ -636,8 +616,7 @@ hop_queue(struct hop *h)
 	free(values);
 	if (json == NULL) {
 		/* Not UTF-8: the menu validates input, so never seen. */
-		event_base_once(h->e->base, -1, EV_TIMEOUT, hop_unencodable_cb,
-		    h, NULL);
+		defer_call(h->e->base, hop_unencodable_cb, h);
 		return;
 	}
 	/* Durable in Redis before the subscriber hears "received"; the
@@ -916,8 +895,7 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	clock_gettime(CLOCK_MONOTONIC, &h->t0);
 	h->deadline = evtimer_new(e->base, hop_deadline_cb, h);
 	h->kick = evtimer_new(e->base, hop_kick_cb, h);
-	tv.tv_sec = h->gen->conf->hop_deadline_ms / 1000;
-	tv.tv_usec = (h->gen->conf->hop_deadline_ms % 1000) * 1000;
+	tv = ms_to_tv(h->gen->conf->hop_deadline_ms);
 	evtimer_add(h->deadline, &tv);
 	e->inflight++;
 
@@ -1235,14 +1213,12 @@ engine_lookup(struct engine *e, struct gen *g, const char *service,
 	a->query = xstrdup(q->kind);
 	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	a->timer = evtimer_new(e->base, ask_late, a);
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv = ms_to_tv(timeout_ms);
 	evtimer_add(a->timer, &tv);
 	if ((ad = gen_adapter(g, conf_service(g->conf, service))) != NULL)
 		adapter_lookup(ad, q, ask_answered, a);
 	else
-		event_base_once(e->base, -1, EV_TIMEOUT, ask_no_adapter, a,
-		    NULL);
+		defer_call(e->base, ask_no_adapter, a);
 }
 
 struct event_base *

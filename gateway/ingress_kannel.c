@@ -23,6 +23,7 @@
 #include "sendsms.h"
 #include "sms.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define HOP_ID_MAX		64
@@ -304,17 +305,6 @@ ussd_service(const struct ingress_kannel *ik, const char *text,
 	return text;
 }
 
-/* Hex of bytes, for a vendor session id in a store key. */
-static void
-hex(const unsigned char *b, size_t n, char *out, size_t outlen)
-{
-	size_t	 i;
-
-	for (i = 0; i < n && 2 * i + 2 < outlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	out[2 * i] = '\0';
-}
-
 /* A USSD message; text NULL when it could not be decoded, which ends
  * the session politely. */
 static void
@@ -356,7 +346,7 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 		u->vendor.value = xmalloc(t->len);
 		memcpy(u->vendor.value, t->value, t->len);
 		u->vendor.len = t->len;
-		hex(t->value, t->len, vid, sizeof vid);
+		hex_encode(t->value, t->len, vid, sizeof vid);
 		snprintf(sid, sizeof sid, "kannel.%s.v%s", sc->id, vid);
 	}
 	kannel_meta_free(&meta);

@@ -11,6 +11,7 @@
 #include <openssl/params.h>
 
 #include "log.h"
+#include "util.h"
 
 enum log_level		 log_level_current = LOG_LEVEL_INFO;
 static int		 log_foreground = 1;
@@ -161,21 +162,15 @@ const char *
 keyed_hash(const void *data, size_t len, char *buf, size_t buflen)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
-	size_t		 mdlen = 0, i;
+	size_t		 mdlen = 0;
 	EVP_MAC_CTX	*ctx;
-	static const char hex[] = "0123456789abcdef";
 
 	if ((ctx = EVP_MAC_CTX_dup(keyed_template())) == NULL ||
 	    EVP_MAC_update(ctx, data, len) != 1 ||
 	    EVP_MAC_final(ctx, md, &mdlen, sizeof md) != 1)
 		fatalx("HMAC failed");
 	EVP_MAC_CTX_free(ctx);
-	for (i = 0; i < mdlen && 2 * i + 2 < buflen; i++) {
-		buf[2 * i] = hex[md[i] >> 4];
-		buf[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	buf[2 * i] = '\0';
-	return buf;
+	return hex_encode(md, mdlen, buf, buflen);
 }
 
 const char *

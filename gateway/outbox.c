@@ -19,6 +19,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define STREAM_KEY	"asanigw:{outbox}:requests"
@@ -130,15 +131,6 @@ struct outbox {
 
 static void	delivery_step(struct delivery *);
 static void	outbox_poll_soon(struct outbox *, unsigned ms);
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct delivery *
 held(const struct outbox *ob, const char *id)
@@ -331,14 +323,9 @@ reclaimed(const char *err, const redisReply *r, void *arg)
 static unsigned
 backoff_ms(const struct outbox *ob, unsigned attempts)
 {
-	unsigned long long ms = ob->p.backoff_min_ms;
-
-	for (unsigned i = 1; i < attempts && ms < ob->p.backoff_max_ms; i++)
-		ms *= 2;
-	if (ms > ob->p.backoff_max_ms)
-		ms = ob->p.backoff_max_ms;
-	/* Full jitter: retries of many requests spread out. */
-	return (unsigned)(ms / 2 + (unsigned long long)random() % (ms / 2 + 1));
+	/* Jittered, so retries of many requests spread out. */
+	return backoff_delay_ms(ob->p.backoff_min_ms, ob->p.backoff_max_ms,
+	    attempts);
 }
 
 static void
@@ -382,8 +369,7 @@ delivery_step(struct delivery *d)
 		log_info("event=delivery-retry id=%s attempts=%u in_ms=%u "
 		    "error=\"%s\"", d->id, d->attempts, wait,
 		    d->err ? d->err : "redis");
-		tv.tv_sec = wait / 1000;
-		tv.tv_usec = (wait % 1000) * 1000;
+		tv = ms_to_tv(wait);
 		d->state = D_SLEEP;
 		evtimer_add(d->timer, &tv);
 		return;
@@ -751,8 +737,7 @@ outbox_new(struct event_base *base, struct store *store,
 	ob->s_replay = store_script_add(store, replay_script);
 	ob->poll = evtimer_new(base, poll_cb, ob);
 	ob->claim = event_new(base, -1, EV_PERSIST, claim_cb, ob);
-	tv.tv_sec = p->claim_idle_ms / 2000;
-	tv.tv_usec = (p->claim_idle_ms / 2 % 1000) * 1000;
+	tv = ms_to_tv(p->claim_idle_ms / 2);
 	event_add(ob->claim, &tv);
 	outbox_poll_soon(ob, 0);
 	return ob;

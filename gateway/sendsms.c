@@ -24,6 +24,7 @@
 #include "log.h"
 #include "sendsms.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define BACKOFF_FIRST_MS	200
@@ -135,8 +136,7 @@ sendsms_new(struct event_base *base, const struct conf_kannel *k,
 	ss->dlr_ttl = k->dlr_ttl;
 	ss->nconns = k->sendsms_connections;
 	ss->conns = xcalloc(ss->nconns, sizeof *ss->conns);
-	tv.tv_sec = k->sendsms_timeout_ms / 1000;
-	tv.tv_usec = (k->sendsms_timeout_ms % 1000) * 1000;
+	tv = ms_to_tv(k->sendsms_timeout_ms);
 	for (unsigned i = 0; i < ss->nconns; i++) {
 		ss->conns[i] = evhttp_connection_base_new(base, NULL, ss->host,
 		    (unsigned short)(port > 0 ? port : 80));
@@ -292,14 +292,12 @@ call_step(struct call *c)
 		log_warnx("event=sendsms-retry id=%s to=%s attempt=%u "
 		    "status=%d reason=\"%s\"", c->id, c->who, c->attempt,
 		    c->status, c->why);
-		/* Full jitter: senders that failed together do not come
-		 * back together. */
-		ms = c->backoff_ms / 2 + (unsigned)random() %
-		    (c->backoff_ms / 2 + 1);
+		/* Jitter: senders that failed together do not come back
+		 * together. */
+		ms = jitter_ms(c->backoff_ms);
 		if (c->backoff_ms < BACKOFF_MAX_MS)
 			c->backoff_ms *= 2;
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
+		tv = ms_to_tv(ms);
 		c->state = CALL_SEND;
 		evtimer_add(c->timer, &tv);
 		return;
@@ -372,8 +370,7 @@ sendsms_send(struct sendsms *ss, const struct sendsms_msg *m, sendsms_cb cb,
 	c->timer = evtimer_new(ss->base, call_timer, c);
 	if (RAND_bytes(rnd, sizeof rnd) != 1)
 		fatalx("RAND_bytes failed");
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(c->id + 2 * i, 3, "%02x", rnd[i]);
+	hex_encode(rnd, sizeof rnd, c->id, sizeof c->id);
 	log_msisdn(m->to[0] == '+' ? m->to + 1 : m->to, c->who,
 	    sizeof c->who);
 	c->next = ss->calls;

@@ -37,6 +37,7 @@
 #include "session.h"
 #include "sms.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define SEEN_TTL	86400		/* s an answer is kept for retries */
@@ -139,15 +140,6 @@ struct op {
 	long long			 count;		/* cancelled */
 	int				 found;		/* lookup */
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 char *
 sms_key(const char *msisdn, const char *what)
@@ -504,8 +496,7 @@ op_book(struct op *op)
 	    "created_ms")));
 	SHA256((const unsigned char *)in, strlen(in), md);
 	free(in);
-	for (size_t i = 0; i < 16; i++)
-		snprintf(ikey + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 16, ikey, sizeof ikey);
 	refcode_from(md + 16, op->ref, sizeof op->ref);
 
 	names = xcalloc(json_object_size(vars) + 1, sizeof *names);
@@ -802,8 +793,7 @@ sms_handle(struct sms *sms, const struct sms_in *in, sms_reply_cb cb,
 	op->cm.lang = menu_lang_index(op->menu, menu_default_lang(op->menu));
 	sms->inflight++;
 	/* From the loop, so the answer never comes from inside this call. */
-	event_base_once(engine_base(sms->e), -1, EV_TIMEOUT, op_start, op,
-	    NULL);
+	defer_call(engine_base(sms->e), op_start, op);
 }
 
 struct sms *

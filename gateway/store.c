@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define BACKOFF_MIN_MS	100
@@ -109,13 +110,6 @@ struct store {
 static void	store_connect(struct store *);
 static void	store_auth_reply(redisAsyncContext *, void *, void *);
 static void	store_drop(struct store *, const char *why);
-
-static void
-ms_to_tv(unsigned ms, struct timeval *tv)
-{
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (ms % 1000) * 1000;
-}
 
 static void
 call_free(struct call *c)
@@ -295,7 +289,7 @@ call_new(struct store *st, enum call_kind kind, void *arg)
 	c->kind = kind;
 	c->arg = arg;
 	c->timer = evtimer_new(st->base, call_timeout, c);
-	ms_to_tv(st->timeout_ms, &tv);
+	tv = ms_to_tv(st->timeout_ms);
 	evtimer_add(c->timer, &tv);
 	c->next = st->calls;
 	if (st->calls != NULL)
@@ -504,8 +498,7 @@ store_script_sha(const char *script, char out[41])
 	unsigned char	 md[SHA_DIGEST_LENGTH];
 
 	SHA1((const unsigned char *)script, strlen(script), md);
-	for (size_t i = 0; i < SHA_DIGEST_LENGTH; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, sizeof md, out, 41);
 }
 
 /* Connection management. */
@@ -529,9 +522,9 @@ store_schedule(struct store *st)
 	struct timeval	 tv;
 	unsigned	 ms;
 
-	/* Full jitter keeps a fleet of gateways from reconnecting in step. */
-	ms = st->backoff_ms / 2 + (unsigned)random() % (st->backoff_ms / 2 + 1);
-	ms_to_tv(ms, &tv);
+	/* Jitter keeps a fleet of gateways from reconnecting in step. */
+	ms = jitter_ms(st->backoff_ms);
+	tv = ms_to_tv(ms);
 	evtimer_add(st->retry, &tv);
 	if (st->backoff_ms < BACKOFF_MAX_MS)
 		st->backoff_ms *= 2;
@@ -636,7 +629,7 @@ store_connect(struct store *st)
 	redisLibeventAttach(ac, st->base);
 	redisAsyncSetConnectCallback(ac, store_on_connect);
 	redisAsyncSetDisconnectCallback(ac, store_on_disconnect);
-	ms_to_tv(st->timeout_ms, &tv);
+	tv = ms_to_tv(st->timeout_ms);
 	evtimer_add(st->retry, &tv);	/* connect timeout */
 }
 

@@ -1,0 +1,87 @@
+/*
+ * The shared toolkit of util.h.  backoff_delay_ms() draws from RAND_bytes
+ * rather than random(): random() unseeded gives every process the same
+ * sequence, so a fleet of gateways that lost Redis together would all
+ * reconnect at the same instants — the very thing jitter is for.
+ */
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "util.h"
+
+long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)(ts.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(ts.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+struct timeval
+ms_to_tv(unsigned ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	return tv;
+}
+
+char *
+hex_encode(const void *b, size_t n, char *out, size_t outlen)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	const unsigned char	*p = b;
+	size_t			 i;
+
+	if (outlen == 0)
+		return out;
+	for (i = 0; i < n && 2 * i + 2 < outlen; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * i] = '\0';
+	return out;
+}
+
+unsigned
+jitter_ms(unsigned ms)
+{
+	unsigned	 r;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+		fatalx("RAND_bytes failed");
+	return ms / 2 + r % (ms / 2 + 1);
+}
+
+unsigned
+backoff_delay_ms(unsigned min_ms, unsigned max_ms, unsigned attempt)
+{
+	unsigned long long	 ms = min_ms;
+
+	for (unsigned i = 1; i < attempt && ms < max_ms; i++)
+		ms *= 2;
+	if (ms > max_ms)
+		ms = max_ms;
+	return jitter_ms((unsigned)ms);
+}
+
+void
+defer_call(struct event_base *base, event_callback_fn fn, void *arg)
+{
+	if (event_base_once(base, -1, EV_TIMEOUT, fn, arg, NULL) == -1)
+		fatalx("event_base_once failed");
+}

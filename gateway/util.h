@@ -1,0 +1,47 @@
+/*
+ * The small toolkit every asynchronous module shares: clocks, timer
+ * values, hex, retry backoff and a deferred call.  One copy of each, so a
+ * fix (the jitter's seed, say) lands everywhere at once.
+ */
+#ifndef ASANIGW_UTIL_H
+#define ASANIGW_UTIL_H
+
+#include <stddef.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+/* Wall-clock milliseconds since the epoch: for what is stored or sent
+ * (record times, TTL arithmetic shared with Redis). */
+long long	now_ms(void);
+/* Milliseconds on the monotonic clock since *t0 (taken with
+ * clock_gettime(CLOCK_MONOTONIC)): for durations and deadlines. */
+double		elapsed_ms(const struct timespec *t0);
+/* ms as the timeval libevent timers take. */
+struct timeval	ms_to_tv(unsigned ms);
+
+/* Lower-case hex of n bytes into out (NUL-terminated, cut to whole bytes
+ * that fit outlen); returns out. */
+char		*hex_encode(const void *b, size_t n, char *out, size_t outlen);
+
+/*
+ * Retry backoff: the delay before attempt `attempt` (1 = the first
+ * retry) is min_ms doubled per attempt, capped at max_ms, then jittered.
+ * The jitter is "equal jitter": a value drawn uniformly from [d/2, d], so
+ * a retry never comes sooner than half the nominal delay and peers that
+ * failed together do not come back together.  The draw comes from the
+ * operating system's generator (OpenSSL's RAND_bytes), so two processes
+ * started at the same moment draw different delays.
+ */
+unsigned	backoff_delay_ms(unsigned min_ms, unsigned max_ms,
+		    unsigned attempt);
+/* The jitter alone: uniform in [ms/2, ms]. */
+unsigned	jitter_ms(unsigned ms);
+
+/* Runs fn(-1, EV_TIMEOUT, arg) once from the loop, never from inside
+ * this call.  Aborts if libevent cannot (it allocates; like xmalloc). */
+void		defer_call(struct event_base *, event_callback_fn fn,
+		    void *arg);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * Unit tests for util.c: the shared toolkit of clocks, hex, backoff and
+ * deferred calls.
+ */
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "unit.h"
+#include "util.h"
+
+START_TEST(test_hex)
+{
+	const unsigned char	 b[] = { 0x00, 0x9f, 0xa0, 0xff };
+	char			 out[9], small[6];
+
+	ck_assert_str_eq(hex_encode(b, sizeof b, out, sizeof out),
+	    "009fa0ff");
+	/* Only whole bytes that fit, always terminated. */
+	ck_assert_str_eq(hex_encode(b, sizeof b, small, sizeof small),
+	    "009f");
+	ck_assert_str_eq(hex_encode(b, 0, out, sizeof out), "");
+}
+END_TEST
+
+START_TEST(test_ms_to_tv)
+{
+	struct timeval	 tv = ms_to_tv(2750);
+
+	ck_assert_int_eq(tv.tv_sec, 2);
+	ck_assert_int_eq(tv.tv_usec, 750000);
+	tv = ms_to_tv(0);
+	ck_assert_int_eq(tv.tv_sec, 0);
+	ck_assert_int_eq(tv.tv_usec, 0);
+}
+END_TEST
+
+START_TEST(test_backoff_bounds)
+{
+	for (int i = 0; i < 1000; i++) {
+		unsigned	 d;
+
+		d = backoff_delay_ms(100, 30000, 1);
+		ck_assert_uint_ge(d, 50);
+		ck_assert_uint_le(d, 100);
+		d = backoff_delay_ms(100, 30000, 4);
+		ck_assert_uint_ge(d, 400);
+		ck_assert_uint_le(d, 800);
+		/* Capped, however many attempts. */
+		d = backoff_delay_ms(100, 30000, 200);
+		ck_assert_uint_ge(d, 15000);
+		ck_assert_uint_le(d, 30000);
+		ck_assert_uint_le(jitter_ms(1), 1);
+	}
+}
+END_TEST
+
+/* The first few delays a fresh process draws, as a gateway would after
+ * losing Redis at the same instant as its peers. */
+static void
+first_delays(unsigned *d, size_t n)
+{
+	int	 fd[2];
+	pid_t	 pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	if ((pid = fork()) == 0) {
+		close(fd[0]);
+		for (size_t i = 0; i < n; i++)
+			d[i] = backoff_delay_ms(1000, 30000, 5);
+		_exit(write(fd[1], d, n * sizeof *d) ==
+		    (ssize_t)(n * sizeof *d) ? 0 : 1);
+	}
+	ck_assert_int_gt(pid, 0);
+	close(fd[1]);
+	ck_assert_int_eq(read(fd[0], d, n * sizeof *d),
+	    (ssize_t)(n * sizeof *d));
+	close(fd[0]);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+}
+
+START_TEST(test_backoff_differs_between_processes)
+{
+	unsigned	 a[8], b[8];
+
+	first_delays(a, 8);
+	first_delays(b, 8);
+	/* 8 draws from 8001 values each: equal only by a fault. */
+	ck_assert_msg(memcmp(a, b, sizeof a) != 0,
+	    "two processes drew the same backoff delays");
+}
+END_TEST
+
+static void
+count_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	ck_assert_int_eq(what, EV_TIMEOUT);
+	(*(int *)arg)++;
+}
+
+START_TEST(test_defer_call)
+{
+	struct event_base	*base = event_base_new();
+	int			 n = 0;
+
+	defer_call(base, count_cb, &n);
+	ck_assert_int_eq(n, 0);		/* never from inside the call */
+	event_base_dispatch(base);
+	ck_assert_int_eq(n, 1);
+	event_base_free(base);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("util");
+	TCase	*tc = tcase_create("util");
+
+	tcase_add_test(tc, test_hex);
+	tcase_add_test(tc, test_ms_to_tv);
+	tcase_add_test(tc, test_backoff_bounds);
+	tcase_add_test(tc, test_backoff_differs_between_processes);
+	tcase_add_test(tc, test_defer_call);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
