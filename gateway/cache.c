@@ -1,3 +1,11 @@
+/*
+ * The session cache of cache.h: a hash table of chains for lookup by key
+ * and one TAILQ in order of use for eviction, newest at the head.  Every
+ * entry lives the same TTL from its last use, so the tail is both the
+ * least recently used and the first to expire: expiry and eviction are
+ * the same walk from the tail, and nothing needs a timer.
+ */
+#include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,14 +18,16 @@ struct entry {
 	struct session	*s;
 	long long	 expires_ms;
 	struct entry	*hnext;			/* hash chain */
-	struct entry	*prev, *next;		/* LRU: head is newest */
+	TAILQ_ENTRY(entry) lru;			/* head is newest */
 };
+
+TAILQ_HEAD(lru_list, entry);
 
 struct cache {
 	struct entry	**buckets;
 	size_t		  nbuckets;
 	size_t		  count, max;
-	struct entry	 *head, *tail;
+	struct lru_list	  lru;
 };
 
 static size_t
@@ -38,21 +48,8 @@ cache_new(size_t max_entries)
 	c->max = max_entries;
 	c->nbuckets = max_entries < 16 ? 16 : max_entries;
 	c->buckets = xcalloc(c->nbuckets, sizeof *c->buckets);
+	TAILQ_INIT(&c->lru);
 	return c;
-}
-
-static void
-lru_unlink(struct cache *c, struct entry *e)
-{
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
 }
 
 /* Unlinks e from everything and frees it; returns its session. */
@@ -65,7 +62,7 @@ entry_remove(struct cache *c, struct entry *e)
 	while (*pp != e)
 		pp = &(*pp)->hnext;
 	*pp = e->hnext;
-	lru_unlink(c, e);
+	TAILQ_REMOVE(&c->lru, e, lru);
 	c->count--;
 	free(e->key);
 	free(e);
@@ -115,7 +112,7 @@ cache_put(struct cache *c, const char *key, struct session *s,
 	if ((e = entry_find(c, key)) != NULL)
 		session_free(entry_remove(c, e));
 	while (c->count >= c->max)
-		session_free(entry_remove(c, c->tail));
+		session_free(entry_remove(c, TAILQ_LAST(&c->lru, lru_list)));
 	e = xcalloc(1, sizeof *e);
 	e->key = xstrdup(key);
 	e->s = s;
@@ -123,22 +120,19 @@ cache_put(struct cache *c, const char *key, struct session *s,
 	b = hash(key, c->nbuckets);
 	e->hnext = c->buckets[b];
 	c->buckets[b] = e;
-	e->next = c->head;
-	if (c->head != NULL)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
+	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 	c->count++;
 }
 
 void
 cache_expire(struct cache *c, long long now_ms)
 {
-	/* Every entry lives the same TTL from its last use, so the least
-	 * recently used are the first to expire. */
-	while (c->tail != NULL && c->tail->expires_ms <= now_ms)
-		session_free(entry_remove(c, c->tail));
+	struct entry	*e;
+
+	/* The least recently used are the first to expire. */
+	while ((e = TAILQ_LAST(&c->lru, lru_list)) != NULL &&
+	    e->expires_ms <= now_ms)
+		session_free(entry_remove(c, e));
 }
 
 size_t
@@ -152,8 +146,8 @@ cache_free(struct cache *c)
 {
 	if (c == NULL)
 		return;
-	while (c->head != NULL)
-		session_free(entry_remove(c, c->head));
+	while (!TAILQ_EMPTY(&c->lru))
+		session_free(entry_remove(c, TAILQ_FIRST(&c->lru)));
 	free(c->buckets);
 	free(c);
 }

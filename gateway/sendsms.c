@@ -8,6 +8,7 @@
  *	  └─ BACKOFF ◀┘  (connection error, timeout, 5xx)
  */
 #define _DEFAULT_SOURCE
+#include <sys/queue.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,8 @@ struct call {
 	struct event		*timer;
 	sendsms_cb		 cb;
 	void			*arg;
-	struct call		*prev, *next;
+	LIST_ENTRY(call)	 entry;		/* in the sender's calls, until
+						 * the sender goes away */
 };
 
 struct sendsms {
@@ -64,7 +66,7 @@ struct sendsms {
 	unsigned		  attempts;
 	unsigned		  dlr_mask;
 	unsigned		  dlr_ttl;
-	struct call		 *calls;
+	LIST_HEAD(, call)	  calls;
 };
 
 static void	call_step(struct call *);
@@ -104,6 +106,7 @@ sendsms_new(struct event_base *base, const struct conf_kannel *k,
 		return NULL;
 	}
 	ss = xcalloc(1, sizeof *ss);
+	LIST_INIT(&ss->calls);
 	ss->base = base;
 	ss->store = store;
 	ss->host = xstrdup(evhttp_uri_get_host(u));
@@ -152,14 +155,8 @@ sendsms_new(struct event_base *base, const struct conf_kannel *k,
 static void
 call_free(struct call *c)
 {
-	struct sendsms	*ss = c->ss;
-
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		ss->calls = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	if (c->ss != NULL)
+		LIST_REMOVE(c, entry);
 	event_free(c->timer);
 	free(c->uri);
 	free(c);
@@ -172,8 +169,8 @@ sendsms_free(struct sendsms *ss)
 		return;
 	/* libevent drops queued requests without their callbacks: fire ours
 	 * first, then let the connections go. */
-	while (ss->calls != NULL) {
-		struct call *c = ss->calls;
+	while (!LIST_EMPTY(&ss->calls)) {
+		struct call *c = LIST_FIRST(&ss->calls);
 
 		if (c->state != CALL_WAIT_STORE) {
 			c->cb("gateway shutting down", c->id, c->arg);
@@ -183,10 +180,7 @@ sendsms_free(struct sendsms *ss)
 		/* smsbox took it; only its record is pending, and the store
 		 * hands the call back (to be freed) when it answers. */
 		c->cb(NULL, c->id, c->arg);
-		ss->calls = c->next;
-		if (ss->calls != NULL)
-			ss->calls->prev = NULL;
-		c->prev = c->next = NULL;
+		LIST_REMOVE(c, entry);
 		c->ss = NULL;
 	}
 	for (unsigned i = 0; i < ss->nconns; i++)
@@ -240,9 +234,7 @@ call_recorded(const char *err, void *arg)
 
 	if (c->ss == NULL) {
 		/* The sender went away first; it already told the caller. */
-		event_free(c->timer);
-		free(c->uri);
-		free(c);
+		call_free(c);
 		return;
 	}
 	if (err != NULL)
@@ -373,10 +365,7 @@ sendsms_send(struct sendsms *ss, const struct sendsms_msg *m, sendsms_cb cb,
 	hex_encode(rnd, sizeof rnd, c->id, sizeof c->id);
 	log_msisdn(m->to[0] == '+' ? m->to + 1 : m->to, c->who,
 	    sizeof c->who);
-	c->next = ss->calls;
-	if (ss->calls != NULL)
-		ss->calls->prev = c;
-	ss->calls = c;
+	LIST_INSERT_HEAD(&ss->calls, c, entry);
 
 	if (!utf8_valid(m->text, strlen(m->text)) || m->to[0] == '\0' ||
 	    (m->ussd_op != 0 && m->ussd_op != 2 && m->ussd_op != 3)) {
