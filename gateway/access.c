@@ -1,3 +1,10 @@
+/*
+ * Access checks of access.h.  Addresses are compared as raw bytes against
+ * a prefix mask, so IPv4, IPv6 and IPv4 mapped into IPv6 (what a dual-stack
+ * listener sees) are one code path.  Secrets are compared as SHA-256
+ * digests with CRYPTO_memcmp: equal lengths whatever was sent, so neither
+ * how much matched nor the secret's length shows in the time taken.
+ */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -1,3 +1,10 @@
+/*
+ * The operators' endpoints of admin.h.  Each request is checked first
+ * (allowlist, then bearer token compared in constant time), then served
+ * by asking the module that owns the answer: sendsms for /admin/send,
+ * the store for DLR and limit counts, the outbox for its queue.  Nothing
+ * here keeps state between requests.
+ */
 #define _DEFAULT_SOURCE
 #include <sys/queue.h>
 #include <sys/socket.h>

@@ -1,3 +1,8 @@
+/*
+ * The error list of errlist.h: messages formatted once, kept in order,
+ * freed together.  Allocation goes through xmalloc, so adding an error
+ * never fails halfway through a report.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,11 @@
+/*
+ * The shared HTTP listener of httpd.h, on libevent's evhttp.  The socket
+ * is bound before the daemon forks, so a taken port is an error on the
+ * terminal, not in syslog.  The hard caps on body, headers and idle time
+ * below protect the process; each transport applies its own lower limits
+ * with a clear answer.  The JSON and text reply helpers here are the one
+ * way every endpoint answers, so status lines and content types agree.
+ */
 #define _DEFAULT_SOURCE
 #include <sys/socket.h>
 

@@ -1,3 +1,13 @@
+/*
+ * The logger of log.h: one line per event, to stderr with an ISO time in
+ * the foreground, to syslog as a daemon.  The keyed hash that stands for
+ * an MSISDN is HMAC-SHA256 under the deployment's secret, truncated for
+ * the log; its OpenSSL context is made once and duplicated per use, so a
+ * hash costs no key schedule.  log_escape() makes user text safe for one
+ * key="value": quotes and backslashes are escaped, and every byte outside
+ * printable ASCII (a newline that would forge a second line among them)
+ * becomes \xNN.
+ */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <stdio.h>

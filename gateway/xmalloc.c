@@ -1,3 +1,8 @@
+/*
+ * The allocation family of xmalloc.h, after OpenBSD's: every wrapper
+ * checks its result (and xreallocarray its multiplication) and aborts
+ * with the size on failure, so callers never handle NULL.
+ */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>

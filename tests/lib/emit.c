@@ -1,3 +1,9 @@
+/*
+ * The test tools' event lines of emit.h: each event one JSON line on
+ * stdout, flushed at once, or (after emit_flush_per_turn()) at the end of
+ * the loop turn that printed it, so that under load one write carries a
+ * whole turn's lines and a test reading the pipe still sees each promptly.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
