@@ -336,7 +336,8 @@ static void
 read_listen(struct reader *r, struct conf *c, const config_setting_t *root)
 {
 	static const char *const keys[] = { "address", "port", "max_body",
-		NULL };
+		"max_connections", "max_per_address", "request_ms",
+		"keepalive_ms", NULL };
 	const config_setting_t	*g = group(r, root, "listen", 1);
 
 	if (g != NULL)
@@ -345,6 +346,14 @@ read_listen(struct reader *r, struct conf *c, const config_setting_t *root)
 	c->listen_port = (unsigned short)get_int(r, g, "port", 8786, 1,
 	    65535);
 	c->max_body = (size_t)get_int(r, g, "max_body", 4096, 256, 65536);
+	c->max_connections = (unsigned)get_int(r, g, "max_connections", 0, 0,
+	    1000000);
+	c->max_per_address = (unsigned)get_int(r, g, "max_per_address", 1024,
+	    1, 1000000);
+	c->request_ms = (unsigned)get_int(r, g, "request_ms", 10000, 100,
+	    600000);
+	c->keepalive_ms = (unsigned)get_int(r, g, "keepalive_ms", 30000, 100,
+	    3600000);
 }
 
 static void

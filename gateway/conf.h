@@ -150,6 +150,10 @@ struct conf {
 	char			*listen_address;
 	unsigned short		 listen_port;
 	size_t			 max_body;
+	unsigned		 max_connections;	/* 0: from the fd limit */
+	unsigned		 max_per_address;
+	unsigned		 request_ms;
+	unsigned		 keepalive_ms;
 
 	char			*redis_host;
 	unsigned short		 redis_port;

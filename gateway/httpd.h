@@ -1,8 +1,15 @@
 /*
  * The HTTP listener that every HTTP transport shares: the aggregators'
- * POST endpoints now, Kannel's smsbox later.  It owns the evhttp server
- * and the listening socket, answers GET /health, and stops accepting new
- * connections on shutdown while in-flight requests finish.
+ * POST endpoints, Kannel's smsbox, the back offices' callbacks and the
+ * operators' endpoints.  It owns the evhttp server and the listening
+ * socket, answers GET /health, and stops accepting new connections on
+ * shutdown while in-flight requests finish.
+ *
+ * It also keeps the process alive on a hostile network: what one
+ * connection may make the gateway hold is bounded (its unread input, and
+ * the time it may take to send a whole request), so are the connections
+ * open at once, in total and from one address, and running out of
+ * descriptors pauses accepting instead of spinning.
  */
 #ifndef ASANIGW_HTTPD_H
 #define ASANIGW_HTTPD_H
@@ -19,8 +26,31 @@ struct httpd;
 int		 httpd_bind(const char *address, unsigned short port,
 		    char *err, size_t errlen);
 
-/* Serves on fd, taking ownership of it. */
+/* What one client, and all of them, may hold; 0 in a field: its
+ * default. */
+struct httpd_limits {
+	unsigned	 max_connections;	/* open at once; default: what
+						 * the descriptor limit allows */
+	unsigned	 max_per_address;	/* open at once from one
+						 * address (1024) */
+	unsigned	 request_ms;		/* from accept until the first
+						 * request is read whole
+						 * (10 000) */
+	unsigned	 keepalive_ms;		/* from a request until the
+						 * next is read whole
+						 * (30 000) */
+};
+
+/* Serves on fd, taking ownership of it, with the default limits. */
 struct httpd	*httpd_new(struct event_base *, int fd);
+/* Applies limits (borrowed) to connections from now on. */
+void		 httpd_set_limits(struct httpd *,
+		    const struct httpd_limits *);
+/* Connections open now. */
+unsigned	 httpd_connections(const struct httpd *);
+/* Raises the soft descriptor limit to the hard one; returns the soft
+ * limit in force afterwards. */
+unsigned long	 httpd_raise_fd_limit(void);
 void		 httpd_free(struct httpd *);
 /* Stops accepting; connections already open are served to the end. */
 void		 httpd_stop_accepting(struct httpd *);

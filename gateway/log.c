@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -61,6 +62,52 @@ log_set_secret(const char *key, size_t len)
 	log_secretlen = len;
 	EVP_MAC_CTX_free(keyed_tmpl);	/* made again with the new key */
 	keyed_tmpl = NULL;
+}
+
+#define LIBEVENT_LINES_PER_S	10
+
+/* libevent's messages may quote what a peer sent: escaped, and rate
+ * limited so a storm (accept failing at the descriptor limit, say)
+ * cannot fill the disk. */
+static void
+libevent_cb(int severity, const char *msg)
+{
+	static time_t	 window;
+	static unsigned	 lines, dropped;
+	char		 esc[512];
+	time_t		 now = time(NULL);
+
+	if (now != window) {
+		if (dropped > 0)
+			log_warnx("event=libevent-suppressed lines=%u", dropped);
+		window = now;
+		lines = dropped = 0;
+	}
+	if (++lines > LIBEVENT_LINES_PER_S) {
+		dropped++;
+		return;
+	}
+	log_escape(msg, esc, sizeof esc);
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("event=libevent msg=\"%s\"", esc);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("event=libevent msg=\"%s\"", esc);
+		break;
+	case EVENT_LOG_WARN:
+		log_warnx("event=libevent msg=\"%s\"", esc);
+		break;
+	default:
+		log_errorx("event=libevent msg=\"%s\"", esc);
+		break;
+	}
+}
+
+void
+log_libevent(void)
+{
+	event_set_log_callback(libevent_cb);
 }
 
 static void

@@ -20,6 +20,9 @@ extern enum log_level log_level_current;
 void	log_init(int foreground, enum log_level);
 /* Parses "error", "warn", "info", "debug"; returns -1 if unknown. */
 int	log_level_parse(const char *);
+/* Routes libevent's own messages through this log, escaped and at most
+ * a few lines a second (a flood is counted and said once a second). */
+void	log_libevent(void);
 /* Sets the key for log_msisdn(); copied. */
 void	log_set_secret(const char *key, size_t len);
 

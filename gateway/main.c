@@ -142,6 +142,13 @@ routes_up(struct daemon *d, const struct conf *c)
 {
 	char	 err[256];
 
+	httpd_set_limits(d->httpd, &(struct httpd_limits){
+		.max_connections = c->max_connections,
+		.max_per_address = c->max_per_address,
+		.request_ms = c->request_ms,
+		.keepalive_ms = c->keepalive_ms,
+	});
+
 	if ((d->aggregator = ingress_aggregator_new(d->httpd, c, d->engine,
 	    err, sizeof err)) == NULL ||
 	    (d->kannel = ingress_kannel_new(d->httpd, c, d->engine, d->store,
@@ -256,6 +263,7 @@ main(int argc, char *argv[])
 	struct event	*ev_term, *ev_int, *ev_hup;
 	struct store_params sp;
 	char		 err[256];
+	unsigned long	 fds;
 
 	while ((ch = getopt(argc, argv, "c:dht")) != -1) {
 		switch (ch) {
@@ -294,6 +302,8 @@ main(int argc, char *argv[])
 
 	log_init(1, (enum log_level)d.boot->log_level);
 	set_log_secret(d.boot);
+	log_libevent();
+	fds = httpd_raise_fd_limit();
 	if ((fd = httpd_bind(d.boot->listen_address, d.boot->listen_port, err,
 	    sizeof err)) == -1)
 		fatalx("%s", err);
@@ -336,9 +346,9 @@ main(int argc, char *argv[])
 	evsignal_add(ev_hup, NULL);
 
 	log_info("event=start listen=%s:%u services=%zu kannel=%s redis=%s:%u "
-	    "pid=%ld", d.boot->listen_address, d.boot->listen_port,
+	    "fds=%lu pid=%ld", d.boot->listen_address, d.boot->listen_port,
 	    d.boot->nservices, d.boot->kannel ? d.boot->kannel->path : "-",
-	    d.boot->redis_host, d.boot->redis_port, (long)getpid());
+	    d.boot->redis_host, d.boot->redis_port, fds, (long)getpid());
 	d.boot = NULL;		/* the engine's now, and gone on reload */
 	event_base_dispatch(d.base);
 

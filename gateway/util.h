@@ -15,6 +15,8 @@
 /* Wall-clock milliseconds since the epoch: for what is stored or sent
  * (record times, TTL arithmetic shared with Redis). */
 long long	now_ms(void);
+/* Milliseconds on the monotonic clock: for deadlines. */
+long long	mono_ms(void);
 /* Milliseconds on the monotonic clock since *t0 (taken with
  * clock_gettime(CLOCK_MONOTONIC)): for durations and deadlines. */
 double		elapsed_ms(const struct timespec *t0);

@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -281,6 +282,7 @@ class Gateway:
         self.expect_errors = [re.compile(p) for p in expect_errors]
         self.proc = None
         self.exit_checked = False
+        self.nofile = None      # RLIMIT_NOFILE (soft = hard) to start with
         self.conf = merge(self.default_conf(), overrides)
         with open(self.conf_path, "w") as f:
             f.write(to_libconfig(self.conf))
@@ -329,11 +331,16 @@ class Gateway:
         binary = asanigw_binary()
         if not os.access(binary, os.X_OK):
             pytest.fail(f"{binary} is not built (run make)", pytrace=False)
+        nofile = self.nofile
+
+        def limits():
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
         with open(self.logpath, "ab") as log:
             self.proc = subprocess.Popen(
                 [binary, "-d", "-c", self.conf_path],
                 stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, cwd=self.dir)
+                stdin=subprocess.DEVNULL, cwd=self.dir, preexec_fn=limits)
 
         def ready():
             if self.proc.poll() is not None:
