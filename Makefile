@@ -50,6 +50,10 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/conf.c \
 	gateway/refcode.c \
 	gateway/store.c \
+	gateway/store_keys.c \
+	gateway/store_scripts.c \
+	gateway/store_subscriber.c \
+	gateway/store_outbox.c \
 	gateway/cache.c \
 	gateway/engine.c \
 	gateway/outbox.c \
