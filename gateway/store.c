@@ -221,6 +221,27 @@ store_eval(struct store *st, enum store_script script,
 }
 
 void
+store_eval_number(struct store *st, enum store_script script,
+    const struct store_keyargs *ka, long long n, store_parse_fn parse,
+    store_fn cb, void *arg)
+{
+	char		 num[24];
+	const char	*argv[] = { num };
+
+	snprintf(num, sizeof num, "%lld", n);
+	store_eval(st, script, ka, 1, argv, NULL, parse, cb, arg);
+}
+
+void
+store_parse_number(const char *err, const redisReply *r, store_fn cb,
+    void *arg)
+{
+	if (err == NULL && r->type != REDIS_REPLY_INTEGER)
+		err = "unexpected reply";
+	((store_number_cb)cb)(err, err == NULL ? r->integer : 0, arg);
+}
+
+void
 store_parse_done(const char *err, const redisReply *r, store_fn cb,
     void *arg)
 {

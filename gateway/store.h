@@ -85,6 +85,8 @@ int		 store_connected(const struct store *);
 
 /* The callback of a verb whose only result is whether it worked. */
 typedef void (*store_done_cb)(const char *err, void *arg);
+/* The callback of a verb whose result is a number. */
+typedef void (*store_number_cb)(const char *err, long long n, void *arg);
 
 /*
  * USSD sessions.  A session record is a version (the number of hops
@@ -193,10 +195,8 @@ void		 store_pledge_take(struct store *, const char *msisdn,
 		    const char *code, long long now_ms, store_pledge_cb,
 		    void *arg);
 /* Drops every pledge still waiting; n is how many. */
-typedef void (*store_cancelled_cb)(const char *err, long long n,
-    void *arg);
 void		 store_pledge_cancel(struct store *, const char *msisdn,
-		    long long now_ms, store_cancelled_cb, void *arg);
+		    long long now_ms, store_number_cb, void *arg);
 /* Replaces the pledge under code (with its state done and its ref). */
 void		 store_pledge_settle(struct store *, const char *msisdn,
 		    const char *code, const char *pledge, store_done_cb,
@@ -311,10 +311,10 @@ typedef void (*store_stats_cb)(const char *err,
     const struct store_outbox_stats *, void *arg);
 void		 store_outbox_stats(struct store *, store_stats_cb,
 		    void *arg);
-/* Moves up to max dead letters back into the stream, oldest first. */
-typedef void (*store_replayed_cb)(const char *err, long long n, void *arg);
+/* Moves up to max dead letters back into the stream, oldest first; n
+ * is how many. */
 void		 store_outbox_replay(struct store *, unsigned max,
-		    store_replayed_cb, void *arg);
+		    store_number_cb, void *arg);
 
 /* The redis-stream adapter: appends a request to a stream of its own
  * choosing, trimmed to about maxlen entries ("" or NULL: not trimmed). */

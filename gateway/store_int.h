@@ -102,10 +102,17 @@ void		 store_command(struct store *, int argc, const char **argv,
 void		 store_eval(struct store *, enum store_script,
 		    const struct store_keyargs *ka, int argc, const char **argv,
 		    const size_t *lens, store_parse_fn, store_fn, void *arg);
+/* The same for a script whose one argument is a number. */
+void		 store_eval_number(struct store *, enum store_script,
+		    const struct store_keyargs *ka, long long n,
+		    store_parse_fn, store_fn, void *arg);
 
-/* Parse functions several verbs share: for a store_done_cb; and for
- * fire and forget (cb NULL, arg names what failed in the log). */
+/* Parse functions several verbs share: for a store_done_cb, for a
+ * store_number_cb (an integer reply), and for fire and forget (cb
+ * NULL, arg names what failed in the log). */
 void		 store_parse_done(const char *, const struct redisReply *,
+		    store_fn, void *);
+void		 store_parse_number(const char *, const struct redisReply *,
 		    store_fn, void *);
 void		 store_parse_ignore(const char *, const struct redisReply *,
 		    store_fn, void *);

@@ -4,6 +4,7 @@
  * shared ones {dlr}, {stats} or {outbox}: the keys one script touches
  * always share a tag, hence a Redis Cluster slot.
  */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "store_int.h"
@@ -12,97 +13,82 @@
 #define MS_PER_HOUR	3600000LL
 #define MS_PER_DAY	86400000LL
 
+static char *key_fmt(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+
+static char *
+key_fmt(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*key;
+
+	va_start(ap, fmt);
+	xvasprintf(&key, fmt, ap);
+	va_end(ap);
+	return key;
+}
+
 char *
 store_session_key(const char *msisdn, const char *session_id)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:ussd:%s", msisdn, session_id);
-	return key;
+	return key_fmt("asanigw:{%s}:ussd:%s", msisdn, session_id);
 }
 
 char *
 store_key_pledges(const char *msisdn)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:pledges", msisdn);
-	return key;
+	return key_fmt("asanigw:{%s}:pledges", msisdn);
 }
 
 char *
 store_key_pledge_rate(const char *msisdn, long long now_ms)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:rate:pledge:%lld", msisdn,
+	return key_fmt("asanigw:{%s}:rate:pledge:%lld", msisdn,
 	    now_ms / MS_PER_HOUR);
-	return key;
 }
 
 char *
 store_key_request_rate(const char *msisdn, const char *service,
     long long now_ms)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:rate:requests:%s:%lld", msisdn, service,
+	return key_fmt("asanigw:{%s}:rate:requests:%s:%lld", msisdn, service,
 	    now_ms / MS_PER_DAY);
-	return key;
 }
 
 char *
 store_key_optout(const char *msisdn)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:optout", msisdn);
-	return key;
+	return key_fmt("asanigw:{%s}:optout", msisdn);
 }
 
 char *
 store_key_answer(const char *msisdn, const char *id)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:sms:%s", msisdn, id);
-	return key;
+	return key_fmt("asanigw:{%s}:sms:%s", msisdn, id);
 }
 
 char *
 store_key_notify_claim(const char *msisdn, const char *ikey)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:notify:%s", msisdn, ikey);
-	return key;
+	return key_fmt("asanigw:{%s}:notify:%s", msisdn, ikey);
 }
 
 char *
 store_key_notify_sig(const char *msisdn, const char *sig)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:notify-sig:%s", msisdn, sig);
-	return key;
+	return key_fmt("asanigw:{%s}:notify-sig:%s", msisdn, sig);
 }
 
 char *
 store_key_dlr(const char *msgid)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{dlr}:%s", msgid);
-	return key;
+	return key_fmt("asanigw:{dlr}:%s", msgid);
 }
 
 char *
 store_key_outbox_seen(const char *ikey)
 {
-	char	*key;
-
-	xasprintf(&key, "asanigw:{outbox}:seen:%s", ikey);
-	return key;
+	return key_fmt("asanigw:{outbox}:seen:%s", ikey);
 }
 
 const char *

@@ -262,26 +262,14 @@ store_outbox_stats(struct store *st, store_stats_cb cb, void *arg)
 	    (store_fn)cb, arg);
 }
 
-static void
-parse_replayed(const char *err, const redisReply *r, store_fn cb,
-    void *arg)
-{
-	if (err == NULL && r->type != REDIS_REPLY_INTEGER)
-		err = "unexpected answer";
-	((store_replayed_cb)cb)(err, err == NULL ? r->integer : 0, arg);
-}
-
 void
-store_outbox_replay(struct store *st, unsigned max, store_replayed_cb cb,
+store_outbox_replay(struct store *st, unsigned max, store_number_cb cb,
     void *arg)
 {
 	struct store_keyargs ka = { 0 };
-	char		 n[16];
-	const char	*argv[] = { n };
 
-	snprintf(n, sizeof n, "%u", max);
-	store_eval(st, SCRIPT_OUTBOX_REPLAY, &ka, 1, argv, NULL,
-	    parse_replayed, (store_fn)cb, arg);
+	store_eval_number(st, SCRIPT_OUTBOX_REPLAY, &ka, max,
+	    store_parse_number, (store_fn)cb, arg);
 }
 
 void

@@ -105,11 +105,8 @@ store_requests_count(struct store *st, const char *msisdn,
 {
 	struct store_keyargs ka = { .msisdn = msisdn, .service = service,
 	    .now_ms = now_ms() };
-	char		 lim[16];
-	const char	*argv[] = { lim };
 
-	snprintf(lim, sizeof lim, "%u", max);
-	store_eval(st, SCRIPT_REQUESTS_COUNT, &ka, 1, argv, NULL, parse_limit,
+	store_eval_number(st, SCRIPT_REQUESTS_COUNT, &ka, max, parse_limit,
 	    (store_fn)cb, arg);
 }
 
@@ -196,26 +193,14 @@ store_pledge_take(struct store *st, const char *msisdn, const char *code,
 	    (store_fn)cb, arg);
 }
 
-static void
-parse_cancelled(const char *err, const redisReply *r, store_fn cb,
-    void *arg)
-{
-	if (err == NULL && r->type != REDIS_REPLY_INTEGER)
-		err = "unexpected reply";
-	((store_cancelled_cb)cb)(err, err == NULL ? r->integer : 0, arg);
-}
-
 void
 store_pledge_cancel(struct store *st, const char *msisdn, long long now,
-    store_cancelled_cb cb, void *arg)
+    store_number_cb cb, void *arg)
 {
 	struct store_keyargs ka = { .msisdn = msisdn };
-	char		 t[24];
-	const char	*argv[] = { t };
 
-	snprintf(t, sizeof t, "%lld", now);
-	store_eval(st, SCRIPT_PLEDGE_CANCEL, &ka, 1, argv, NULL,
-	    parse_cancelled, (store_fn)cb, arg);
+	store_eval_number(st, SCRIPT_PLEDGE_CANCEL, &ka, now,
+	    store_parse_number, (store_fn)cb, arg);
 }
 
 void
