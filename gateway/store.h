@@ -26,9 +26,8 @@
  *  asanigw:{MSISDN}:rate:requests:SERVICE:DAY         engine      engine
  *                               counter 1 d
  *    USSD requests submitted on day DAY (ms / 86400000)
- *  asanigw:{MSISDN}:optout      string  none          sms         sms,
- *    "1", set by STOP, deleted by START                           notify,
- *                                                                 admin
+ *  asanigw:{MSISDN}:optout      string  none          sms         notify,
+ *    "1", set by STOP, deleted by START                           admin
  *  asanigw:{MSISDN}:sms:ID      string  1 d           sms         sms
  *    the answer to message ID (Kannel's %I), for smsbox's retries; kept
  *    only for commands that change something (confirm, yes, no, stop,
