@@ -21,7 +21,6 @@
 #include "outbox.h"
 #include "ingress_aggregator.h"
 #include "sendsms.h"
-#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
