@@ -50,6 +50,10 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/conf.c \
 	gateway/refcode.c \
 	gateway/store.c \
+	gateway/store_keys.c \
+	gateway/store_scripts.c \
+	gateway/store_subscriber.c \
+	gateway/store_outbox.c \
 	gateway/cache.c \
 	gateway/engine.c \
 	gateway/outbox.c \
@@ -66,7 +70,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	adapters/adapter_redis_stream.c
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
-	     adapter command
+	     adapter command store_keys
 FUZZ_TARGETS = session text step kannel command answer
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -77,11 +77,10 @@ stream_open(struct event_base *base, const struct conf_adapter *ca,
 }
 
 static void
-stream_added(const char *err, const struct redisReply *r, void *arg)
+stream_added(const char *err, void *arg)
 {
 	struct stream_call	*c = arg;
 
-	(void)r;
 	c->cb(err, 0, c->arg);
 	free(c);
 }
@@ -93,24 +92,11 @@ stream_submit(void *impl, const struct request *req, adapter_cb cb,
 	struct stream_adapter	*sa = impl;
 	struct stream_call	*c = xcalloc(1, sizeof *c);
 	char			*json = request_json(req);
-	const char		*argv[10];
-	int			 n = 0;
 
 	c->cb = cb;
 	c->arg = arg;
-	argv[n++] = "XADD";
-	argv[n++] = sa->stream;
-	if (sa->maxlen[0] != '\0') {
-		argv[n++] = "MAXLEN";
-		argv[n++] = "~";
-		argv[n++] = sa->maxlen;
-	}
-	argv[n++] = "*";
-	argv[n++] = "request";
-	argv[n++] = json != NULL ? json : "";
-	argv[n++] = "key";
-	argv[n++] = req->idempotency_key;
-	store_command(sa->store, n, argv, NULL, stream_added, c);
+	store_stream_add(sa->store, sa->stream, sa->maxlen,
+	    json != NULL ? json : "", req->idempotency_key, stream_added, c);
 	free(json);
 }
 

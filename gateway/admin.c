@@ -17,7 +17,6 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #include "access.h"
@@ -29,7 +28,6 @@
 #include "outbox.h"
 #include "ingress_aggregator.h"
 #include "sendsms.h"
-#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -103,13 +101,13 @@ struct pending_send {
 };
 
 static void
-optout_checked(const char *err, const redisReply *r, void *arg)
+optout_checked(const char *err, int out, void *arg)
 {
 	struct pending_send	*ps = arg;
 
 	if (err != NULL)
 		httpd_reply_error(ps->req, 503, "Service Unavailable", err);
-	else if (r->type == REDIS_REPLY_STRING)
+	else if (out)
 		httpd_reply_json(ps->req, 409, "Conflict", json_pack(
 		    "{s:b,s:s}", "sent", 0, "error", "the subscriber sent STOP"));
 	else
@@ -126,8 +124,6 @@ send_unless_stopped(struct admin *a, struct evhttp_request *req,
     const struct sendsms_msg *m, const char *msisdn)
 {
 	struct pending_send	*ps = xcalloc(1, sizeof *ps);
-	const char		*argv[2];
-	char			*key = sms_key(msisdn, "optout");
 
 	ps->a = a;
 	ps->req = req;
@@ -136,10 +132,7 @@ send_unless_stopped(struct admin *a, struct evhttp_request *req,
 	ps->smsc = m->smsc != NULL ? xstrdup(m->smsc) : NULL;
 	ps->m = (struct sendsms_msg){ .to = ps->to, .text = ps->text,
 	    .smsc = ps->smsc };
-	argv[0] = "GET";
-	argv[1] = key;
-	store_command(a->store, 2, argv, NULL, optout_checked, ps);
-	free(key);
+	store_optout_get(a->store, msisdn, optout_checked, ps);
 }
 
 static void
@@ -197,14 +190,14 @@ handle_send(struct evhttp_request *req, void *arg)
 	evhttp_clear_headers(&q);
 }
 
-/* GET /admin/stats gathers three counter hashes, one after another. */
+/* GET /admin/stats gathers three counters, one after another. */
 static const struct {
-	const char	*name;		/* in the answer */
-	const char	*key;
+	const char		*name;		/* in the answer */
+	enum store_counter	 counter;
 } stats_groups[] = {
-	{ "dlr", NULL },		/* store_dlr_counts() */
-	{ "limited", STORE_LIMITED_KEY },
-	{ "notify", STORE_NOTIFY_KEY },
+	{ "dlr", STORE_COUNT_DLR },
+	{ "limited", STORE_COUNT_LIMITED },
+	{ "notify", STORE_COUNT_NOTIFY },
 };
 #define NSTATS	(sizeof stats_groups / sizeof stats_groups[0])
 
@@ -233,7 +226,7 @@ stats_counted(const char *err, const char *const *names,
 		json_object_set_new(group, names[i], json_integer(counts[i]));
 	json_object_set_new(sr->out, stats_groups[sr->next].name, group);
 	if (++sr->next < NSTATS) {
-		store_counts(sr->store, stats_groups[sr->next].key,
+		store_counts(sr->store, stats_groups[sr->next].counter,
 		    stats_counted, sr);
 		return;
 	}
@@ -255,7 +248,7 @@ handle_stats(struct evhttp_request *req, void *arg)
 	sr->store = a->store;
 	sr->out = json_pack("{s:I}", "inflight",
 	    (json_int_t)engine_inflight(a->engine));
-	store_dlr_counts(a->store, stats_counted, sr);
+	store_counts(a->store, stats_groups[0].counter, stats_counted, sr);
 }
 
 static void

@@ -35,7 +35,6 @@
 #include <time.h>
 
 #include <event2/event.h>
-#include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
 #include "adapter.h"
@@ -138,7 +137,6 @@ struct engine {
 	struct store		*store;
 	struct outbox		*outbox;
 	struct sms		*sms;
-	int			 s_limit;
 	struct cache		*cache;
 	struct event		*sweep;
 	unsigned		 inflight;
@@ -526,22 +524,10 @@ effect_arrays(const struct effect *ef, const char ***names,
 	}
 }
 
-/* Counts a request against a daily limit.  KEYS: the day's counter.
- * ARGV: the limit.  Returns 1 if it may go, 0 (and counts nothing) if
- * not. */
-static const char limit_script[] =
-    "local n = redis.call('INCR', KEYS[1])\n"
-    "if n == 1 then redis.call('EXPIRE', KEYS[1], 86400) end\n"
-    "if n > tonumber(ARGV[1]) then\n"
-    "  redis.call('DECR', KEYS[1])\n"
-    "  return 0\n"
-    "end\n"
-    "return 1\n";
-
 static void	hop_queue(struct hop *);
 
 static void
-hop_limit_checked(const char *err, const struct redisReply *r, void *arg)
+hop_limit_checked(const char *err, enum store_limit limit, void *arg)
 {
 	struct hop	*h = arg;
 
@@ -549,10 +535,10 @@ hop_limit_checked(const char *err, const struct redisReply *r, void *arg)
 		hop_submitted(err, h);
 		return;
 	}
-	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
+	if (limit == STORE_OVER) {
 		log_info("event=limited kind=requests_per_day sid=%s msisdn=%s "
 		    "svc=%s", h->session_id, hop_who(h), h->service);
-		store_count(h->e->store, STORE_LIMITED_KEY,
+		store_count(h->e->store, STORE_COUNT_LIMITED,
 		    "requests_per_day");
 		h->pending = 0;
 		h->limited = 1;
@@ -569,8 +555,6 @@ static void
 hop_submit(struct hop *h)
 {
 	unsigned	 max = h->gen->conf->sms.requests_per_day;
-	const char	*argv[2];
-	char		*key, lim[16];
 
 	h->pending = 1;
 	h->state = HOP_EFFECT;
@@ -578,14 +562,8 @@ hop_submit(struct hop *h)
 		hop_queue(h);
 		return;
 	}
-	xasprintf(&key, "asanigw:{%s}:rate:requests:%s:%lld", h->msisdn,
-	    h->service, now_ms() / 86400000);
-	snprintf(lim, sizeof lim, "%u", max);
-	argv[0] = key;
-	argv[1] = lim;
-	store_eval(h->e->store, h->e->s_limit, 1, 2, argv, NULL,
+	store_requests_count(h->e->store, h->msisdn, h->service, max,
 	    hop_limit_checked, h);
-	free(key);
 }
 
 static void
@@ -1057,7 +1035,6 @@ engine_new(struct event_base *base, struct conf *conf, struct store *store,
 		.dedupe_ttl = conf->outbox.dedupe_ttl,
 	}, engine_deliver, e);
 	e->sms = sms_new(e, store, e->outbox);
-	e->s_limit = store_script_add(store, limit_script);
 	e->sweep = event_new(base, -1, EV_PERSIST, engine_sweep, e);
 	event_add(e->sweep, &(struct timeval){ 1, 0 });
 	return e;

@@ -14,7 +14,6 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #include "access.h"
@@ -28,26 +27,11 @@
 #include "notify.h"
 #include "sendsms.h"
 #include "session.h"
-#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
 #define BODY_MAX	8192
 #define WINDOW_S	300	/* a signature older than this is a replay */
-
-/* KEYS: optout, claim, signature.  ARGV: TTL, signature window.  Returns
- * {duplicate, id} (the key was claimed before), replayed (the signature
- * was seen before, under another key: the key is not signed), optout or
- * ok (claimed). */
-static const char claim_script[] =
-    "local v = redis.call('GET', KEYS[2])\n"
-    "if v then return {'duplicate', v} end\n"
-    "if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then\n"
-    "  return 'replayed'\n"
-    "end\n"
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 'optout' end\n"
-    "redis.call('SET', KEYS[2], '', 'EX', ARGV[1])\n"
-    "return 'ok'\n";
 
 struct notify {
 	struct httpd			*httpd;
@@ -55,7 +39,6 @@ struct notify {
 	struct engine			*engine;
 	struct store			*store;
 	struct sendsms			*sendsms;
-	int				 s_claim;
 	int				 routed;
 };
 
@@ -66,8 +49,8 @@ struct call {
 	struct gen		*gen;
 	char			 msisdn[16];
 	char			 who[16];
-	char			*claim;		/* its key */
-	char			*seen;		/* its signature's */
+	char			*key;		/* its idempotency key */
+	char			*sig;		/* its signature */
 	char			*event;
 	char			*text;
 };
@@ -76,8 +59,8 @@ static void
 call_free(struct call *c)
 {
 	engine_release(c->gen);
-	free(c->claim);
-	free(c->seen);
+	free(c->key);
+	free(c->sig);
 	free(c->event);
 	free(c->text);
 	free(c);
@@ -87,18 +70,13 @@ static void
 sent(const char *err, const char *id, void *arg)
 {
 	struct call	*c = arg;
-	const char	*argv[5];
 
 	if (err != NULL) {
 		/* Not sent: the back office may try again, the very same
 		 * call too. */
 		log_warnx("event=notify-failed msisdn=%s event_name=%s "
 		    "error=\"%s\"", c->who, c->event, err);
-		argv[0] = "DEL";
-		argv[1] = c->claim;
-		argv[2] = c->seen;
-		store_command(c->n->store, 3, argv, NULL, store_ignore,
-		    "release");
+		store_notify_release(c->n->store, c->msisdn, c->key, c->sig);
 		httpd_reply_json(c->req, 502, "Bad Gateway",
 		    json_pack("{s:b,s:s}", "sent", 0, "error", err));
 		call_free(c);
@@ -106,18 +84,15 @@ sent(const char *err, const char *id, void *arg)
 	}
 	log_info("event=notified msisdn=%s event_name=%s id=%s", c->who,
 	    c->event, id);
-	argv[0] = "SET";
-	argv[1] = c->claim;
-	argv[2] = id;
-	argv[3] = "KEEPTTL";
-	store_command(c->n->store, 4, argv, NULL, store_ignore, "sent");
+	store_notify_sent(c->n->store, c->msisdn, c->key, id);
 	httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:s}", "sent", 1,
 	    "id", id));
 	call_free(c);
 }
 
 static void
-claimed(const char *err, const redisReply *r, void *arg)
+claimed(const char *err, enum store_claim claim, const char *sent_id,
+    void *arg)
 {
 	struct call		*c = arg;
 	struct sendsms_msg	 m = { 0 };
@@ -130,17 +105,15 @@ claimed(const char *err, const redisReply *r, void *arg)
 		call_free(c);
 		return;
 	}
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-	    r->element[1]->type == REDIS_REPLY_STRING) {
+	if (claim == STORE_CLAIM_DUPLICATE) {
 		log_info("event=notify-duplicate msisdn=%s event_name=%s",
 		    c->who, c->event);
 		httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:b,s:s}",
-		    "sent", 1, "duplicate", 1, "id", r->element[1]->str));
+		    "sent", 1, "duplicate", 1, "id", sent_id));
 		call_free(c);
 		return;
 	}
-	if ((r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) &&
-	    strcmp(r->str, "replayed") == 0) {
+	if (claim == STORE_CLAIM_REPLAYED) {
 		log_warnx("event=forbidden path=%s reason=\"signature used "
 		    "before\"", c->n->conf->path);
 		httpd_reply_error(c->req, 409, "Conflict", "this signature was "
@@ -148,11 +121,10 @@ claimed(const char *err, const redisReply *r, void *arg)
 		call_free(c);
 		return;
 	}
-	if ((r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) &&
-	    strcmp(r->str, "optout") == 0) {
+	if (claim == STORE_CLAIM_OPTOUT) {
 		log_info("event=notify-suppressed msisdn=%s event_name=%s "
 		    "reason=stop", c->who, c->event);
-		store_count(c->n->store, STORE_NOTIFY_KEY, "suppressed");
+		store_count(c->n->store, STORE_COUNT_NOTIFY, "suppressed");
 		httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:s}",
 		    "sent", 0, "reason", "the subscriber sent STOP"));
 		call_free(c);
@@ -210,10 +182,9 @@ handle(struct evhttp_request *req, void *arg)
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
 	size_t			 len = evbuffer_get_length(in);
 	const char		*body, *key, *msisdn, *event, *why = NULL;
-	const char		*argv[5], *sig;
+	const char		*sig;
 	struct call		*c;
 	json_t			*o;
-	char			*optout, ttl[16], window[16];
 
 	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST"))
 		return;
@@ -269,19 +240,12 @@ handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	log_msisdn(c->msisdn, c->who, sizeof c->who);
-	optout = sms_key(c->msisdn, "optout");
-	xasprintf(&c->claim, "asanigw:{%s}:notify:%s", c->msisdn, key);
-	xasprintf(&c->seen, "asanigw:{%s}:notify-sig:%s", c->msisdn, sig);
-	snprintf(ttl, sizeof ttl, "%u", n->conf->dedupe_ttl);
-	/* Long enough to outlive the signature's own validity either way. */
-	snprintf(window, sizeof window, "%d", 2 * WINDOW_S + 60);
-	argv[0] = optout;
-	argv[1] = c->claim;
-	argv[2] = c->seen;
-	argv[3] = ttl;
-	argv[4] = window;
-	store_eval(n->store, n->s_claim, 3, 5, argv, NULL, claimed, c);
-	free(optout);
+	c->key = xstrdup(key);
+	c->sig = xstrdup(sig);
+	/* The signature is remembered long enough to outlive its own
+	 * validity either way. */
+	store_notify_claim(n->store, c->msisdn, c->key, c->sig,
+	    n->conf->dedupe_ttl, 2 * WINDOW_S + 60, claimed, c);
 }
 
 struct notify *
@@ -308,7 +272,6 @@ notify_new(struct httpd *h, const struct conf *conf, struct engine *engine,
 		free(n);
 		return NULL;
 	}
-	n->s_claim = store_script_add(store, claim_script);
 	n->routed = 1;
 	return n;
 }

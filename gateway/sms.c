@@ -22,7 +22,6 @@
 #include <time.h>
 
 #include <event2/event.h>
-#include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -44,72 +43,22 @@
 #define GRACE_S		86400		/* s an expired code still says so */
 #define CODE_DIGITS	4
 
-/* A pledge proposed: counts those waiting (and drops nothing), refuses
- * past the limits, stores it under a code not in use.  KEYS: pledges,
- * rate.  ARGV: code, pledge, now_ms, max waiting, max per hour (0: no
- * limit), TTL of the hash.  Returns ok, taken (code in use), pending or
- * rate (a limit). */
-static const char propose_script[] =
-    "local n = 0\n"
-    "for _, v in ipairs(redis.call('HVALS', KEYS[1])) do\n"
-    "  local p = cjson.decode(v)\n"
-    "  if p.state == 'pending' and p.expires_ms > tonumber(ARGV[3]) then\n"
-    "    n = n + 1\n"
-    "  end\n"
-    "end\n"
-    "if n >= tonumber(ARGV[4]) then return 'pending' end\n"
-    "local max = tonumber(ARGV[5])\n"
-    "if max > 0 and tonumber(redis.call('GET', KEYS[2]) or '0') >= max\n"
-    "then return 'rate' end\n"
-    "if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then\n"
-    "  return 'taken'\n"
-    "end\n"
-    "redis.call('INCR', KEYS[2])\n"
-    "redis.call('EXPIRE', KEYS[2], 3600)\n"
-    "redis.call('EXPIRE', KEYS[1], ARGV[6])\n"
-    "return 'ok'\n";
-
-/* YES: the pledge under a code.  KEYS: pledges.  ARGV: code, now_ms.
- * Returns {state, pledge}: ok, done, expired, or {wrong}. */
-static const char take_script[] =
-    "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
-    "if not v then return {'wrong'} end\n"
-    "local p = cjson.decode(v)\n"
-    "if p.state == 'done' then return {'done', v} end\n"
-    "if p.expires_ms <= tonumber(ARGV[2]) then return {'expired', v} end\n"
-    "return {'ok', v}\n";
-
-/* NO: drops every pledge still waiting.  KEYS: pledges.  ARGV: now_ms.
- * Returns how many. */
-static const char cancel_script[] =
-    "local n = 0\n"
-    "local all = redis.call('HGETALL', KEYS[1])\n"
-    "for i = 1, #all, 2 do\n"
-    "  local p = cjson.decode(all[i + 1])\n"
-    "  if p.state == 'pending' and p.expires_ms > tonumber(ARGV[1]) then\n"
-    "    redis.call('HDEL', KEYS[1], all[i])\n"
-    "    n = n + 1\n"
-    "  end\n"
-    "end\n"
-    "return n\n";
-
 struct sms {
 	struct engine	*e;
 	struct store	*store;
 	struct outbox	*outbox;
-	int		 s_propose, s_take, s_cancel;
 	unsigned	 inflight;
 };
 
 enum op_state {
 	OP_SEEN,	/* GET of a remembered answer pending */
 	OP_LOOKUP,	/* the back office's answer pending */
-	OP_PROPOSE,	/* propose script pending */
-	OP_TAKE,	/* take script pending */
+	OP_PROPOSE,	/* pledge proposal pending */
+	OP_TAKE,	/* pledge taken by its code pending */
 	OP_BOOK,	/* outbox add pending */
 	OP_SETTLE,	/* marking the pledge done pending */
-	OP_CANCEL,	/* cancel script pending */
-	OP_OPTOUT,	/* SET or DEL of the opt-out pending */
+	OP_CANCEL,	/* cancelling the waiting pledges pending */
+	OP_OPTOUT,	/* setting or clearing the opt-out pending */
 };
 
 struct op {
@@ -134,31 +83,13 @@ struct op {
 
 	/* What the last call came back with. */
 	char				*err;
-	char				*result;	/* a script's word, or
-							 * the remembered
+	char				*seen;		/* the remembered
 							 * answer */
+	enum store_proposed		 proposed;
+	enum store_pledge		 taken;
 	long long			 count;		/* cancelled */
 	int				 found;		/* lookup */
 };
-
-char *
-sms_key(const char *msisdn, const char *what)
-{
-	char	*k;
-
-	xasprintf(&k, "asanigw:{%s}:%s", msisdn, what);
-	return k;
-}
-
-/* Where the answer to the op's message is remembered. */
-static char *
-seen_key(const struct op *op)
-{
-	char	*k;
-
-	xasprintf(&k, "asanigw:{%s}:sms:%s", op->msisdn, op->id);
-	return k;
-}
 
 static const char *
 op_lang(const struct op *op)
@@ -173,7 +104,7 @@ op_free(struct op *op)
 	command_match_clear(&op->cm);
 	json_decref(op->pledge);
 	free(op->err);
-	free(op->result);
+	free(op->seen);
 	engine_release(op->gen);
 	free(op->service);
 	free(op->msisdn);
@@ -197,25 +128,13 @@ changes_state(enum command_action a)
 static void
 op_answer(struct op *op, const char *text, const char *outcome)
 {
-	const char	*argv[5];
-	char		*key, ttl[16];
-
 	log_info("event=sms sid=%s msisdn=%s svc=%s command=%s outcome=%s",
 	    op->id ? op->id : "-", op->who, op->service,
 	    op->cm.cmd ? op->cm.cmd->id : "-", outcome);
 	if (op->remember && strcmp(outcome, "busy") != 0 &&
-	    strcmp(outcome, "failed") != 0) {
-		key = seen_key(op);
-		snprintf(ttl, sizeof ttl, "%d", SEEN_TTL);
-		argv[0] = "SET";
-		argv[1] = key;
-		argv[2] = text;
-		argv[3] = "EX";
-		argv[4] = ttl;
-		store_command(op->sms->store, 5, argv, NULL, store_ignore,
-		    "answer");
-		free(key);
-	}
+	    strcmp(outcome, "failed") != 0)
+		store_answer_put(op->sms->store, op->msisdn, op->id, text,
+		    SEEN_TTL);
 	op->cb(text, op->arg);
 	op_free(op);
 }
@@ -242,7 +161,7 @@ op_limited(struct op *op, const char *kind)
 {
 	log_info("event=limited kind=%s msisdn=%s svc=%s", kind, op->who,
 	    op->service);
-	store_count(op->sms->store, STORE_LIMITED_KEY, kind);
+	store_count(op->sms->store, STORE_COUNT_LIMITED, kind);
 	op_answer_message(op, "limited", "limited");
 }
 
@@ -257,53 +176,63 @@ op_failed(struct op *op, const char *err)
 	op->err = xstrdup(err);
 }
 
-/* Every Redis call of an op: records the reply for the state it is in. */
+/* Each store verb's callback records its result for op_step(). */
 static void
-redis_done(const char *err, const redisReply *r, void *arg)
+stored(const char *err, void *arg)
 {
 	struct op	*op = arg;
 
-	if (err != NULL) {
+	if (err != NULL)
 		op_failed(op, err);
-		op_step(op);
-		return;
-	}
-	free(op->result);
-	op->result = NULL;
-	switch (op->state) {
-	case OP_SEEN:
-		if (r->type == REDIS_REPLY_STRING)
-			op->result = xstrdup(r->str);
-		break;
-	case OP_PROPOSE:
-		if (r->type == REDIS_REPLY_STATUS ||
-		    r->type == REDIS_REPLY_STRING)
-			op->result = xstrdup(r->str);
-		else
-			op_failed(op, "unexpected reply");
-		break;
-	case OP_TAKE:
-		if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-		    r->element[0]->type != REDIS_REPLY_STRING ||
-		    (r->elements > 1 &&
-		    r->element[1]->type != REDIS_REPLY_STRING))
-			op_failed(op, "unexpected reply");
-		else {
-			op->result = xstrdup(r->element[0]->str);
-			if (r->elements > 1 && (op->pledge = json_loads(
-			    r->element[1]->str, 0, NULL)) == NULL)
-				op_failed(op, "a pledge that is not JSON");
-		}
-		break;
-	case OP_CANCEL:
-		if (r->type == REDIS_REPLY_INTEGER)
-			op->count = r->integer;
-		else
-			op_failed(op, "unexpected reply");
-		break;
-	default:
-		break;
-	}
+	op_step(op);
+}
+
+static void
+seen_got(const char *err, const char *text, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL)
+		op_failed(op, err);
+	else if (text != NULL)
+		op->seen = xstrdup(text);
+	op_step(op);
+}
+
+static void
+proposed(const char *err, enum store_proposed result, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL)
+		op_failed(op, err);
+	op->proposed = result;
+	op_step(op);
+}
+
+static void
+taken(const char *err, enum store_pledge state, const char *pledge,
+    size_t len, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL)
+		op_failed(op, err);
+	op->taken = state;
+	if (err == NULL && pledge != NULL &&
+	    (op->pledge = json_loadb(pledge, len, 0, NULL)) == NULL)
+		op_failed(op, "a pledge that is not JSON");
+	op_step(op);
+}
+
+static void
+cancelled(const char *err, long long n, void *arg)
+{
+	struct op	*op = arg;
+
+	if (err != NULL)
+		op_failed(op, err);
+	op->count = n;
 	op_step(op);
 }
 
@@ -317,16 +246,6 @@ answered(const char *err, const struct answer *a, void *arg)
 	else if ((op->found = a->found))
 		for (size_t i = 0; i < a->nfields; i++)
 			session_set(op->cm.vars, a->names[i], a->values[i]);
-	op_step(op);
-}
-
-static void
-pledge_added(const char *err, void *arg)
-{
-	struct op	*op = arg;
-
-	if (err != NULL)
-		op_failed(op, err);
 	op_step(op);
 }
 
@@ -387,9 +306,7 @@ op_propose(struct op *op)
 	const struct conf	*c = gen_conf(op->gen);
 	const struct menu_command *cmd = op->cm.cmd;
 	json_t			*p, *vars;
-	char			*pledges, *rate, *json, now[24], pend[16],
-				 per_hour[16], ttl[16], what[48];
-	const char		*argv[8];
+	char			*json;
 	long long		 t = now_ms();
 
 	new_code(op->code);
@@ -404,26 +321,16 @@ op_propose(struct op *op)
 	    "vars", vars);
 	json = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
-	pledges = sms_key(op->msisdn, "pledges");
-	snprintf(what, sizeof what, "rate:pledge:%lld", t / 3600000);
-	rate = sms_key(op->msisdn, what);
-	snprintf(now, sizeof now, "%lld", t);
-	snprintf(pend, sizeof pend, "%u", c->sms.pending_pledges);
-	snprintf(per_hour, sizeof per_hour, "%u", c->sms.pledges_per_hour);
-	snprintf(ttl, sizeof ttl, "%u", c->sms.code_ttl + GRACE_S);
-	argv[0] = pledges;
-	argv[1] = rate;
-	argv[2] = op->code;
-	argv[3] = json;
-	argv[4] = now;
-	argv[5] = pend;
-	argv[6] = per_hour;
-	argv[7] = ttl;
 	op->state = OP_PROPOSE;
-	store_eval(op->sms->store, op->sms->s_propose, 2, 8, argv, NULL,
-	    redis_done, op);
-	free(pledges);
-	free(rate);
+	store_pledge_propose(op->sms->store, op->msisdn,
+	    &(struct store_proposal){
+		.code = op->code,
+		.pledge = json,
+		.now_ms = t,
+		.max_pending = c->sms.pending_pledges,
+		.per_hour = c->sms.pledges_per_hour,
+		.ttl_s = c->sms.code_ttl + GRACE_S,
+	    }, proposed, op);
 	free(json);
 }
 
@@ -431,21 +338,13 @@ op_propose(struct op *op)
 static void
 op_take(struct op *op)
 {
-	const char	*argv[3];
-	char		*pledges, now[24];
 	const char	*code = session_get(op->cm.vars,
 			    op->cm.cmd->args[0].var);
 
 	snprintf(op->code, sizeof op->code, "%.*s", CODE_DIGITS, code);
-	pledges = sms_key(op->msisdn, "pledges");
-	snprintf(now, sizeof now, "%lld", now_ms());
-	argv[0] = pledges;
-	argv[1] = code;
-	argv[2] = now;
 	op->state = OP_TAKE;
-	store_eval(op->sms->store, op->sms->s_take, 1, 3, argv, NULL,
-	    redis_done, op);
-	free(pledges);
+	store_pledge_take(op->sms->store, op->msisdn, code, now_ms(), taken,
+	    op);
 }
 
 /* The pledge's variables back into the op, for its texts. */
@@ -526,7 +425,7 @@ op_book(struct op *op)
 	if (json == NULL)
 		return -1;
 	op->state = OP_BOOK;
-	outbox_add(op->sms->outbox, ikey, json, pledge_added, op);
+	outbox_add(op->sms->outbox, ikey, json, stored, op);
 	free(json);
 	return 0;
 }
@@ -535,22 +434,16 @@ op_book(struct op *op)
 static void
 op_settle(struct op *op)
 {
-	const char	*argv[4];
-	char		*pledges, *json;
+	char	*json;
 
 	log_info("event=queued msisdn=%s ref=%s request=%s", op->who, op->ref,
 	    json_string_value(json_object_get(op->pledge, "request")));
 	json_object_set_new(op->pledge, "state", json_string("done"));
 	json_object_set_new(op->pledge, "ref", json_string(op->ref));
 	json = json_dumps(op->pledge, JSON_COMPACT);
-	pledges = sms_key(op->msisdn, "pledges");
-	argv[0] = "HSET";
-	argv[1] = pledges;
-	argv[2] = op->code;
-	argv[3] = json;
 	op->state = OP_SETTLE;
-	store_command(op->sms->store, 4, argv, NULL, redis_done, op);
-	free(pledges);
+	store_pledge_settle(op->sms->store, op->msisdn, op->code, json,
+	    stored, op);
 	free(json);
 }
 
@@ -558,33 +451,17 @@ op_settle(struct op *op)
 static void
 op_cancel(struct op *op)
 {
-	const char	*argv[2];
-	char		*pledges, now[24];
-
-	pledges = sms_key(op->msisdn, "pledges");
-	snprintf(now, sizeof now, "%lld", now_ms());
-	argv[0] = pledges;
-	argv[1] = now;
 	op->state = OP_CANCEL;
-	store_eval(op->sms->store, op->sms->s_cancel, 1, 2, argv, NULL,
-	    redis_done, op);
-	free(pledges);
+	store_pledge_cancel(op->sms->store, op->msisdn, now_ms(), cancelled,
+	    op);
 }
 
 /* STOP (out) or START. */
 static void
 op_optout(struct op *op, int out)
 {
-	const char	*argv[3];
-	char		*key = sms_key(op->msisdn, "optout");
-
-	argv[0] = out ? "SET" : "DEL";
-	argv[1] = key;
-	argv[2] = "1";
 	op->state = OP_OPTOUT;
-	store_command(op->sms->store, out ? 3 : 2, argv, NULL, redis_done,
-	    op);
-	free(key);
+	store_optout_set(op->sms->store, op->msisdn, out, stored, op);
 }
 
 /* --- deciding ------------------------------------------------------------ */
@@ -661,14 +538,14 @@ op_step(struct op *op)
 	}
 	switch (op->state) {
 	case OP_SEEN:
-		if (op->result == NULL) {
+		if (op->seen == NULL) {
 			op_act(op);
 			break;
 		}
 		/* A retry: the answer it got, nothing done again. */
 		log_info("event=sms sid=%s msisdn=%s svc=%s outcome=retry",
 		    op->id, op->who, op->service);
-		op->cb(op->result, op->arg);
+		op->cb(op->seen, op->arg);
 		op_free(op);
 		break;
 	case OP_LOOKUP:
@@ -690,20 +567,27 @@ op_step(struct op *op)
 		}
 		break;
 	case OP_PROPOSE:
-		if (strcmp(op->result, "ok") == 0) {
+		switch (op->proposed) {
+		case STORE_PROPOSED:
 			session_set(op->cm.vars, "code", op->code);
 			op_answer_text(op, &cmd->reply, "proposed");
-		} else if (strcmp(op->result, "taken") == 0 && ++op->tries < 5)
-			op_propose(op);
-		else if (strcmp(op->result, "pending") == 0)
+			break;
+		case STORE_CODE_TAKEN:
+			if (++op->tries < 5)
+				op_propose(op);
+			else
+				op_answer_message(op, "busy", "busy");
+			break;
+		case STORE_TOO_MANY_PENDING:
 			op_limited(op, "pending_pledges");
-		else if (strcmp(op->result, "rate") == 0)
+			break;
+		case STORE_TOO_MANY_PER_HOUR:
 			op_limited(op, "pledges_per_hour");
-		else
-			op_answer_message(op, "busy", "busy");
+			break;
+		}
 		break;
 	case OP_TAKE:
-		if (strcmp(op->result, "wrong") == 0) {
+		if (op->taken == STORE_PLEDGE_UNKNOWN) {
 			op_answer_text(op, &cmd->wrong, "wrong_code");
 			break;
 		}
@@ -712,9 +596,9 @@ op_step(struct op *op)
 			break;
 		}
 		pledge_vars(op);
-		if (strcmp(op->result, "expired") == 0)
+		if (op->taken == STORE_PLEDGE_EXPIRED)
 			op_answer_text(op, &cmd->expired, "expired_code");
-		else if (strcmp(op->result, "done") == 0 &&
+		else if (op->taken == STORE_PLEDGE_DONE &&
 		    json_is_string(json_object_get(op->pledge, "ref"))) {
 			snprintf(op->ref, sizeof op->ref, "%s",
 			    json_string_value(json_object_get(op->pledge,
@@ -751,8 +635,6 @@ static void
 op_start(evutil_socket_t fd, short what, void *arg)
 {
 	struct op	*op = arg;
-	const char	*argv[2];
-	char		*key;
 
 	(void)fd;
 	(void)what;
@@ -763,12 +645,8 @@ op_start(evutil_socket_t fd, short what, void *arg)
 		op_act(op);
 		return;
 	}
-	key = seen_key(op);
-	argv[0] = "GET";
-	argv[1] = key;
 	op->state = OP_SEEN;
-	store_command(op->sms->store, 2, argv, NULL, redis_done, op);
-	free(key);
+	store_answer_get(op->sms->store, op->msisdn, op->id, seen_got, op);
 }
 
 void
@@ -804,9 +682,6 @@ sms_new(struct engine *e, struct store *store, struct outbox *outbox)
 	sms->e = e;
 	sms->store = store;
 	sms->outbox = outbox;
-	sms->s_propose = store_script_add(store, propose_script);
-	sms->s_take = store_script_add(store, take_script);
-	sms->s_cancel = store_script_add(store, cancel_script);
 	return sms;
 }
 

@@ -4,18 +4,8 @@
  * reply, a lookup through the service's adapter, a pledge proposed with a
  * one-time code and confirmed by YES <code> into the outbox, NO, STOP and
  * START — then answered in the sender's language.  The state it keeps per
- * MSISDN lives in Redis under the subscriber's hash tag:
- *
- *	asanigw:{MSISDN}:pledges	hash code -> pledge (JSON): waiting
- *					for YES, or done with its ref
- *	asanigw:{MSISDN}:optout		set by STOP, no TTL
- *	asanigw:{MSISDN}:rate:pledge:H	pledges proposed in hour H
- *	asanigw:{MSISDN}:sms:ID		the answer to message ID (Kannel's
- *					%I), for smsbox's retries; kept
- *					only for commands that change
- *					something (confirm, yes, no, stop,
- *					start): any other answer follows
- *					from the text, and costs no Redis
+ * MSISDN (pledges, the pledge rate, the opt-out, answers remembered for
+ * smsbox's retries) is kept by the store: see the key table in store.h.
  */
 #ifndef ASANIGW_SMS_H
 #define ASANIGW_SMS_H
@@ -43,8 +33,5 @@ void		 sms_handle(struct sms *, const struct sms_in *, sms_reply_cb,
 		    void *arg);
 /* Messages being handled. */
 unsigned	 sms_inflight(const struct sms *);
-
-/* The key asanigw:{MSISDN}:WHAT, as above; malloc'd. */
-char		*sms_key(const char *msisdn, const char *what);
 
 #endif

@@ -1,12 +1,21 @@
 /*
  * Redis, asynchronously, with a deadline on everything.
  *
- * Each command is a struct call owned by the store until both its user
- * callback has fired (reply, error or timeout) and hiredis has let go of
- * it (reply, or NULL on disconnect).  A call that times out fires its
- * callback at once and is freed when hiredis hands it back.
+ * Each command is a struct call owned by the store until both its
+ * verb's callback has fired (reply, error or timeout) and hiredis has let
+ * go of it (reply, or NULL on disconnect).  A call that times out fires
+ * its callback at once and is freed when hiredis hands it back.
+ *
+ * A call carries its verb's callback and a parse function that turns
+ * the reply into the verb's typed result (store_int.h), so one call
+ * machinery serves every verb; the verbs themselves live in this file
+ * (sessions, delivery reports, counters), store_subscriber.c and
+ * store_outbox.c, their keys in store_keys.c and their Lua in
+ * store_scripts.c, loaded here on every connect.
  */
 #define _DEFAULT_SOURCE
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,69 +29,23 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
 
-enum call_kind { CALL_LOAD, CALL_SAVE, CALL_DONE, CALL_COUNTS, CALL_REPLY };
-
-/*
- * The record is stored as "VERSION|VALUE".  The save script sets it only
- * if the stored version is the expected one; it answers 1 when saved,
- * the current record on a conflict, and nil when a record was expected
- * and is gone (expired).
- */
-static const char save_script[] =
-    "local cur = redis.call('GET', KEYS[1])\n"
-    "if cur then\n"
-    "  if string.match(cur, '^(%d+)|') ~= ARGV[1] then return cur end\n"
-    "elseif ARGV[1] ~= '0' then\n"
-    "  return false\n"
-    "end\n"
-    "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
-    "return 1\n";
-
-/*
- * A delivery state of an outbound message.  The record keeps the latest
- * state unless a final one (delivered, failed, rejected) came first, and
- * when each state came; a state is counted once per message, so a report
- * Kannel repeats is not counted twice.
- */
-static const char dlr_script[] =
-    "if redis.call('HGET', KEYS[1], 'final') ~= '1' then\n"
-    "  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
-    "  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'final', '1') end\n"
-    "end\n"
-    "local new = redis.call('HSETNX', KEYS[1], ARGV[1] .. '_ms', ARGV[3])\n"
-    "if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'smsc_id', ARGV[5]) end\n"
-    "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
-    "if new == 1 then redis.call('HINCRBY', KEYS[2], ARGV[1], 1) end\n"
-    "return new\n";
-
-enum { SCRIPT_SAVE, SCRIPT_DLR, NSCRIPTS };
-static const char *const scripts[NSCRIPTS] = { save_script, dlr_script };
-#define EXTRA_SCRIPTS	16	/* other modules' (store_script_add) */
-
-#define DLR_COUNTS_KEY	"asanigw:{dlr}:counts"
-
 struct call {
 	struct store		*st;
-	enum call_kind		 kind;
-	union {
-		store_load_cb	 load;
-		store_save_cb	 save;
-		store_done_cb	 done;
-		store_counts_cb	 counts;
-		store_reply_cb	 reply;
-	}			 cb;
+	store_parse_fn		 parse;
+	store_fn		 cb;		/* the verb's, for parse */
 	void			*arg;
 	struct event		*timer;
 	const char		*early_err;	/* failed before it was sent */
 	int			 fired;		/* user callback has run */
 	int			 in_redis;	/* hiredis holds it */
-	struct call		*prev, *next;	/* store's list */
+	TAILQ_ENTRY(call)	 entry;		/* store's list */
 };
 
 enum store_state { ST_DOWN, ST_CONNECTING, ST_UP };
@@ -100,11 +63,8 @@ struct store {
 	struct event		*retry;		/* reconnect, or connect timeout */
 	unsigned		 backoff_ms;
 	struct timeval		 last_reply;	/* from Redis, any */
-	struct call		*calls;
+	TAILQ_HEAD(, call)	 calls;
 	char			 sha[NSCRIPTS][41];	/* for EVALSHA */
-	const char		*extra[EXTRA_SCRIPTS];	/* borrowed */
-	char			 extra_sha[EXTRA_SCRIPTS][41];
-	int			 nextra;
 };
 
 static void	store_connect(struct store *);
@@ -114,37 +74,9 @@ static void	store_drop(struct store *, const char *why);
 static void
 call_free(struct call *c)
 {
-	struct store	*st = c->st;
-
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		st->calls = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	TAILQ_REMOVE(&c->st->calls, c, entry);
 	event_free(c->timer);
 	free(c);
-}
-
-/* Splits "VERSION|VALUE"; returns -1 when it is not that. */
-static int
-record_parse(const char *rec, size_t len, unsigned *version,
-    const char **value, size_t *vlen)
-{
-	const char	*bar = memchr(rec, '|', len);
-	unsigned long	 v = 0;
-
-	if (bar == NULL || bar == rec || bar - rec > 9)
-		return -1;
-	for (const char *p = rec; p < bar; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	*version = (unsigned)v;
-	*value = bar + 1;
-	*vlen = len - (size_t)(bar + 1 - rec);
-	return 0;
 }
 
 /* Queued before any caller's command, so EVALSHA finds them. */
@@ -153,48 +85,13 @@ store_load_scripts(struct store *st)
 {
 	for (size_t i = 0; i < NSCRIPTS; i++)
 		redisAsyncCommand(st->ac, store_auth_reply, st,
-		    "SCRIPT LOAD %s", scripts[i]);
-	for (int i = 0; i < st->nextra; i++)
-		redisAsyncCommand(st->ac, store_auth_reply, st,
-		    "SCRIPT LOAD %s", st->extra[i]);
+		    "SCRIPT LOAD %s", store_scripts[i].src);
 }
 
-/* An HGETALL reply of counts to the user callback. */
-static void
-call_fire_counts(struct call *c, const redisReply *r, const char *err)
-{
-	const char	**names;
-	long long	 *values;
-	size_t		  n = 0;
-
-	if (err == NULL && r->type != REDIS_REPLY_ARRAY)
-		err = "unexpected reply to HGETALL";
-	if (err != NULL) {
-		c->cb.counts(err, NULL, NULL, 0, c->arg);
-		return;
-	}
-	names = xcalloc(r->elements / 2 + 1, sizeof *names);
-	values = xcalloc(r->elements / 2 + 1, sizeof *values);
-	for (size_t i = 0; i + 1 < r->elements; i += 2) {
-		if (r->element[i]->type != REDIS_REPLY_STRING ||
-		    r->element[i + 1]->type != REDIS_REPLY_STRING)
-			continue;
-		names[n] = r->element[i]->str;
-		values[n++] = strtoll(r->element[i + 1]->str, NULL, 10);
-	}
-	c->cb.counts(NULL, names, values, n, c->arg);
-	free(names);
-	free(values);
-}
-
-/* Fires the user callback once: r is a reply, or NULL with err. */
+/* Fires the verb's callback once: r is a reply, or NULL with err. */
 static void
 call_fire(struct call *c, const redisReply *r, const char *err)
 {
-	unsigned	 version = 0;
-	const char	*value = NULL;
-	size_t		 vlen = 0;
-
 	if (c->fired)
 		return;
 	c->fired = 1;
@@ -205,35 +102,7 @@ call_fire(struct call *c, const redisReply *r, const char *err)
 		if (strncmp(err, "NOSCRIPT", 8) == 0 && c->st->ac != NULL)
 			store_load_scripts(c->st);
 	}
-	if (c->kind == CALL_DONE) {
-		c->cb.done(err, c->arg);
-		return;
-	}
-	if (c->kind == CALL_REPLY) {
-		c->cb.reply(err, err == NULL ? r : NULL, c->arg);
-		return;
-	}
-	if (c->kind == CALL_COUNTS) {
-		call_fire_counts(c, r, err);
-		return;
-	}
-	if (err == NULL && r->type == REDIS_REPLY_STRING &&
-	    record_parse(r->str, (size_t)r->len, &version, &value,
-	    &vlen) == -1)
-		err = "malformed session record";
-	if (c->kind == CALL_LOAD) {
-		if (err != NULL)
-			c->cb.load(err, 0, NULL, 0, c->arg);
-		else
-			c->cb.load(NULL, version, value, vlen, c->arg);
-	} else if (err != NULL)
-		c->cb.save(err, STORE_SAVED, 0, NULL, 0, c->arg);
-	else if (r->type == REDIS_REPLY_INTEGER)
-		c->cb.save(NULL, STORE_SAVED, 0, NULL, 0, c->arg);
-	else if (r->type == REDIS_REPLY_STRING)
-		c->cb.save(NULL, STORE_CONFLICT, version, value, vlen, c->arg);
-	else
-		c->cb.save(NULL, STORE_GONE, 0, NULL, 0, c->arg);
+	c->parse(err, err == NULL ? r : NULL, c->cb, c->arg);
 }
 
 static void
@@ -279,25 +148,6 @@ call_timeout(evutil_socket_t fd, short what, void *arg)
 	call_free(c);
 }
 
-static struct call *
-call_new(struct store *st, enum call_kind kind, void *arg)
-{
-	struct call	*c = xcalloc(1, sizeof *c);
-	struct timeval	 tv;
-
-	c->st = st;
-	c->kind = kind;
-	c->arg = arg;
-	c->timer = evtimer_new(st->base, call_timeout, c);
-	tv = ms_to_tv(st->timeout_ms);
-	evtimer_add(c->timer, &tv);
-	c->next = st->calls;
-	if (st->calls != NULL)
-		st->calls->prev = c;
-	st->calls = c;
-	return c;
-}
-
 /* Fails a call from the event loop, never from inside the caller. */
 static void
 call_fail_soon(struct call *c, const char *err)
@@ -306,11 +156,21 @@ call_fail_soon(struct call *c, const char *err)
 	event_active(c->timer, EV_TIMEOUT, 1);
 }
 
-static void
-call_send(struct call *c, int argc, const char **argv, const size_t *lens)
+void
+store_command(struct store *st, int argc, const char **argv,
+    const size_t *lens, store_parse_fn parse, store_fn cb, void *arg)
 {
-	struct store	*st = c->st;
+	struct call	*c = xcalloc(1, sizeof *c);
+	struct timeval	 tv;
 
+	c->st = st;
+	c->parse = parse;
+	c->cb = cb;
+	c->arg = arg;
+	c->timer = evtimer_new(st->base, call_timeout, c);
+	tv = ms_to_tv(st->timeout_ms);
+	evtimer_add(c->timer, &tv);
+	TAILQ_INSERT_HEAD(&st->calls, c, entry);
 	if (st->state != ST_UP) {
 		call_fail_soon(c, "redis is not connected");
 		return;
@@ -324,171 +184,80 @@ call_send(struct call *c, int argc, const char **argv, const size_t *lens)
 }
 
 void
-store_load(struct store *st, const char *key, store_load_cb cb, void *arg)
+store_eval(struct store *st, enum store_script script,
+    const struct store_keyargs *ka, int argc, const char **argv,
+    const size_t *lens, store_parse_fn parse, store_fn cb, void *arg)
 {
-	struct call	*c = call_new(st, CALL_LOAD, arg);
-	const char	*argv[] = { "GET", key };
-	size_t		 lens[] = { 3, strlen(key) };
+	const struct store_script_def *def = &store_scripts[script];
+	char		 *keys[SCRIPT_KEYS_MAX] = { NULL };
+	const char	**a;
+	size_t		 *l;
+	char		  nk[16];
+	int		  n = 0;
 
-	c->cb.load = cb;
-	call_send(c, 2, argv, lens);
+	def->keys(ka, keys);
+	a = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *a);
+	l = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *l);
+	snprintf(nk, sizeof nk, "%d", def->nkeys);
+	a[n] = "EVALSHA";
+	l[n++] = 7;
+	a[n] = st->sha[script];
+	l[n++] = 40;
+	a[n] = nk;
+	l[n++] = strlen(nk);
+	for (int i = 0; i < def->nkeys; i++) {
+		a[n] = keys[i];
+		l[n++] = strlen(keys[i]);
+	}
+	for (int i = 0; i < argc; i++) {
+		a[n] = argv[i];
+		l[n++] = lens != NULL ? lens[i] : strlen(argv[i]);
+	}
+	store_command(st, n, a, l, parse, cb, arg);
+	for (int i = 0; i < def->nkeys; i++)
+		free(keys[i]);
+	free(a);
+	free(l);
 }
 
 void
-store_save(struct store *st, const char *key, unsigned expected,
-    unsigned version, const char *value, size_t len, unsigned ttl_s,
-    store_save_cb cb, void *arg)
+store_eval_number(struct store *st, enum store_script script,
+    const struct store_keyargs *ka, long long n, store_parse_fn parse,
+    store_fn cb, void *arg)
 {
-	struct call	*c = call_new(st, CALL_SAVE, arg);
-	char		 exp[16], ttl[16], head[16], *rec;
-	const char	*argv[7];
-	size_t		 lens[7], hlen;
+	char		 num[24];
+	const char	*argv[] = { num };
 
-	snprintf(exp, sizeof exp, "%u", expected);
-	snprintf(ttl, sizeof ttl, "%u", ttl_s);
-	hlen = (size_t)snprintf(head, sizeof head, "%u|", version);
-	rec = xmalloc(hlen + len);
-	memcpy(rec, head, hlen);
-	memcpy(rec + hlen, value, len);
-	argv[0] = "EVALSHA";	lens[0] = 7;
-	argv[1] = st->sha[SCRIPT_SAVE]; lens[1] = 40;
-	argv[2] = "1";		lens[2] = 1;
-	argv[3] = key;		lens[3] = strlen(key);
-	argv[4] = exp;		lens[4] = strlen(exp);
-	argv[5] = rec;		lens[5] = hlen + len;
-	argv[6] = ttl;		lens[6] = strlen(ttl);
-	c->cb.save = cb;
-	call_send(c, 7, argv, lens);
-	free(rec);
-}
-
-char *
-store_session_key(const char *msisdn, const char *session_id)
-{
-	char	*key;
-
-	xasprintf(&key, "asanigw:{%s}:ussd:%s", msisdn, session_id);
-	return key;
+	snprintf(num, sizeof num, "%lld", n);
+	store_eval(st, script, ka, 1, argv, NULL, parse, cb, arg);
 }
 
 void
-store_dlr_record(struct store *st, const char *msgid, const char *state,
-    int final, const char *smsc_msgid, unsigned ttl_s, store_done_cb cb,
+store_parse_number(const char *err, const redisReply *r, store_fn cb,
     void *arg)
 {
-	struct call	*c = call_new(st, CALL_DONE, arg);
-	char		*key, ms[24], ttl[16];
-	const char	*argv[10];
-	size_t		 lens[10];
-	struct timeval	 now;
-
-	gettimeofday(&now, NULL);
-	snprintf(ms, sizeof ms, "%lld", (long long)now.tv_sec * 1000 +
-	    now.tv_usec / 1000);
-	snprintf(ttl, sizeof ttl, "%u", ttl_s);
-	xasprintf(&key, "asanigw:{dlr}:%s", msgid);
-	argv[0] = "EVALSHA";
-	argv[1] = st->sha[SCRIPT_DLR];
-	argv[2] = "2";
-	argv[3] = key;
-	argv[4] = DLR_COUNTS_KEY;
-	argv[5] = state;
-	argv[6] = final ? "1" : "0";
-	argv[7] = ms;
-	argv[8] = ttl;
-	argv[9] = smsc_msgid != NULL ? smsc_msgid : "";
-	for (size_t i = 0; i < 10; i++)
-		lens[i] = strlen(argv[i]);
-	c->cb.done = cb;
-	call_send(c, 10, argv, lens);
-	free(key);
+	if (err == NULL && r->type != REDIS_REPLY_INTEGER)
+		err = "unexpected reply";
+	((store_number_cb)cb)(err, err == NULL ? r->integer : 0, arg);
 }
 
 void
-store_counts(struct store *st, const char *key, store_counts_cb cb,
+store_parse_done(const char *err, const redisReply *r, store_fn cb,
     void *arg)
-{
-	struct call	*c = call_new(st, CALL_COUNTS, arg);
-	const char	*argv[] = { "HGETALL", key };
-	size_t		 lens[] = { 7, strlen(key) };
-
-	c->cb.counts = cb;
-	call_send(c, 2, argv, lens);
-}
-
-void
-store_dlr_counts(struct store *st, store_counts_cb cb, void *arg)
-{
-	store_counts(st, DLR_COUNTS_KEY, cb, arg);
-}
-
-void
-store_count(struct store *st, const char *key, const char *name)
-{
-	const char	*argv[] = { "HINCRBY", key, name, "1" };
-
-	store_command(st, 4, argv, NULL, store_ignore, (void *)key);
-}
-
-static void	store_script_sha(const char *, char[41]);
-
-void
-store_command(struct store *st, int argc, const char **argv,
-    const size_t *lens, store_reply_cb cb, void *arg)
-{
-	struct call	*c = call_new(st, CALL_REPLY, arg);
-
-	c->cb.reply = cb;
-	call_send(c, argc, argv, lens);
-}
-
-void
-store_ignore(const char *err, const redisReply *r, void *what)
 {
 	(void)r;
+	((store_done_cb)cb)(err, arg);
+}
+
+void
+store_parse_ignore(const char *err, const redisReply *r, store_fn cb,
+    void *what)
+{
+	(void)r;
+	(void)cb;
 	if (err != NULL)
 		log_warnx("event=store-failed what=%s error=\"%s\"",
 		    (const char *)what, err);
-}
-
-int
-store_script_add(struct store *st, const char *src)
-{
-	for (int i = 0; i < st->nextra; i++)
-		if (st->extra[i] == src)
-			return i;
-	if (st->nextra == EXTRA_SCRIPTS)
-		fatalx("store: too many scripts");
-	st->extra[st->nextra] = src;
-	store_script_sha(src, st->extra_sha[st->nextra]);
-	if (st->state == ST_UP)
-		redisAsyncCommand(st->ac, store_auth_reply, st,
-		    "SCRIPT LOAD %s", src);
-	return st->nextra++;
-}
-
-void
-store_eval(struct store *st, int script, int nkeys, int argc,
-    const char **argv, const size_t *lens, store_reply_cb cb, void *arg)
-{
-	const char	**a = xcalloc((size_t)argc + 3, sizeof *a);
-	size_t		 *l = xcalloc((size_t)argc + 3, sizeof *l);
-	char		  nk[16];
-
-	snprintf(nk, sizeof nk, "%d", nkeys);
-	a[0] = "EVALSHA";
-	l[0] = 7;
-	a[1] = st->extra_sha[script];
-	l[1] = 40;
-	a[2] = nk;
-	l[2] = strlen(nk);
-	for (int i = 0; i < argc; i++) {
-		a[i + 3] = argv[i];
-		l[i + 3] = lens != NULL ? lens[i] : strlen(argv[i]);
-	}
-	store_command(st, argc + 3, a, l, cb, arg);
-	free(a);
-	free(l);
 }
 
 /* The SHA-1 Redis names a script by, for EVALSHA. */
@@ -499,6 +268,176 @@ store_script_sha(const char *script, char out[41])
 
 	SHA1((const unsigned char *)script, strlen(script), md);
 	hex_encode(md, sizeof md, out, 41);
+}
+
+/* Sessions. */
+
+/* Splits "VERSION|VALUE"; returns -1 when it is not that. */
+static int
+record_parse(const char *rec, size_t len, unsigned *version,
+    const char **value, size_t *vlen)
+{
+	const char	*bar = memchr(rec, '|', len);
+	unsigned long	 v = 0;
+
+	if (bar == NULL || bar == rec || bar - rec > 9)
+		return -1;
+	for (const char *p = rec; p < bar; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	*version = (unsigned)v;
+	*value = bar + 1;
+	*vlen = len - (size_t)(bar + 1 - rec);
+	return 0;
+}
+
+/* A reply that is a record into its parts; err set when malformed. */
+static const char *
+record_of(const char *err, const redisReply *r, unsigned *version,
+    const char **value, size_t *vlen)
+{
+	*version = 0;
+	*value = NULL;
+	*vlen = 0;
+	if (err == NULL && r->type == REDIS_REPLY_STRING &&
+	    record_parse(r->str, (size_t)r->len, version, value, vlen) == -1)
+		err = "malformed session record";
+	return err;
+}
+
+static void
+parse_load(const char *err, const redisReply *r, store_fn cb, void *arg)
+{
+	unsigned	 version;
+	const char	*value;
+	size_t		 vlen;
+
+	if ((err = record_of(err, r, &version, &value, &vlen)) != NULL)
+		((store_load_cb)cb)(err, 0, NULL, 0, arg);
+	else
+		((store_load_cb)cb)(NULL, version, value, vlen, arg);
+}
+
+static void
+parse_save(const char *err, const redisReply *r, store_fn cb, void *arg)
+{
+	store_save_cb	 save = (store_save_cb)cb;
+	unsigned	 version;
+	const char	*value;
+	size_t		 vlen;
+
+	if ((err = record_of(err, r, &version, &value, &vlen)) != NULL)
+		save(err, STORE_SAVED, 0, NULL, 0, arg);
+	else if (r->type == REDIS_REPLY_INTEGER)
+		save(NULL, STORE_SAVED, 0, NULL, 0, arg);
+	else if (r->type == REDIS_REPLY_STRING)
+		save(NULL, STORE_CONFLICT, version, value, vlen, arg);
+	else
+		save(NULL, STORE_GONE, 0, NULL, 0, arg);
+}
+
+void
+store_load(struct store *st, const char *key, store_load_cb cb, void *arg)
+{
+	const char	*argv[] = { "GET", key };
+
+	store_command(st, 2, argv, NULL, parse_load, (store_fn)cb, arg);
+}
+
+void
+store_save(struct store *st, const char *key, unsigned expected,
+    unsigned version, const char *value, size_t len, unsigned ttl_s,
+    store_save_cb cb, void *arg)
+{
+	struct store_keyargs ka = { .session_key = key };
+	char		 exp[16], ttl[16], head[16], *rec;
+	const char	*argv[3];
+	size_t		 lens[3], hlen;
+
+	snprintf(exp, sizeof exp, "%u", expected);
+	snprintf(ttl, sizeof ttl, "%u", ttl_s);
+	hlen = (size_t)snprintf(head, sizeof head, "%u|", version);
+	rec = xmalloc(hlen + len);
+	memcpy(rec, head, hlen);
+	memcpy(rec + hlen, value, len);
+	argv[0] = exp;		lens[0] = strlen(exp);
+	argv[1] = rec;		lens[1] = hlen + len;
+	argv[2] = ttl;		lens[2] = strlen(ttl);
+	store_eval(st, SCRIPT_SESSION_SAVE, &ka, 3, argv, lens, parse_save,
+	    (store_fn)cb, arg);
+	free(rec);
+}
+
+/* Delivery reports and counters. */
+
+void
+store_dlr_record(struct store *st, const char *msgid, const char *state,
+    int final, const char *smsc_msgid, unsigned ttl_s, store_done_cb cb,
+    void *arg)
+{
+	struct store_keyargs ka = { .msgid = msgid };
+	char		 ms[24], ttl[16];
+	const char	*argv[5];
+
+	snprintf(ms, sizeof ms, "%lld", now_ms());
+	snprintf(ttl, sizeof ttl, "%u", ttl_s);
+	argv[0] = state;
+	argv[1] = final ? "1" : "0";
+	argv[2] = ms;
+	argv[3] = ttl;
+	argv[4] = smsc_msgid != NULL ? smsc_msgid : "";
+	store_eval(st, SCRIPT_DLR_RECORD, &ka, 5, argv, NULL,
+	    store_parse_done, (store_fn)cb, arg);
+}
+
+/* An HGETALL reply of counts to the user callback. */
+static void
+parse_counts(const char *err, const redisReply *r, store_fn cb, void *arg)
+{
+	store_counts_cb	  counts = (store_counts_cb)cb;
+	const char	**names;
+	long long	 *values;
+	size_t		  n = 0;
+
+	if (err == NULL && r->type != REDIS_REPLY_ARRAY)
+		err = "unexpected reply to HGETALL";
+	if (err != NULL) {
+		counts(err, NULL, NULL, 0, arg);
+		return;
+	}
+	names = xcalloc(r->elements / 2 + 1, sizeof *names);
+	values = xcalloc(r->elements / 2 + 1, sizeof *values);
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		names[n] = r->element[i]->str;
+		values[n++] = strtoll(r->element[i + 1]->str, NULL, 10);
+	}
+	counts(NULL, names, values, n, arg);
+	free(names);
+	free(values);
+}
+
+void
+store_counts(struct store *st, enum store_counter counter,
+    store_counts_cb cb, void *arg)
+{
+	const char	*argv[] = { "HGETALL", store_key_counter(counter) };
+
+	store_command(st, 2, argv, NULL, parse_counts, (store_fn)cb, arg);
+}
+
+void
+store_count(struct store *st, enum store_counter counter, const char *name)
+{
+	const char	*key = store_key_counter(counter);
+	const char	*argv[] = { "HINCRBY", key, name, "1" };
+
+	store_command(st, 4, argv, NULL, store_parse_ignore, NULL,
+	    (void *)key);
 }
 
 /* Connection management. */
@@ -646,8 +585,9 @@ store_new(struct event_base *base, const struct store_params *p)
 	st->timeout_ms = p->timeout_ms;
 	st->backoff_ms = BACKOFF_MIN_MS;
 	st->retry = evtimer_new(base, store_retry_cb, st);
+	TAILQ_INIT(&st->calls);
 	for (size_t i = 0; i < NSCRIPTS; i++)
-		store_script_sha(scripts[i], st->sha[i]);
+		store_script_sha(store_scripts[i].src, st->sha[i]);
 	store_connect(st);
 	return st;
 }
@@ -662,6 +602,7 @@ void
 store_free(struct store *st)
 {
 	redisAsyncContext	*ac;
+	struct call		*c;
 
 	if (st == NULL)
 		return;
@@ -669,9 +610,7 @@ store_free(struct store *st)
 	st->ac = NULL;
 	if (ac != NULL)
 		redisAsyncFree(ac);	/* in-flight calls fire with errors */
-	while (st->calls != NULL) {
-		struct call *c = st->calls;
-
+	while ((c = TAILQ_FIRST(&st->calls)) != NULL) {
 		call_fire(c, NULL, "store closed");
 		call_free(c);
 	}

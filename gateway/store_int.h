@@ -1,0 +1,120 @@
+/*
+ * Inside the store: what its files (store.c, store_keys.c,
+ * store_scripts.c, store_subscriber.c, store_outbox.c) share and no
+ * other file includes.  A verb builds its keys with the builders below,
+ * sends one command or script, and turns the reply into its typed result
+ * in a parse function; the reply never leaves that function.
+ */
+#ifndef ASANIGW_STORE_INT_H
+#define ASANIGW_STORE_INT_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+struct redisReply;
+
+/*
+ * Keys (the table in store.h).  The builders return malloc'd strings;
+ * the constant ones are macros.  A builder's first {...} is its hash tag.
+ */
+#define STORE_KEY_DLR_COUNTS	"asanigw:{dlr}:counts"
+#define STORE_KEY_LIMITED	"asanigw:{stats}:limited"
+#define STORE_KEY_NOTIFY	"asanigw:{stats}:notify"
+#define STORE_KEY_OUTBOX	"asanigw:{outbox}:requests"
+#define STORE_KEY_OUTBOX_DEAD	"asanigw:{outbox}:dead"
+#define STORE_KEY_OUTBOX_TRIES	"asanigw:{outbox}:attempts"
+#define STORE_OUTBOX_GROUP	"asanigw"
+
+char		*store_key_pledges(const char *msisdn);
+char		*store_key_pledge_rate(const char *msisdn, long long now_ms);
+char		*store_key_request_rate(const char *msisdn,
+		    const char *service, long long now_ms);
+char		*store_key_optout(const char *msisdn);
+char		*store_key_answer(const char *msisdn, const char *id);
+char		*store_key_notify_claim(const char *msisdn, const char *key);
+char		*store_key_notify_sig(const char *msisdn, const char *sig);
+char		*store_key_dlr(const char *msgid);
+char		*store_key_outbox_seen(const char *idempotency_key);
+const char	*store_key_counter(enum store_counter);
+
+/*
+ * The Lua scripts, one registry (store_scripts.c).  Each declares how
+ * many keys it takes and builds them from the verb's arguments; the
+ * verbs never build a script's keys themselves, so the unit test that
+ * checks every script's keys share one Cluster slot checks the keys the
+ * live verbs send.
+ */
+enum store_script {
+	SCRIPT_SESSION_SAVE,
+	SCRIPT_DLR_RECORD,
+	SCRIPT_REQUESTS_COUNT,
+	SCRIPT_PLEDGE_PROPOSE,
+	SCRIPT_PLEDGE_TAKE,
+	SCRIPT_PLEDGE_CANCEL,
+	SCRIPT_NOTIFY_CLAIM,
+	SCRIPT_OUTBOX_ADD,
+	SCRIPT_OUTBOX_ACK,
+	SCRIPT_OUTBOX_FAIL,
+	SCRIPT_OUTBOX_STATS,
+	SCRIPT_OUTBOX_REPLAY,
+	NSCRIPTS
+};
+
+#define SCRIPT_KEYS_MAX	3
+
+/* What a script's keys are made of; each script uses some. */
+struct store_keyargs {
+	const char	*msisdn;
+	const char	*session_key;	/* store_session_key()'s */
+	const char	*service;
+	const char	*msgid;		/* of a delivery report */
+	const char	*ikey;		/* an idempotency key */
+	const char	*sig;		/* a callback's signature */
+	long long	 now_ms;	/* for the hour and day of a limit */
+};
+
+struct store_script_def {
+	const char	*name;
+	const char	*src;
+	int		 nkeys;
+	/* Fills keys[0..nkeys-1] with malloc'd keys. */
+	void		(*keys)(const struct store_keyargs *,
+			    char *keys[SCRIPT_KEYS_MAX]);
+};
+
+extern const struct store_script_def store_scripts[NSCRIPTS];
+
+/* A verb's callback, whatever its type: its parse function knows it. */
+typedef void (*store_fn)(void);
+
+/*
+ * Fires the verb's callback cb exactly once with the typed result of r,
+ * a reply (valid during the call), or of err (r NULL then).
+ */
+typedef void (*store_parse_fn)(const char *err, const struct redisReply *r,
+    store_fn cb, void *arg);
+
+void		 store_command(struct store *, int argc, const char **argv,
+		    const size_t *lens, store_parse_fn, store_fn, void *arg);
+/* EVALSHA of a script, its keys built from ka; argv holds its
+ * arguments (lens NULL for NUL-terminated ones). */
+void		 store_eval(struct store *, enum store_script,
+		    const struct store_keyargs *ka, int argc, const char **argv,
+		    const size_t *lens, store_parse_fn, store_fn, void *arg);
+/* The same for a script whose one argument is a number. */
+void		 store_eval_number(struct store *, enum store_script,
+		    const struct store_keyargs *ka, long long n,
+		    store_parse_fn, store_fn, void *arg);
+
+/* Parse functions several verbs share: for a store_done_cb, for a
+ * store_number_cb (an integer reply), and for fire and forget (cb
+ * NULL, arg names what failed in the log). */
+void		 store_parse_done(const char *, const struct redisReply *,
+		    store_fn, void *);
+void		 store_parse_number(const char *, const struct redisReply *,
+		    store_fn, void *);
+void		 store_parse_ignore(const char *, const struct redisReply *,
+		    store_fn, void *);
+
+#endif

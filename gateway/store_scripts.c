@@ -1,0 +1,310 @@
+/*
+ * All the gateway's Lua, in one registry.  Each script runs atomically
+ * in Redis, so a check and its write cannot be split by another gateway;
+ * each is headed by its contract (KEYS, ARGV, what it returns) and names
+ * the function that builds its KEYS, which is the only code that does
+ * (the verbs pass what the keys are made of).  store.c loads them all on
+ * every connect and calls them by SHA-1 (EVALSHA); a NOSCRIPT answer
+ * loads them again.
+ *
+ * Every script's keys must share one hash tag, so that the script can
+ * run on a Redis Cluster: tests/unit/test_store_keys.c checks this for
+ * every entry of the registry.
+ */
+#include <stddef.h>
+
+#include "store_int.h"
+#include "xmalloc.h"
+
+/*
+ * A session saved by compare-and-set.  The record is "VERSION|VALUE".
+ * KEYS: the session.  ARGV: the version expected (0: none may exist),
+ * the record, its TTL in seconds.  Returns 1 when saved, the current
+ * record on a conflict, and nil when a record was expected and is gone
+ * (expired).
+ */
+static const char session_save[] =
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if cur then\n"
+    "  if string.match(cur, '^(%d+)|') ~= ARGV[1] then return cur end\n"
+    "elseif ARGV[1] ~= '0' then\n"
+    "  return false\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
+    "return 1\n";
+
+static void
+session_save_keys(const struct store_keyargs *ka, char *k[])
+{
+	k[0] = xstrdup(ka->session_key);
+}
+
+/*
+ * A delivery state of an outbound message.  The record keeps the latest
+ * state unless a final one (delivered, failed, rejected) came first, and
+ * when each state came; a state is counted once per message, so a report
+ * Kannel repeats is not counted twice.  KEYS: the message's record, the
+ * counts.  ARGV: state, final (1 or 0), now_ms, TTL in seconds, the
+ * SMSC's message id ("" for none).  Returns 1 if the state is new for
+ * the message, 0 if not.
+ */
+static const char dlr_record[] =
+    "if redis.call('HGET', KEYS[1], 'final') ~= '1' then\n"
+    "  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
+    "  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'final', '1') end\n"
+    "end\n"
+    "local new = redis.call('HSETNX', KEYS[1], ARGV[1] .. '_ms', ARGV[3])\n"
+    "if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'smsc_id', ARGV[5]) end\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
+    "if new == 1 then redis.call('HINCRBY', KEYS[2], ARGV[1], 1) end\n"
+    "return new\n";
+
+static void
+dlr_record_keys(const struct store_keyargs *ka, char *k[])
+{
+	k[0] = store_key_dlr(ka->msgid);
+	k[1] = xstrdup(STORE_KEY_DLR_COUNTS);
+}
+
+/*
+ * A USSD request counted against a daily limit.  KEYS: the day's
+ * counter.  ARGV: the limit.  Returns 1 if it may go, 0 (and counts
+ * nothing) if not.
+ */
+static const char requests_count[] =
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "if n == 1 then redis.call('EXPIRE', KEYS[1], 86400) end\n"
+    "if n > tonumber(ARGV[1]) then\n"
+    "  redis.call('DECR', KEYS[1])\n"
+    "  return 0\n"
+    "end\n"
+    "return 1\n";
+
+static void
+requests_count_keys(const struct store_keyargs *ka, char *k[])
+{
+	k[0] = store_key_request_rate(ka->msisdn, ka->service, ka->now_ms);
+}
+
+/*
+ * A pledge proposed: counts those waiting (and drops nothing), refuses
+ * past the limits, stores it under a code not in use.  KEYS: pledges,
+ * the hour's rate.  ARGV: code, pledge, now_ms, max waiting, max per
+ * hour (0: no limit), TTL of the hash.  Returns ok, taken (code in use),
+ * pending or rate (a limit).
+ */
+static const char pledge_propose[] =
+    "local n = 0\n"
+    "for _, v in ipairs(redis.call('HVALS', KEYS[1])) do\n"
+    "  local p = cjson.decode(v)\n"
+    "  if p.state == 'pending' and p.expires_ms > tonumber(ARGV[3]) then\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "if n >= tonumber(ARGV[4]) then return 'pending' end\n"
+    "local max = tonumber(ARGV[5])\n"
+    "if max > 0 and tonumber(redis.call('GET', KEYS[2]) or '0') >= max\n"
+    "then return 'rate' end\n"
+    "if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then\n"
+    "  return 'taken'\n"
+    "end\n"
+    "redis.call('INCR', KEYS[2])\n"
+    "redis.call('EXPIRE', KEYS[2], 3600)\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[6])\n"
+    "return 'ok'\n";
+
+static void
+pledge_propose_keys(const struct store_keyargs *ka, char *k[])
+{
+	k[0] = store_key_pledges(ka->msisdn);
+	k[1] = store_key_pledge_rate(ka->msisdn, ka->now_ms);
+}
+
+/*
+ * YES: the pledge under a code.  KEYS: pledges.  ARGV: code, now_ms.
+ * Returns {state, pledge} with state ok, done or expired; or {wrong}.
+ */
+static const char pledge_take[] =
+    "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if not v then return {'wrong'} end\n"
+    "local p = cjson.decode(v)\n"
+    "if p.state == 'done' then return {'done', v} end\n"
+    "if p.expires_ms <= tonumber(ARGV[2]) then return {'expired', v} end\n"
+    "return {'ok', v}\n";
+
+/*
+ * NO: drops every pledge still waiting.  KEYS: pledges.  ARGV: now_ms.
+ * Returns how many.
+ */
+static const char pledge_cancel[] =
+    "local n = 0\n"
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "for i = 1, #all, 2 do\n"
+    "  local p = cjson.decode(all[i + 1])\n"
+    "  if p.state == 'pending' and p.expires_ms > tonumber(ARGV[1]) then\n"
+    "    redis.call('HDEL', KEYS[1], all[i])\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
+static void
+pledges_keys(const struct store_keyargs *ka, char *k[])
+{
+	k[0] = store_key_pledges(ka->msisdn);
+}
+
+/*
+ * A back-office callback claimed.  KEYS: the subscriber's opt-out, the
+ * claim of the idempotency key, the signature's.  ARGV: TTL of the
+ * claim, of the signature.  Returns {duplicate, id} (the key was claimed
+ * before), replayed (the signature was seen before, under another key:
+ * the key is not signed), optout, or ok (claimed).
+ */
+static const char notify_claim[] =
+    "local v = redis.call('GET', KEYS[2])\n"
+    "if v then return {'duplicate', v} end\n"
+    "if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then\n"
+    "  return 'replayed'\n"
+    "end\n"
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 'optout' end\n"
+    "redis.call('SET', KEYS[2], '', 'EX', ARGV[1])\n"
+    "return 'ok'\n";
+
+static void
+notify_claim_keys(const struct store_keyargs *ka, char *k[])
+{
+	k[0] = store_key_optout(ka->msisdn);
+	k[1] = store_key_notify_claim(ka->msisdn, ka->ikey);
+	k[2] = store_key_notify_sig(ka->msisdn, ka->sig);
+}
+
+/*
+ * A request into the outbox, once per idempotency key.  KEYS: the
+ * stream, the key's mark.  ARGV: the request, the mark's TTL.  Returns
+ * the entry's id, or nil if the key was seen before.
+ */
+static const char outbox_add[] =
+    "if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then\n"
+    "  return redis.call('XADD', KEYS[1], '*', 'r', ARGV[1])\n"
+    "end\n"
+    "return false\n";
+
+static void
+outbox_add_keys(const struct store_keyargs *ka, char *k[])
+{
+	k[0] = xstrdup(STORE_KEY_OUTBOX);
+	k[1] = store_key_outbox_seen(ka->ikey);
+}
+
+/*
+ * Delivered: gone from the stream and the group.  KEYS: the stream, the
+ * attempts.  ARGV: the group, the entry's id.  Returns 1.
+ */
+static const char outbox_ack[] =
+    "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
+    "redis.call('XDEL', KEYS[1], ARGV[2])\n"
+    "redis.call('HDEL', KEYS[2], ARGV[2])\n"
+    "return 1\n";
+
+static void
+outbox_ack_keys(const struct store_keyargs *ka, char *k[])
+{
+	(void)ka;
+	k[0] = xstrdup(STORE_KEY_OUTBOX);
+	k[1] = xstrdup(STORE_KEY_OUTBOX_TRIES);
+}
+
+/*
+ * Failed: one more attempt; a dead letter when refused or at the last.
+ * KEYS: the stream, the attempts, the dead letters.  ARGV: the group,
+ * the entry's id, the attempts allowed, the error, final (1: refused).
+ * Returns the attempts so far, negative once it is a dead letter.
+ */
+static const char outbox_fail[] =
+    "local n = redis.call('HINCRBY', KEYS[2], ARGV[2], 1)\n"
+    "if ARGV[5] == '1' or n >= tonumber(ARGV[3]) then\n"
+    "  local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])\n"
+    "  if #e > 0 then\n"
+    "    redis.call('XADD', KEYS[3], '*', 'r', e[1][2][2], 'id', ARGV[2],\n"
+    "      'attempts', n, 'error', ARGV[4])\n"
+    "  end\n"
+    "  redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
+    "  redis.call('XDEL', KEYS[1], ARGV[2])\n"
+    "  redis.call('HDEL', KEYS[2], ARGV[2])\n"
+    "  return -n\n"
+    "end\n"
+    "return n\n";
+
+static void
+outbox_fail_keys(const struct store_keyargs *ka, char *k[])
+{
+	(void)ka;
+	k[0] = xstrdup(STORE_KEY_OUTBOX);
+	k[1] = xstrdup(STORE_KEY_OUTBOX_TRIES);
+	k[2] = xstrdup(STORE_KEY_OUTBOX_DEAD);
+}
+
+/*
+ * For operators.  KEYS: the stream, the dead letters.  ARGV: the group.
+ * Returns {entries, id of the oldest ("" for none), pending in the
+ * group (0 without a group), dead letters}.
+ */
+static const char outbox_stats[] =
+    "local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)\n"
+    "local oldest = ''\n"
+    "if #first > 0 then oldest = first[1][1] end\n"
+    "local p = 0\n"
+    "local ok, r = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])\n"
+    "if ok then p = r[1] end\n"
+    "return { redis.call('XLEN', KEYS[1]), oldest, p,\n"
+    "  redis.call('XLEN', KEYS[2]) }\n";
+
+/*
+ * Dead letters back into the stream, oldest first.  KEYS: the stream,
+ * the dead letters.  ARGV: how many at most.  Returns how many.
+ */
+static const char outbox_replay[] =
+    "local e = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', ARGV[1])\n"
+    "for _, x in ipairs(e) do\n"
+    "  local r = nil\n"
+    "  for i = 1, #x[2], 2 do if x[2][i] == 'r' then r = x[2][i + 1] end end\n"
+    "  if r then redis.call('XADD', KEYS[1], '*', 'r', r) end\n"
+    "  redis.call('XDEL', KEYS[2], x[1])\n"
+    "end\n"
+    "return #e\n";
+
+static void
+outbox_dead_keys(const struct store_keyargs *ka, char *k[])
+{
+	(void)ka;
+	k[0] = xstrdup(STORE_KEY_OUTBOX);
+	k[1] = xstrdup(STORE_KEY_OUTBOX_DEAD);
+}
+
+const struct store_script_def store_scripts[NSCRIPTS] = {
+	[SCRIPT_SESSION_SAVE] = { "session_save", session_save, 1,
+	    session_save_keys },
+	[SCRIPT_DLR_RECORD] = { "dlr_record", dlr_record, 2,
+	    dlr_record_keys },
+	[SCRIPT_REQUESTS_COUNT] = { "requests_count", requests_count, 1,
+	    requests_count_keys },
+	[SCRIPT_PLEDGE_PROPOSE] = { "pledge_propose", pledge_propose, 2,
+	    pledge_propose_keys },
+	[SCRIPT_PLEDGE_TAKE] = { "pledge_take", pledge_take, 1,
+	    pledges_keys },
+	[SCRIPT_PLEDGE_CANCEL] = { "pledge_cancel", pledge_cancel, 1,
+	    pledges_keys },
+	[SCRIPT_NOTIFY_CLAIM] = { "notify_claim", notify_claim, 3,
+	    notify_claim_keys },
+	[SCRIPT_OUTBOX_ADD] = { "outbox_add", outbox_add, 2,
+	    outbox_add_keys },
+	[SCRIPT_OUTBOX_ACK] = { "outbox_ack", outbox_ack, 2,
+	    outbox_ack_keys },
+	[SCRIPT_OUTBOX_FAIL] = { "outbox_fail", outbox_fail, 3,
+	    outbox_fail_keys },
+	[SCRIPT_OUTBOX_STATS] = { "outbox_stats", outbox_stats, 2,
+	    outbox_dead_keys },
+	[SCRIPT_OUTBOX_REPLAY] = { "outbox_replay", outbox_replay, 2,
+	    outbox_dead_keys },
+};
