@@ -20,7 +20,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "outbox.h"
-#include "ingress_aggregator.h"
+#include "msisdn.h"
 #include "sendsms.h"
 #include "sms.h"
 #include "store.h"

@@ -15,10 +15,10 @@
 #include "engine.h"
 #include "gsm.h"
 #include "httpd.h"
-#include "ingress_aggregator.h"
 #include "ingress_kannel.h"
 #include "kannel_text.h"
 #include "log.h"
+#include "msisdn.h"
 #include "menu.h"
 #include "sendsms.h"
 #include "sms.h"
@@ -422,7 +422,7 @@ handle_mo(struct evhttp_request *req, void *arg)
 	struct ingress_kannel	*ik = arg;
 	struct kquery		 q;
 	const char		*from, *smsc, *id, *coding, *why = NULL;
-	char			 err[128], msisdn[16], who[16], *text;
+	char			 err[128], msisdn[MSISDN_SIZE], who[16], *text;
 	const struct conf_smsc	*sc = NULL;
 	int			 c = -1;
 
