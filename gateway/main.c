@@ -115,27 +115,6 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	drain_check(-1, 0, d);
 }
 
-/* The settings a reload cannot change (the listener, the store, the
- * log key, the sendsms client), as one comparable string. */
-static char *
-fixed_settings(const struct conf *c)
-{
-	const struct conf_kannel *k = c->kannel;
-	char			 *s;
-
-	xasprintf(&s, "%s|%u|%s|%u|%s|%d|%u|%s|%s|%s|%s|%s|%s|%u|%u|%u|%u|%u|"
-	    "%s|%s|%s", c->listen_address, c->listen_port, c->redis_host,
-	    c->redis_port, c->redis_password, c->redis_db, c->redis_timeout_ms,
-	    c->log_secret, k ? k->sendsms_url : "",
-	    k ? k->sendsms_username : "", k ? k->sendsms_password : "",
-	    k ? k->sendsms_from : "", k ? k->sendsms_smsc : "",
-	    k ? k->sendsms_timeout_ms : 0, k ? k->sendsms_attempts : 0,
-	    k ? k->sendsms_connections : 0, k ? k->dlr_mask : 0,
-	    k ? k->dlr_ttl : 0, k ? k->gateway_url : "",
-	    k ? k->dlr_path : "", k ? k->secret : "");
-	return s;
-}
-
 /* Routes every transport and the admin endpoints from c. */
 static void
 routes_up(struct daemon *d, const struct conf *c)
@@ -178,7 +157,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	struct daemon	*d = arg;
 	struct errlist	 errs = { 0 };
 	struct conf	*c;
-	char		 err[256], *fixed;
+	char		 err[256], changed[256];
 
 	(void)sig;
 	(void)what;
@@ -193,12 +172,10 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		    "errors; still serving the previous one\"");
 		return;
 	}
-	fixed = fixed_settings(c);
-	if (strcmp(fixed, d->fixed) != 0)
-		log_warnx("event=reload reason=\"listen, redis, log.secret "
-		    "and kannel.sendsms changes need a restart; they keep "
-		    "their old values\"");
-	free(fixed);
+	if (conf_restart_needed(d->fixed, c, changed, sizeof changed))
+		log_warnx("event=reload changed=%s reason=\"listen, redis, "
+		    "log.secret and kannel.sendsms changes need a restart; "
+		    "they keep their old values\"", changed);
 	/* The routes point into the running configuration: take them down
 	 * before it may go, and set them up from whichever serves next.  No
 	 * request can come in between. */
@@ -316,7 +293,7 @@ main(int argc, char *argv[])
 	};
 	d.store = store_new(d.base, &sp);
 	d.pidfile = xstrdup(d.boot->pidfile);
-	d.fixed = fixed_settings(d.boot);
+	d.fixed = conf_restart_settings(d.boot);
 	if ((d.engine = engine_new(d.base, d.boot, d.store, err,
 	    sizeof err)) == NULL)
 		fatalx("%s", err);
