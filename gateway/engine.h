@@ -56,6 +56,13 @@ const struct conf *engine_conf(const struct engine *);
 
 void		 engine_hop(struct engine *, const struct hop_in *,
 		    engine_reply_cb, void *arg);
+/* The text of a service's message name ("unreadable", "busy", ...; see
+ * menu.h) in the language a subscriber without a session hears: the
+ * configuration's default language if the menu has it, else the menu's
+ * own.  service NULL or not served: the first service's.  Valid until
+ * the next engine_reload(). */
+const char	*engine_message(const struct engine *, const char *service,
+		    const char *name);
 /* Where confirmed requests wait for their back office. */
 struct outbox	*engine_outbox(const struct engine *);
 /* Hops and text messages accepted and not yet finished (replied and
