@@ -161,8 +161,8 @@ struct engine {
 	struct event_base	*base;
 	struct gen		*gen;		/* the current one */
 	struct store		*store;
-	struct outbox		*outbox;
-	struct sms		*sms;
+	struct outbox		*outbox;	/* the caller's */
+	struct sms		*sms;		/* the caller's */
 	int			 s_limit;
 	struct cache		*cache;
 	struct event		*sweep;
@@ -1069,12 +1069,10 @@ deliver_refused(evutil_socket_t fd, short what, void *arg)
 	free(dc);
 }
 
-/* The outbox's deliver function: the request to its service's adapter
- * in the configuration serving now. */
-static void
-engine_deliver(void *ctx, const char *json, outbox_done_cb done, void *arg)
+void
+engine_deliver(struct engine *e, const char *json, outbox_done_cb done,
+    void *arg)
 {
-	struct engine			*e = ctx;
 	struct delivery_ctx		*dc = xcalloc(1, sizeof *dc);
 	const struct conf		*c = e->gen->conf;
 	const struct conf_service	*svc;
@@ -1151,7 +1149,7 @@ gen_release(struct gen *g)
 
 struct engine *
 engine_new(struct event_base *base, struct conf *conf, struct store *store,
-    char *err, size_t errlen)
+    struct outbox *outbox, struct sms *sms, char *err, size_t errlen)
 {
 	struct engine	*e;
 	struct gen	*g;
@@ -1163,17 +1161,8 @@ engine_new(struct event_base *base, struct conf *conf, struct store *store,
 	e->gen = g;
 	e->store = store;
 	e->cache = cache_new(CACHE_MAX);
-	e->outbox = outbox_new(base, store, &(struct outbox_params){
-		.consumer = conf->outbox.consumer,
-		.attempts = conf->outbox.attempts,
-		.backoff_min_ms = conf->outbox.backoff_min_ms,
-		.backoff_max_ms = conf->outbox.backoff_max_ms,
-		.claim_idle_ms = conf->outbox.claim_idle_ms,
-		.batch = conf->outbox.batch,
-		.inflight = conf->outbox.inflight,
-		.dedupe_ttl = conf->outbox.dedupe_ttl,
-	}, engine_deliver, e);
-	e->sms = sms_new(e, store, e->outbox);
+	e->outbox = outbox;
+	e->sms = sms;
 	e->s_limit = store_script_add(store, limit_script);
 	e->sweep = event_new(base, -1, EV_PERSIST, engine_sweep, e);
 	event_add(e->sweep, &(struct timeval){ 1, 0 });
@@ -1203,8 +1192,6 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
-	sms_free(e->sms);
-	outbox_free(e->outbox);
 	gen_release(e->gen);
 	event_free(e->sweep);
 	cache_free(e->cache);
@@ -1345,12 +1332,6 @@ engine_message(const struct engine *e, const char *service,
 	const struct menu	*m = service_menu(e->gen->conf, service);
 
 	return menu_message(m, name, menu_lang_of(e->gen->conf, m, NULL));
-}
-
-struct event_base *
-engine_base(const struct engine *e)
-{
-	return e->base;
 }
 
 unsigned

@@ -1,5 +1,12 @@
 /*
- * asanigw: a USSD/SMS gateway for feature phones.
+ * asanigw: a USSD/SMS gateway for feature phones.  main() builds the
+ * long-lived parts once, in the order they need each other — the store,
+ * the outbox, the SMS commands, the engine, the HTTP server and its
+ * routes — and frees them in the reverse order.  The outbox and the SMS
+ * commands reach the engine only through the small functions below,
+ * which find it in struct daemon: they are made before it, and it is
+ * handed both, so no module includes the header of one that includes
+ * its own.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -20,7 +27,9 @@
 #include "ingress_aggregator.h"
 #include "ingress_kannel.h"
 #include "log.h"
+#include "outbox.h"
 #include "sendsms.h"
+#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -40,6 +49,8 @@ struct daemon {
 	char				*fixed;		/* what a reload cannot
 							 * change, as text */
 	struct store			*store;
+	struct outbox			*outbox;
+	struct sms			*sms;
 	struct engine			*engine;
 	struct httpd			*httpd;
 	struct ingress_aggregator	*aggregator;
@@ -113,6 +124,73 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	    engine_inflight(d->engine));
 	httpd_stop_accepting(d->httpd);
 	drain_check(-1, 0, d);
+}
+
+/* The outbox's delivery, through the engine serving now. */
+static void
+deliver(void *arg, const char *json, outbox_done_cb done, void *done_arg)
+{
+	struct daemon	*d = arg;
+
+	engine_deliver(d->engine, json, done, done_arg);
+}
+
+/* The SMS commands' host (sms.h): the engine's generations and lookup. */
+static struct gen *
+sms_hold(void *arg, const struct conf **conf)
+{
+	struct daemon	*d = arg;
+	struct gen	*g = engine_hold(d->engine);
+
+	*conf = gen_conf(g);
+	return g;
+}
+
+static void
+sms_release(void *arg, struct gen *g)
+{
+	(void)arg;
+	engine_release(g);
+}
+
+static void
+sms_lookup(void *arg, struct gen *g, const char *service,
+    const struct query *q, unsigned timeout_ms, adapter_answer_cb cb,
+    void *cb_arg)
+{
+	struct daemon	*d = arg;
+
+	engine_lookup(d->engine, g, service, q, timeout_ms, cb, cb_arg);
+}
+
+/* The outbox, the SMS commands and the engine, from the configuration
+ * read at start (which the engine takes). */
+static void
+engine_up(struct daemon *d)
+{
+	const struct conf_outbox *o = &d->boot->outbox;
+	char			 err[256];
+
+	d->outbox = outbox_new(d->base, d->store, &(struct outbox_params){
+		.consumer = o->consumer,
+		.attempts = o->attempts,
+		.backoff_min_ms = o->backoff_min_ms,
+		.backoff_max_ms = o->backoff_max_ms,
+		.claim_idle_ms = o->claim_idle_ms,
+		.batch = o->batch,
+		.inflight = o->inflight,
+		.dedupe_ttl = o->dedupe_ttl,
+	}, deliver, d);
+	d->sms = sms_new(&(struct sms_host){
+		.base = d->base,
+		.ctx = d,
+		.hold = sms_hold,
+		.release = sms_release,
+		.lookup = sms_lookup,
+	}, d->store, d->outbox);
+	if ((d->engine = engine_new(d->base, d->boot, d->store, d->outbox,
+	    d->sms, err, sizeof err)) == NULL)
+		fatalx("%s", err);
 }
 
 /* Routes every transport and the admin endpoints from c. */
@@ -294,9 +372,7 @@ main(int argc, char *argv[])
 	d.store = store_new(d.base, &sp);
 	d.pidfile = xstrdup(d.boot->pidfile);
 	d.fixed = conf_restart_settings(d.boot);
-	if ((d.engine = engine_new(d.base, d.boot, d.store, err,
-	    sizeof err)) == NULL)
-		fatalx("%s", err);
+	engine_up(&d);
 	d.httpd = httpd_new(d.base, fd);
 	if (d.boot->kannel != NULL && d.boot->kannel->sendsms_url[0] != '\0' &&
 	    (d.sendsms = sendsms_new(d.base, d.boot->kannel, d.store, err,
@@ -327,6 +403,8 @@ main(int argc, char *argv[])
 	routes_down(&d);
 	httpd_free(d.httpd);
 	sendsms_free(d.sendsms);
+	sms_free(d.sms);
+	outbox_free(d.outbox);
 	engine_free(d.engine);
 	store_free(d.store);
 	event_free(d.drain);
