@@ -38,6 +38,7 @@ LIBS	 = $(PKG_LIBS) -lm
 # Everything but main.c, so unit tests link against the same objects.
 LIB_SRCS = gateway/xmalloc.c \
 	gateway/util.c \
+	gateway/msisdn.c \
 	gateway/errlist.c \
 	gateway/log.c \
 	gateway/gsm.c \
@@ -70,7 +71,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	adapters/adapter_redis_stream.c
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
-	     adapter command store_keys
+	     adapter command store_keys msisdn
 FUZZ_TARGETS = session text step kannel command answer
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -26,7 +26,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "outbox.h"
-#include "ingress_aggregator.h"
+#include "msisdn.h"
 #include "sendsms.h"
 #include "store.h"
 #include "xmalloc.h"

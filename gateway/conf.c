@@ -1184,3 +1184,100 @@ conf_adapter_get(const struct conf_adapter *ca, const char *key)
 			return ca->settings[i].value;
 	return NULL;
 }
+
+/*
+ * The settings a running daemon keeps until it restarts.  SIGHUP builds
+ * a new configuration generation for the engine and the routes, but the
+ * listening socket, the Redis connection, the key of the MSISDN hashes in
+ * the logs and Kannel's sendsms client (with the DLR URL it gives smsbox)
+ * are made once at start.  Each is one "name=value" line, a newline or
+ * backslash in the value escaped, so that lines compare one to one.
+ */
+static void
+restart_line(char **s, const char *name, const char *value)
+{
+	char	*esc = xcalloc(2 * strlen(value) + 1, 1), *p = esc, *n;
+
+	for (; *value != '\0'; value++) {
+		if (*value == '\\' || *value == '\n')
+			*p++ = '\\';
+		*p++ = *value == '\n' ? 'n' : *value;
+	}
+	xasprintf(&n, "%s%s=%s\n", *s, name, esc);
+	free(esc);
+	free(*s);
+	*s = n;
+}
+
+static void
+restart_number(char **s, const char *name, long long v)
+{
+	char	 buf[24];
+
+	snprintf(buf, sizeof buf, "%lld", v);
+	restart_line(s, name, buf);
+}
+
+char *
+conf_restart_settings(const struct conf *c)
+{
+	const struct conf_kannel	*k = c->kannel;
+	char				*s = xstrdup("");
+
+	restart_line(&s, "listen.address", c->listen_address);
+	restart_number(&s, "listen.port", c->listen_port);
+	restart_line(&s, "redis.host", c->redis_host);
+	restart_number(&s, "redis.port", c->redis_port);
+	restart_line(&s, "redis.password", c->redis_password);
+	restart_number(&s, "redis.db", c->redis_db);
+	restart_number(&s, "redis.timeout_ms", c->redis_timeout_ms);
+	restart_line(&s, "log.secret", c->log_secret);
+	restart_line(&s, "kannel.sendsms.url", k ? k->sendsms_url : "");
+	restart_line(&s, "kannel.sendsms.username",
+	    k ? k->sendsms_username : "");
+	restart_line(&s, "kannel.sendsms.password",
+	    k ? k->sendsms_password : "");
+	restart_line(&s, "kannel.sendsms.from", k ? k->sendsms_from : "");
+	restart_line(&s, "kannel.sendsms.smsc", k ? k->sendsms_smsc : "");
+	restart_number(&s, "kannel.sendsms.timeout_ms",
+	    k ? k->sendsms_timeout_ms : 0);
+	restart_number(&s, "kannel.sendsms.attempts",
+	    k ? k->sendsms_attempts : 0);
+	restart_number(&s, "kannel.sendsms.connections",
+	    k ? k->sendsms_connections : 0);
+	restart_number(&s, "kannel.sendsms.dlr_mask", k ? k->dlr_mask : 0);
+	restart_number(&s, "kannel.sendsms.dlr_ttl", k ? k->dlr_ttl : 0);
+	restart_line(&s, "kannel.gateway_url", k ? k->gateway_url : "");
+	restart_line(&s, "kannel.dlr_path", k ? k->dlr_path : "");
+	restart_line(&s, "kannel.secret", k ? k->secret : "");
+	return s;
+}
+
+int
+conf_restart_needed(const char *running, const struct conf *next,
+    char *what, size_t whatlen)
+{
+	char		*s = conf_restart_settings(next);
+	const char	*r = running, *n = s, *re, *ne;
+	size_t		 len = 0;
+	int		 needed = 0;
+
+	if (whatlen > 0)
+		what[0] = '\0';
+	/* Both made by conf_restart_settings(): the same names in the same
+	 * order, one a line. */
+	while ((ne = strchr(n, '\n')) != NULL &&
+	    (re = strchr(r, '\n')) != NULL) {
+		if (ne - n != re - r || memcmp(n, r, (size_t)(ne - n)) != 0) {
+			needed = 1;
+			if (len < whatlen)
+				len += (size_t)snprintf(what + len,
+				    whatlen - len, "%s%.*s", len > 0 ? "," : "",
+				    (int)strcspn(n, "="), n);
+		}
+		n = ne + 1;
+		r = re + 1;
+	}
+	free(s);
+	return needed;
+}

@@ -199,4 +199,17 @@ const struct conf_smsc *conf_smsc(const struct conf_kannel *,
 const char	*conf_adapter_get(const struct conf_adapter *,
 		    const char *key);
 
+/*
+ * What a SIGHUP cannot change: the listener, Redis, the log key and
+ * Kannel's sendsms client keep the values the daemon started with.
+ * conf_restart_settings() gives those of a configuration, one
+ * "name=value" line each (malloc'd), to keep while the daemon runs;
+ * conf_restart_needed() compares them with a configuration read again.
+ * It returns 1 if next changes any, their names (as the file spells
+ * them, comma-separated) in what; else 0.
+ */
+char		*conf_restart_settings(const struct conf *);
+int		 conf_restart_needed(const char *running,
+		    const struct conf *next, char *what, size_t whatlen);
+
 #endif

@@ -1,8 +1,19 @@
 /*
- * One hop, as a small state machine.  Callbacks only record what they got
- * and call hop_step(); hop_step() decides what happens next:
+ * One hop, as a small state machine.  The state names what the hop waits
+ * for; callbacks only record what they got and call hop_step(), which
+ * decides what happens next and starts it:
  *
- *	(LOAD) ─▶ STEP ─▶ (EFFECT) ─▶ SAVE ─▶ DONE
+ *	WAIT ─▶ START ─▶ (LOAD) ─▶ STEP ─┬──────────────────────▶ SAVE ─▶ DONE
+ *	                    ▲      ▲     ├─▶ LOOKUP ────────────▶ SAVE
+ *	                    │      │     ├─▶ (LIMIT) ─▶ QUEUE ──▶ SAVE
+ *	                    │      │     └─▶ DONE: answered at once
+ *	                    │      └── SAVE found the session moved on
+ *	                    └───────── a submit stepped from a cached session
+ *
+ * LOAD only for a session not in the cache, LIMIT only when the service
+ * has a daily limit of requests.  A LIMIT over the subscriber's count, or
+ * a LIMIT or QUEUE that failed, goes to DONE with its answer.  DONE is hop_end(): the one place
+ * that answers if nothing has, logs the hop's line and frees it.
  *
  * One Redis round trip per hop: the session this gateway saved last is
  * kept in memory (cache.c), so the hop steps it at once and saves it with
@@ -29,6 +40,8 @@
  * a retry and to find the new input after the old path.
  */
 #define _DEFAULT_SOURCE
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +70,14 @@
 
 enum hop_state {
 	HOP_WAIT,	/* behind another hop of the same session */
+	HOP_START,	/* its turn has come: cached, or to be loaded */
 	HOP_LOAD,	/* read pending */
-	HOP_STEP,
-	HOP_EFFECT,	/* outbox add or adapter lookup pending */
+	HOP_STEP,	/* a session to step, nothing pending */
+	HOP_LIMIT,	/* the daily count of requests pending */
+	HOP_QUEUE,	/* outbox add pending */
+	HOP_LOOKUP,	/* the adapter's answer pending */
 	HOP_SAVE,	/* compare-and-set pending */
-	HOP_DONE,
+	HOP_DONE,	/* to be answered and ended */
 };
 
 /* What went wrong with the store, if anything. */
@@ -106,8 +122,15 @@ struct hop {
 	char			 ref[8];
 	struct step_result	 res;
 	enum hop_fault		 fault;		/* from the last callback */
-	int			 effect_ok;
+	int			 effect_ok;	/* the submit is queued */
+	int			 limit_failed;	/* the count could not be
+						 * made */
 	int			 limited;	/* a submit over the limit */
+	int			 conflict;	/* the save found the record
+						 * moved on: */
+	unsigned		 their_version;	/* its version */
+	char			*theirs;	/* and the record */
+	size_t			 theirs_len;
 
 	engine_reply_cb		 cb;
 	void			*arg;
@@ -115,8 +138,10 @@ struct hop {
 	struct event		*kick;		/* first step from the loop */
 	struct timespec		 t0;
 
-	struct hop		*next;		/* in a running bucket */
-	struct hop		*waiters;	/* same session, queued */
+	LIST_ENTRY(hop)		 bucket;	/* running, by session key */
+	TAILQ_ENTRY(hop)	 queue;		/* waiting behind another */
+	TAILQ_HEAD(hopq, hop)	 waiters;	/* same session, behind this
+						 * one, in order */
 };
 
 /*
@@ -135,16 +160,15 @@ struct engine {
 	struct event_base	*base;
 	struct gen		*gen;		/* the current one */
 	struct store		*store;
-	struct outbox		*outbox;
-	struct sms		*sms;
+	struct outbox		*outbox;	/* the caller's */
+	struct sms		*sms;		/* the caller's */
 	struct cache		*cache;
 	struct event		*sweep;
 	unsigned		 inflight;
-	struct hop		*running[RUNNING_BUCKETS];
+	LIST_HEAD(, hop)	 running[RUNNING_BUCKETS];
 };
 
 static void	hop_step(struct hop *);
-static void	hop_save(struct hop *);
 static void	gen_release(struct gen *);
 static struct adapter *gen_adapter(const struct gen *,
 		    const struct conf_service *);
@@ -189,35 +213,55 @@ bucket_of(const char *key)
 static int
 running_enter(struct engine *e, struct hop *h)
 {
-	struct hop	**b = &e->running[bucket_of(h->key)], *r, **w;
+	struct hop	*r;
 
-	for (r = *b; r != NULL; r = r->next)
+	LIST_FOREACH(r, &e->running[bucket_of(h->key)], bucket)
 		if (strcmp(r->key, h->key) == 0) {
-			for (w = &r->waiters; *w != NULL; w = &(*w)->waiters)
-				;
-			*w = h;
+			TAILQ_INSERT_TAIL(&r->waiters, h, queue);
 			return 0;
 		}
-	h->next = *b;
-	*b = h;
+	LIST_INSERT_HEAD(&e->running[bucket_of(h->key)], h, bucket);
 	return 1;
 }
 
-/* Removes h; the first hop queued behind it takes its place. */
+/* Removes h; the first hop queued behind it takes its place, with the
+ * rest of the queue. */
 static struct hop *
 running_leave(struct engine *e, struct hop *h)
 {
-	struct hop	**b = &e->running[bucket_of(h->key)], **pp, *n;
+	struct hop	*n;
 
-	for (pp = b; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == h)
-			break;
-	*pp = h->next;
-	if ((n = h->waiters) != NULL) {
-		n->next = *b;
-		*b = n;
+	LIST_REMOVE(h, bucket);
+	if ((n = TAILQ_FIRST(&h->waiters)) != NULL) {
+		TAILQ_REMOVE(&h->waiters, n, queue);
+		TAILQ_CONCAT(&n->waiters, &h->waiters, queue);
+		LIST_INSERT_HEAD(&e->running[bucket_of(n->key)], n, bucket);
 	}
 	return n;
+}
+
+/* The menu of a service of c, or of c's first service when service is
+ * NULL or not served. */
+static const struct menu *
+service_menu(const struct conf *c, const char *service)
+{
+	const struct conf_service	*svc = NULL;
+
+	if (service != NULL)
+		svc = conf_service(c, service);
+	return svc != NULL ? svc->menu : c->services[0].menu;
+}
+
+/* The language a text of m is given in: want, if m has it; else the
+ * configuration's default, if m has that; else m's own. */
+static const char *
+menu_lang_of(const struct conf *c, const struct menu *m, const char *want)
+{
+	if (want != NULL && menu_has_lang(m, want))
+		return want;
+	if (menu_has_lang(m, c->default_language))
+		return c->default_language;
+	return menu_default_lang(m);
 }
 
 static const struct menu *
@@ -231,13 +275,8 @@ hop_menu(const struct hop *h)
 static const char *
 hop_lang(const struct hop *h)
 {
-	const struct menu	*m = hop_menu(h);
-
-	if (h->s != NULL && h->s->lang != NULL && menu_has_lang(m, h->s->lang))
-		return h->s->lang;
-	if (menu_has_lang(m, h->gen->conf->default_language))
-		return h->gen->conf->default_language;
-	return menu_default_lang(m);
+	return menu_lang_of(h->gen->conf, hop_menu(h),
+	    h->s != NULL ? h->s->lang : NULL);
 }
 
 static void
@@ -260,11 +299,25 @@ hop_reply_message(struct hop *h, const char *name)
 	hop_reply(h, menu_message(hop_menu(h), name, hop_lang(h)), 1);
 }
 
+/*
+ * The end of every hop, in DONE and nowhere else: answers "service busy"
+ * if nothing has answered yet (the transport hears back exactly once),
+ * logs the hop's line, puts a session the store holds back in the cache,
+ * frees the hop and lets the next hop of the session start.
+ */
 static void
-hop_free(struct hop *h)
+hop_end(struct hop *h)
 {
 	struct engine	*e = h->e;
 	struct hop	*next;
+
+	if (!h->replied)
+		hop_reply_message(h, "busy");
+	log_info("event=hop sid=%s msisdn=%s svc=%s seq=%u screen=%s "
+	    "outcome=%s cached=%d ms=%.2f", h->session_id, hop_who(h),
+	    h->service ? h->service : "-", h->s ? h->s->seq : 0,
+	    h->s && h->s->screen ? h->s->screen : "-",
+	    h->outcome ? h->outcome : "late", h->cached, hop_elapsed_ms(h));
 
 	next = running_leave(e, h);
 	e->inflight--;
@@ -284,13 +337,16 @@ hop_free(struct hop *h)
 	free(h->text);
 	free(h->hop_id);
 	free(h->key);
+	free(h->theirs);
 	free(h);
 	if (next != NULL) {
-		next->state = HOP_STEP;
+		next->state = HOP_START;
 		event_active(next->kick, EV_TIMEOUT, 1);
 	}
 }
 
+/* The deadline answers "service busy" at once; the hop stops at its next
+ * step (hop_step() sees it answered), once nothing of it is pending. */
 static void
 hop_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -301,10 +357,6 @@ hop_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	log_warnx("event=hop-deadline sid=%s msisdn=%s state=%d ms=%.1f",
 	    h->session_id, hop_who(h), (int)h->state, hop_elapsed_ms(h));
 	hop_reply_message(h, "busy");
-	if (h->state == HOP_WAIT) {
-		/* Not started: leave the queue without touching anything. */
-		h->state = HOP_DONE;
-	}
 }
 
 /* Takes the session in a stored record; -1 if it cannot be read. */
@@ -342,7 +394,6 @@ hop_loaded(const char *err, unsigned version, const char *data, size_t len,
 		h->fault = FAULT_LOAD;
 	} else if (hop_take_record(h, version, data, len) == -1)
 		h->fault = FAULT_LOAD;
-	h->state = HOP_STEP;
 	hop_step(h);
 }
 
@@ -360,7 +411,6 @@ hop_submitted(const char *err, void *arg)
 		log_info("event=queued sid=%s msisdn=%s ref=%s request=%s",
 		    h->session_id, hop_who(h), h->ref,
 		    h->res.effect.request);
-	h->state = HOP_SAVE;
 	hop_step(h);
 }
 
@@ -373,6 +423,8 @@ hop_unencodable_cb(evutil_socket_t fd, short what, void *arg)
 	hop_submitted("the request cannot be encoded", arg);
 }
 
+/* The save came back.  A record another hop saved meanwhile is kept as
+ * it came: hop_step() decides whether to step again from it. */
 static void
 hop_saved(const char *err, enum store_saved result, unsigned version,
     const char *data, size_t len, void *arg)
@@ -381,7 +433,6 @@ hop_saved(const char *err, enum store_saved result, unsigned version,
 
 	h->pending = 0;
 	h->fault = FAULT_NONE;
-	h->state = HOP_DONE;
 	if (err != NULL) {
 		log_warnx("event=session-save-failed sid=%s msisdn=%s "
 		    "error=\"%s\"", h->session_id, hop_who(h), err);
@@ -390,20 +441,17 @@ hop_saved(const char *err, enum store_saved result, unsigned version,
 		h->saved = 1;
 	else if (result == STORE_GONE)
 		h->fault = FAULT_GONE;
-	else if (h->res.effect.kind == EFFECT_SUBMIT ||
-	    ++h->attempts >= SAVE_ATTEMPTS) {
-		/* Moved on elsewhere: a recorded request stands, with its
-		 * reply; anything else is not stepped again forever. */
-		log_warnx("event=session-conflict sid=%s msisdn=%s",
-		    h->session_id, hop_who(h));
-		h->fault = FAULT_CONFLICT;
-	} else {
-		/* Another gateway served a hop of this session: step again
-		 * from the record as it stands. */
-		step_result_clear(&h->res);
-		if (hop_take_record(h, version, data, len) == -1)
-			h->fault = FAULT_LOAD;
-		h->state = HOP_STEP;
+	else {
+		h->conflict = 1;
+		h->their_version = version;
+		free(h->theirs);
+		h->theirs = NULL;
+		h->theirs_len = len;
+		if (data != NULL) {
+			h->theirs = xmalloc(len + 1);
+			memcpy(h->theirs, data, len);
+			h->theirs[len] = '\0';
+		}
 	}
 	hop_step(h);
 }
@@ -524,48 +572,42 @@ effect_arrays(const struct effect *ef, const char ***names,
 	}
 }
 
-static void	hop_queue(struct hop *);
-
+/* The daily count came back: over the limit, or failed, is recorded
+ * for hop_step(). */
 static void
 hop_limit_checked(const char *err, enum store_limit limit, void *arg)
 {
 	struct hop	*h = arg;
 
+	h->pending = 0;
 	if (err != NULL) {
-		hop_submitted(err, h);
-		return;
-	}
-	if (limit == STORE_OVER) {
+		log_warnx("event=submit-failed sid=%s msisdn=%s ref=%s "
+		    "error=\"%s\"", h->session_id, hop_who(h), h->ref, err);
+		h->limit_failed = 1;
+	} else if (limit == STORE_OVER) {
 		log_info("event=limited kind=requests_per_day sid=%s msisdn=%s "
 		    "svc=%s", h->session_id, hop_who(h), h->service);
 		store_count(h->e->store, STORE_COUNT_LIMITED,
 		    "requests_per_day");
-		h->pending = 0;
 		h->limited = 1;
-		h->state = HOP_SAVE;
-		hop_step(h);
-		return;
 	}
-	hop_queue(h);
+	hop_step(h);
 }
 
-/* A submit: within the subscriber's daily limit for the service, into
- * the outbox. */
+/* A submit: counted against the subscriber's daily limit for the
+ * service. */
 static void
 hop_submit(struct hop *h)
 {
 	unsigned	 max = h->gen->conf->sms.requests_per_day;
 
 	h->pending = 1;
-	h->state = HOP_EFFECT;
-	if (max == 0) {
-		hop_queue(h);
-		return;
-	}
+	h->state = HOP_LIMIT;
 	store_requests_count(h->e->store, h->msisdn, h->service, max,
 	    hop_limit_checked, h);
 }
 
+/* The submit's request into the outbox. */
 static void
 hop_queue(struct hop *h)
 {
@@ -592,6 +634,8 @@ hop_queue(struct hop *h)
 	json = request_json(&req);
 	free(names);
 	free(values);
+	h->pending = 1;
+	h->state = HOP_QUEUE;
 	if (json == NULL) {
 		/* Not UTF-8: the menu validates input, so never seen. */
 		defer_call(h->e->base, hop_unencodable_cb, h);
@@ -620,30 +664,26 @@ hop_answered(const char *err, const struct answer *a, void *arg)
 		    (const char *const *)a->values, a->nfields, &env,
 		    &h->res);
 	}
-	h->state = HOP_SAVE;
 	hop_step(h);
 }
 
-/* Asks the service's back office for as long as the deadline allows:
- * until hop_deadline_ms less redis.timeout_ms from the hop's start, so
- * the save still fits. */
+/* How long a lookup may take: until hop_deadline_ms less
+ * redis.timeout_ms from the hop's start, so the save still fits. */
+static double
+hop_lookup_ms(const struct hop *h)
+{
+	return (double)h->gen->conf->hop_deadline_ms -
+	    (double)h->gen->conf->redis_timeout_ms - hop_elapsed_ms(h);
+}
+
+/* Asks the service's back office, for at most timeout_ms. */
 static void
-hop_lookup(struct hop *h)
+hop_lookup(struct hop *h, unsigned timeout_ms)
 {
 	const struct effect	*ef = &h->res.effect;
 	const char		**names, **values;
 	struct query		 q;
-	double			 left;
 
-	left = (double)h->gen->conf->hop_deadline_ms -
-	    (double)h->gen->conf->redis_timeout_ms - hop_elapsed_ms(h);
-	if (left < 1) {
-		log_warnx("event=lookup-failed sid=%s msisdn=%s query=%s "
-		    "error=\"no time left before the deadline\"",
-		    h->session_id, hop_who(h), ef->request);
-		hop_save(h);
-		return;
-	}
 	effect_arrays(ef, &names, &values);
 	q = (struct query){
 		.kind = ef->request,
@@ -656,8 +696,8 @@ hop_lookup(struct hop *h)
 		.nparams = ef->nfields,
 	};
 	h->pending = 1;
-	h->state = HOP_EFFECT;
-	engine_lookup(h->e, h->gen, h->service, &q, (unsigned)left,
+	h->state = HOP_LOOKUP;
+	engine_lookup(h->e, h->gen, h->service, &q, timeout_ms,
 	    hop_answered, h);
 	free(names);
 	free(values);
@@ -703,6 +743,14 @@ hop_run_menu(struct hop *h)
 }
 
 static void
+hop_load(struct hop *h)
+{
+	h->pending = 1;
+	h->state = HOP_LOAD;
+	store_load(h->e->store, h->key, hop_loaded, h);
+}
+
+static void
 hop_save(struct hop *h)
 {
 	char	*json;
@@ -718,133 +766,201 @@ hop_save(struct hop *h)
 	free(json);
 }
 
-static void
-hop_step(struct hop *h)
+/* START: the cached session is stepped at once; a dial needs no read
+ * (it is saved only if no record exists, else the save hands the record
+ * back — a retry of the dial — and the hop steps again from it); anything
+ * else is read first.  Returns 1 if it started a call. */
+static int
+hop_start(struct hop *h)
 {
-	if (h->pending)
-		return;
-	if (h->replied && h->state != HOP_DONE) {
-		/* Answered by the deadline: stop here. */
-		h->state = HOP_DONE;
+	h->state = HOP_STEP;
+	if (h->svc == NULL && h->service != NULL)
+		return 0;	/* an unknown code: answered at once */
+	if ((h->s = cache_take(h->e->cache, h->key, now_ms())) != NULL) {
+		h->version = h->s->seq;
+		h->cached = 1;
+	} else if (hop_is_first(h))
+		h->blind = 1;
+	else {
+		hop_load(h);
+		return 1;
 	}
+	return 0;
+}
 
-	switch (h->state) {
-	case HOP_WAIT:
-		return;
-	case HOP_LOAD:
-		h->pending = 1;
-		store_load(h->e->store, h->key, hop_loaded, h);
-		return;
-	case HOP_STEP:
-		hop_service_from_session(h);
-		if (h->svc == NULL && h->service == NULL) {
-			/* A continuation of no session we know. */
-			hop_reply_message(h, h->fault != FAULT_NONE ? "busy" :
-			    "expired");
-			break;
-		}
-		if (h->svc == NULL) {
-			log_info("event=unknown-service sid=%s msisdn=%s "
-			    "code=\"%s\"", h->session_id, hop_who(h),
-			    h->service);
-			hop_reply_message(h, "unknown");
-			break;
-		}
-		if (h->fault != FAULT_NONE) {
-			hop_reply_message(h, "busy");
-			break;
-		}
-		if (hop_run_menu(h) == -1)
-			break;
-		if (h->res.effect.kind == EFFECT_SUBMIT &&
-		    (h->cached || h->blind)) {
+/* STEP: the menu stepped and what it asks for started (returns 1), or
+ * the hop answered and DONE (returns 0). */
+static int
+hop_run(struct hop *h)
+{
+	double	 left;
+
+	h->state = HOP_DONE;
+	hop_service_from_session(h);
+	if (h->svc == NULL && h->service == NULL) {
+		/* A continuation of no session we know. */
+		hop_reply_message(h, h->fault != FAULT_NONE ? "busy" :
+		    "expired");
+		return 0;
+	}
+	if (h->svc == NULL) {
+		log_info("event=unknown-service sid=%s msisdn=%s code=\"%s\"",
+		    h->session_id, hop_who(h), h->service);
+		hop_reply_message(h, "unknown");
+		return 0;
+	}
+	if (h->fault != FAULT_NONE) {
+		hop_reply_message(h, "busy");
+		return 0;
+	}
+	if (hop_run_menu(h) == -1)
+		return 0;
+	switch (h->res.effect.kind) {
+	case EFFECT_SUBMIT:
+		if (h->cached || h->blind) {
 			/* Book nothing from a cached session: read the
 			 * record and step again. */
 			step_result_clear(&h->res);
 			session_free(h->s);
 			h->s = NULL;
 			h->cached = h->blind = 0;
-			h->state = HOP_LOAD;
-			hop_step(h);
-			return;
-		}
-		if (h->res.effect.kind == EFFECT_SUBMIT) {
-			if (h->adapter == NULL) {
-				log_errorx("event=no-adapter service=%s",
-				    h->service);
-				hop_reply_message(h, "failed");
-				break;
-			}
-			hop_submit(h);
-			return;
-		}
-		if (h->res.effect.kind == EFFECT_LOOKUP) {
-			hop_lookup(h);
-			return;
-		}
-		hop_save(h);
-		return;
-	case HOP_EFFECT:
-		return;		/* waiting for the adapter */
-	case HOP_SAVE:
-		if (h->limited) {
-			/* Not recorded, the session not advanced. */
-			hop_reply_message(h, "limited");
-			break;
-		}
-		if (h->res.effect.kind == EFFECT_SUBMIT && !h->effect_ok) {
+			hop_load(h);
+		} else if (h->adapter == NULL) {
+			log_errorx("event=no-adapter service=%s", h->service);
 			hop_reply_message(h, "failed");
-			break;
-		}
+			return 0;
+		} else if (h->gen->conf->sms.requests_per_day == 0)
+			hop_queue(h);
+		else
+			hop_submit(h);
+		return 1;
+	case EFFECT_LOOKUP:
+		if ((left = hop_lookup_ms(h)) < 1) {
+			log_warnx("event=lookup-failed sid=%s msisdn=%s "
+			    "query=%s error=\"no time left before the "
+			    "deadline\"", h->session_id, hop_who(h),
+			    h->res.effect.request);
+			hop_save(h);
+		} else
+			hop_lookup(h, (unsigned)left);
+		return 1;
+	default:
 		hop_save(h);
-		return;
-	case HOP_DONE:
-		if (h->fault == FAULT_GONE && !h->effect_ok) {
-			hop_reply_message(h, "expired");
-			break;
-		}
-		if (h->fault != FAULT_NONE && !h->res.end && !h->effect_ok) {
-			/* Unsaved, the next hop would meet the old screen. */
-			hop_reply_message(h, "busy");
-			break;
-		}
-		if (h->res.text != NULL)
-			hop_reply(h, h->res.text, h->res.end);
-		break;
+		return 1;
 	}
-
-	log_info("event=hop sid=%s msisdn=%s svc=%s seq=%u screen=%s "
-	    "outcome=%s cached=%d ms=%.2f", h->session_id, hop_who(h),
-	    h->service ? h->service : "-", h->s ? h->s->seq : 0,
-	    h->s && h->s->screen ? h->s->screen : "-",
-	    h->outcome ? h->outcome : "late", h->cached, hop_elapsed_ms(h));
-	h->state = HOP_DONE;
-	hop_free(h);
 }
 
-/* A hop's turn has come: step the cached session, or load it. */
+/* SAVE came back: the hop is done, or steps again from a record another
+ * gateway moved on meanwhile. */
+static void
+hop_save_done(struct hop *h)
+{
+	h->state = HOP_DONE;
+	if (!h->conflict)
+		return;
+	h->conflict = 0;
+	if (h->res.effect.kind == EFFECT_SUBMIT ||
+	    ++h->attempts >= SAVE_ATTEMPTS) {
+		/* A recorded request stands, with its reply; anything else
+		 * is not stepped again forever. */
+		log_warnx("event=session-conflict sid=%s msisdn=%s",
+		    h->session_id, hop_who(h));
+		h->fault = FAULT_CONFLICT;
+		return;
+	}
+	step_result_clear(&h->res);
+	if (hop_take_record(h, h->their_version, h->theirs,
+	    h->theirs_len) == -1)
+		h->fault = FAULT_LOAD;
+	h->state = HOP_STEP;
+}
+
+/* DONE: the answer the hop has come to, and its end. */
+static void
+hop_done(struct hop *h)
+{
+	if (h->fault == FAULT_GONE && !h->effect_ok)
+		hop_reply_message(h, "expired");
+	else if (h->fault != FAULT_NONE && !h->res.end && !h->effect_ok) {
+		/* Unsaved, the next hop would meet the old screen. */
+		hop_reply_message(h, "busy");
+	} else if (h->res.text != NULL)
+		hop_reply(h, h->res.text, h->res.end);
+	hop_end(h);
+}
+
+/*
+ * What happens next, from what the last callback recorded.  Each state
+ * but START, STEP and DONE waits for one call, and its case runs once
+ * that call has come back.  Whatever starts a call returns at once, so a
+ * callback that fires from inside its call (and may end the hop) is never
+ * followed by more of this function.
+ */
+static void
+hop_step(struct hop *h)
+{
+	if (h->pending)
+		return;
+	for (;;) {
+		if (h->replied && h->state != HOP_WAIT) {
+			/* Answered by the deadline: stop here. */
+			h->state = HOP_DONE;
+		}
+		switch (h->state) {
+		case HOP_WAIT:
+			return;
+		case HOP_START:
+			if (hop_start(h))
+				return;
+			break;
+		case HOP_LOAD:		/* the record, or a fault */
+			h->state = HOP_STEP;
+			break;
+		case HOP_STEP:
+			if (hop_run(h))
+				return;
+			break;
+		case HOP_LIMIT:
+			h->state = HOP_DONE;
+			if (h->limit_failed)
+				hop_reply_message(h, "failed");
+			else if (h->limited) {
+				/* Not recorded, the session not advanced. */
+				hop_reply_message(h, "limited");
+			} else {
+				hop_queue(h);
+				return;
+			}
+			break;
+		case HOP_QUEUE:
+			h->state = HOP_DONE;
+			if (!h->effect_ok)
+				hop_reply_message(h, "failed");
+			else {
+				hop_save(h);
+				return;
+			}
+			break;
+		case HOP_LOOKUP:	/* answered or not, the screen is set */
+			hop_save(h);
+			return;
+		case HOP_SAVE:
+			hop_save_done(h);
+			break;
+		case HOP_DONE:
+			hop_done(h);
+			return;
+		}
+	}
+}
+
+/* A hop's turn has come (or it is the first of its session). */
 static void
 hop_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct hop	*h = arg;
-
 	(void)fd;
 	(void)what;
-	if (h->state == HOP_STEP && (h->svc != NULL || h->service == NULL) &&
-	    !h->replied) {
-		h->s = cache_take(h->e->cache, h->key, now_ms());
-		if (h->s != NULL) {
-			h->version = h->s->seq;
-			h->cached = 1;
-		} else if (hop_is_first(h)) {
-			/* A dial needs no read: it is saved only if no record
-			 * exists, else the save hands the record back (a retry
-			 * of the dial) and the hop steps again from it. */
-			h->blind = 1;
-		} else
-			h->state = HOP_LOAD;
-	}
-	hop_step(h);
+	hop_step(arg);
 }
 
 void
@@ -866,6 +982,7 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	h->hop_id = in->hop_id != NULL ? xstrdup(in->hop_id) : NULL;
 	h->begin = in->begin;
 	h->key = store_session_key(h->msisdn, h->session_id);
+	TAILQ_INIT(&h->waiters);
 	h->gen = e->gen;
 	h->gen->refs++;
 	if (in->service != NULL)
@@ -883,7 +1000,7 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	}
 	/* Started from the loop, so no reply ever comes from inside
 	 * engine_hop(). */
-	h->state = HOP_STEP;
+	h->state = HOP_START;
 	event_active(h->kick, EV_TIMEOUT, 1);
 }
 
@@ -930,12 +1047,10 @@ deliver_refused(evutil_socket_t fd, short what, void *arg)
 	free(dc);
 }
 
-/* The outbox's deliver function: the request to its service's adapter
- * in the configuration serving now. */
-static void
-engine_deliver(void *ctx, const char *json, outbox_done_cb done, void *arg)
+void
+engine_deliver(struct engine *e, const char *json, outbox_done_cb done,
+    void *arg)
 {
-	struct engine			*e = ctx;
 	struct delivery_ctx		*dc = xcalloc(1, sizeof *dc);
 	const struct conf		*c = e->gen->conf;
 	const struct conf_service	*svc;
@@ -1012,7 +1127,7 @@ gen_release(struct gen *g)
 
 struct engine *
 engine_new(struct event_base *base, struct conf *conf, struct store *store,
-    char *err, size_t errlen)
+    struct outbox *outbox, struct sms *sms, char *err, size_t errlen)
 {
 	struct engine	*e;
 	struct gen	*g;
@@ -1024,17 +1139,8 @@ engine_new(struct event_base *base, struct conf *conf, struct store *store,
 	e->gen = g;
 	e->store = store;
 	e->cache = cache_new(CACHE_MAX);
-	e->outbox = outbox_new(base, store, &(struct outbox_params){
-		.consumer = conf->outbox.consumer,
-		.attempts = conf->outbox.attempts,
-		.backoff_min_ms = conf->outbox.backoff_min_ms,
-		.backoff_max_ms = conf->outbox.backoff_max_ms,
-		.claim_idle_ms = conf->outbox.claim_idle_ms,
-		.batch = conf->outbox.batch,
-		.inflight = conf->outbox.inflight,
-		.dedupe_ttl = conf->outbox.dedupe_ttl,
-	}, engine_deliver, e);
-	e->sms = sms_new(e, store, e->outbox);
+	e->outbox = outbox;
+	e->sms = sms;
 	e->sweep = event_new(base, -1, EV_PERSIST, engine_sweep, e);
 	event_add(e->sweep, &(struct timeval){ 1, 0 });
 	return e;
@@ -1063,8 +1169,6 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
-	sms_free(e->sms);
-	outbox_free(e->outbox);
 	gen_release(e->gen);
 	event_free(e->sweep);
 	cache_free(e->cache);
@@ -1198,10 +1302,13 @@ engine_lookup(struct engine *e, struct gen *g, const char *service,
 		defer_call(e->base, ask_no_adapter, a);
 }
 
-struct event_base *
-engine_base(const struct engine *e)
+const char *
+engine_message(const struct engine *e, const char *service,
+    const char *name)
 {
-	return e->base;
+	const struct menu	*m = service_menu(e->gen->conf, service);
+
+	return menu_message(m, name, menu_lang_of(e->gen->conf, m, NULL));
 }
 
 unsigned

@@ -11,6 +11,7 @@
 #include "adapter.h"
 #include "conf.h"
 #include "gsm.h"
+#include "outbox.h"
 
 struct event_base;
 struct engine;
@@ -41,9 +42,12 @@ struct hop_in {
 typedef void (*engine_reply_cb)(const char *text, int end, void *arg);
 
 /* Opens every adapter the services use and takes ownership of conf;
- * NULL with a sentence in err (conf then still the caller's). */
+ * NULL with a sentence in err (conf then still the caller's).  The store,
+ * the outbox hops queue confirmed requests in and the SMS commands are
+ * the caller's, and must outlive the engine. */
 struct engine	*engine_new(struct event_base *, struct conf *,
-		    struct store *, char *err, size_t errlen);
+		    struct store *, struct outbox *, struct sms *, char *err,
+		    size_t errlen);
 /* Hops still running must have finished (engine_inflight() == 0). */
 void		 engine_free(struct engine *);
 
@@ -56,8 +60,19 @@ const struct conf *engine_conf(const struct engine *);
 
 void		 engine_hop(struct engine *, const struct hop_in *,
 		    engine_reply_cb, void *arg);
+/* The text of a service's message name ("unreadable", "busy", ...; see
+ * menu.h) in the language a subscriber without a session hears: the
+ * configuration's default language if the menu has it, else the menu's
+ * own.  service NULL or not served: the first service's.  Valid until
+ * the next engine_reload(). */
+const char	*engine_message(const struct engine *, const char *service,
+		    const char *name);
 /* Where confirmed requests wait for their back office. */
 struct outbox	*engine_outbox(const struct engine *);
+/* The outbox's delivery (outbox_deliver_fn): the request to its
+ * service's adapter in the configuration serving now. */
+void		 engine_deliver(struct engine *, const char *json,
+		    outbox_done_cb, void *arg);
 /* Hops and text messages accepted and not yet finished (replied and
  * cleaned up). */
 unsigned	 engine_inflight(const struct engine *);
@@ -77,8 +92,7 @@ const struct conf *gen_conf(const struct gen *);
 void		 engine_lookup(struct engine *, struct gen *g,
 		    const char *service, const struct query *,
 		    unsigned timeout_ms, adapter_answer_cb, void *arg);
-/* SMS commands (sms.h), served with the engine's store and outbox. */
+/* The SMS commands (sms.h) handed to engine_new(). */
 struct sms	*engine_sms(const struct engine *);
-struct event_base *engine_base(const struct engine *);
 
 #endif

@@ -16,6 +16,7 @@
 #include "httpd.h"
 #include "ingress_aggregator.h"
 #include "log.h"
+#include "msisdn.h"
 #include "xmalloc.h"
 
 #define SESSION_ID_MAX	100
@@ -33,23 +34,6 @@ struct ingress_aggregator {
 	struct route		*routes;
 	size_t			 nroutes;
 };
-
-int
-msisdn_normalize(const char *in, char *out, size_t outlen)
-{
-	size_t	 n;
-
-	if (*in == '+')
-		in++;
-	n = strlen(in);
-	if (n < 8 || n > 15 || n + 1 > outlen || in[0] == '0')
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)in[i]))
-			return -1;
-	memcpy(out, in, n + 1);
-	return 0;
-}
 
 static int
 session_id_valid(const char *s)
@@ -123,7 +107,7 @@ aggregator_handle(struct evhttp_request *req, void *arg)
 	const struct conf_aggregator	*agg = rt->agg;
 	struct evkeyvalq		 q;
 	const char			*f[4], *why;
-	char				 msisdn[16], reason[64];
+	char				 msisdn[MSISDN_SIZE], reason[64];
 	struct hop_in			 in;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {

@@ -20,8 +20,4 @@ struct ingress_aggregator *ingress_aggregator_new(struct httpd *,
 		    size_t errlen);
 void		 ingress_aggregator_free(struct ingress_aggregator *);
 
-/* Checks an MSISDN (E.164: optional '+', 8 to 15 digits, no leading 0)
- * and writes its digits to out (at least 16 bytes).  Returns 0 or -1. */
-int		 msisdn_normalize(const char *in, char *out, size_t outlen);
-
 #endif

@@ -1,3 +1,35 @@
+/*
+ * The Kannel transport (see ingress_kannel.h for the URLs smsbox calls).
+ * It only translates: a request from smsbox becomes one hop for the
+ * engine, or one text message for the SMS commands, and their answer
+ * becomes the HTTP reply smsbox sends to the phone.  What a message means
+ * — which menu, which language, which words — is the engine's: this file
+ * never opens a menu, and even the "unreadable" answer is asked of it.
+ *
+ *	GET /kannel/mo ─▶ method, query, address and secret (else 405/400/403)
+ *	    ─▶ from, smsc, id, text, coding checked (else 400: the get-url
+ *	       is wrong, said loudly) ─▶ text decoded to UTF-8
+ *	    ─▶ SMS smsc:  sms_handle()            ─▶ 200, the answer
+ *	    ─▶ USSD smsc: meta-data read: op and session TLVs
+ *	                  ─▶ begin, continue: engine_hop() ─▶ 200, the page,
+ *	                     op and TLVs in X-Kannel-Meta-Data
+ *	                  ─▶ abort, unknown op: 200, empty
+ *	GET /kannel/dlr ─▶ store_dlr_record() ─▶ 200 (or 503: smsbox retries)
+ *
+ * smsbox retries a get-url that fails, with the same %I: that id is the
+ * hop id (USSD), or the message id (SMS), so the engine and the SMS
+ * commands know a retry and answer it as before instead of stepping or
+ * acting twice.  A USSD session's id is the smsc with the session TLV
+ * the operator's profile names, so two sessions of one phone on two
+ * links never mix.  A text that cannot be decoded is the subscriber's
+ * problem, not the configuration's: it gets a polite "unreadable" in
+ * the service's language (and ends a USSD session), never a 4xx.
+ *
+ * Every request is answered exactly once: by the engine's or the SMS
+ * commands' callback, which fire once and never from inside the call, or
+ * at once here.  A reload takes the routes down and sets them up again
+ * (main.c), so ik->conf is always the configuration serving.
+ */
 #define _DEFAULT_SOURCE
 #include <sys/socket.h>
 
@@ -15,11 +47,10 @@
 #include "engine.h"
 #include "gsm.h"
 #include "httpd.h"
-#include "ingress_aggregator.h"
 #include "ingress_kannel.h"
 #include "kannel_text.h"
 #include "log.h"
-#include "menu.h"
+#include "msisdn.h"
 #include "sendsms.h"
 #include "sms.h"
 #include "store.h"
@@ -238,33 +269,13 @@ ussd_reply(const char *text, int end, void *arg)
 	ussd_req_free(u);
 }
 
-static const struct menu *
-smsc_menu(const struct ingress_kannel *ik, const struct conf_smsc *sc)
-{
-	const struct conf_service *svc = NULL;
-
-	if (sc->service[0] != '\0')
-		svc = conf_service(ik->conf, sc->service);
-	return svc != NULL ? svc->menu : ik->conf->services[0].menu;
-}
-
-/* The language of a message: Urdu script says Urdu; else the default. */
+/* The "unreadable" answer, in the language of the service the smsc's
+ * messages go to. */
 static const char *
-guess_lang(const struct conf *c, const struct menu *m, const char *text)
+unreadable(const struct ingress_kannel *ik, const struct conf_smsc *sc)
 {
-	const char	*p = text, *end = text + strlen(text);
-	uint32_t	 cp;
-	int		 n;
-
-	for (; p < end; p += n) {
-		if ((n = utf8_decode(p, (size_t)(end - p), &cp)) < 0)
-			break;
-		if (cp >= 0x0600 && cp <= 0x06ff && menu_has_lang(m, "ur"))
-			return "ur";
-	}
-	if (menu_has_lang(m, c->default_language))
-		return c->default_language;
-	return menu_default_lang(m);
+	return engine_message(ik->engine, sc->service[0] != '\0' ?
+	    sc->service : NULL, "unreadable");
 }
 
 /*
@@ -351,8 +362,7 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 	}
 	kannel_meta_free(&meta);
 	if (text == NULL) {
-		ussd_reply(menu_message(smsc_menu(ik, sc), "unreadable",
-		    guess_lang(ik->conf, smsc_menu(ik, sc), "")), 1, u);
+		ussd_reply(unreadable(ik, sc), 1, u);
 		return;
 	}
 
@@ -422,7 +432,7 @@ handle_mo(struct evhttp_request *req, void *arg)
 	struct ingress_kannel	*ik = arg;
 	struct kquery		 q;
 	const char		*from, *smsc, *id, *coding, *why = NULL;
-	char			 err[128], msisdn[16], who[16], *text;
+	char			 err[128], msisdn[MSISDN_SIZE], who[16], *text;
 	const struct conf_smsc	*sc = NULL;
 	int			 c = -1;
 
@@ -463,9 +473,7 @@ handle_mo(struct evhttp_request *req, void *arg)
 		    "reason=\"%s\"", sc->id, log_msisdn(msisdn, who, sizeof who),
 		    c, err);
 		if (sc->kind == SMSC_SMS) {
-			reply_body(req, menu_message(smsc_menu(ik, sc),
-			    "unreadable", guess_lang(ik->conf,
-			    smsc_menu(ik, sc), "")));
+			reply_body(req, unreadable(ik, sc));
 			query_free(&q);
 			return;
 		}

@@ -1,5 +1,12 @@
 /*
- * asanigw: a USSD/SMS gateway for feature phones.
+ * asanigw: a USSD/SMS gateway for feature phones.  main() builds the
+ * long-lived parts once, in the order they need each other — the store,
+ * the outbox, the SMS commands, the engine, the HTTP server and its
+ * routes — and frees them in the reverse order.  The outbox and the SMS
+ * commands reach the engine only through the small functions below,
+ * which find it in struct daemon: they are made before it, and it is
+ * handed both, so no module includes the header of one that includes
+ * its own.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -20,7 +27,9 @@
 #include "ingress_aggregator.h"
 #include "ingress_kannel.h"
 #include "log.h"
+#include "outbox.h"
 #include "sendsms.h"
+#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -40,6 +49,8 @@ struct daemon {
 	char				*fixed;		/* what a reload cannot
 							 * change, as text */
 	struct store			*store;
+	struct outbox			*outbox;
+	struct sms			*sms;
 	struct engine			*engine;
 	struct httpd			*httpd;
 	struct ingress_aggregator	*aggregator;
@@ -115,25 +126,71 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	drain_check(-1, 0, d);
 }
 
-/* The settings a reload cannot change (the listener, the store, the
- * log key, the sendsms client), as one comparable string. */
-static char *
-fixed_settings(const struct conf *c)
+/* The outbox's delivery, through the engine serving now. */
+static void
+deliver(void *arg, const char *json, outbox_done_cb done, void *done_arg)
 {
-	const struct conf_kannel *k = c->kannel;
-	char			 *s;
+	struct daemon	*d = arg;
 
-	xasprintf(&s, "%s|%u|%s|%u|%s|%d|%u|%s|%s|%s|%s|%s|%s|%u|%u|%u|%u|%u|"
-	    "%s|%s|%s", c->listen_address, c->listen_port, c->redis_host,
-	    c->redis_port, c->redis_password, c->redis_db, c->redis_timeout_ms,
-	    c->log_secret, k ? k->sendsms_url : "",
-	    k ? k->sendsms_username : "", k ? k->sendsms_password : "",
-	    k ? k->sendsms_from : "", k ? k->sendsms_smsc : "",
-	    k ? k->sendsms_timeout_ms : 0, k ? k->sendsms_attempts : 0,
-	    k ? k->sendsms_connections : 0, k ? k->dlr_mask : 0,
-	    k ? k->dlr_ttl : 0, k ? k->gateway_url : "",
-	    k ? k->dlr_path : "", k ? k->secret : "");
-	return s;
+	engine_deliver(d->engine, json, done, done_arg);
+}
+
+/* The SMS commands' host (sms.h): the engine's generations and lookup. */
+static struct gen *
+sms_hold(void *arg, const struct conf **conf)
+{
+	struct daemon	*d = arg;
+	struct gen	*g = engine_hold(d->engine);
+
+	*conf = gen_conf(g);
+	return g;
+}
+
+static void
+sms_release(void *arg, struct gen *g)
+{
+	(void)arg;
+	engine_release(g);
+}
+
+static void
+sms_lookup(void *arg, struct gen *g, const char *service,
+    const struct query *q, unsigned timeout_ms, adapter_answer_cb cb,
+    void *cb_arg)
+{
+	struct daemon	*d = arg;
+
+	engine_lookup(d->engine, g, service, q, timeout_ms, cb, cb_arg);
+}
+
+/* The outbox, the SMS commands and the engine, from the configuration
+ * read at start (which the engine takes). */
+static void
+engine_up(struct daemon *d)
+{
+	const struct conf_outbox *o = &d->boot->outbox;
+	char			 err[256];
+
+	d->outbox = outbox_new(d->base, d->store, &(struct outbox_params){
+		.consumer = o->consumer,
+		.attempts = o->attempts,
+		.backoff_min_ms = o->backoff_min_ms,
+		.backoff_max_ms = o->backoff_max_ms,
+		.claim_idle_ms = o->claim_idle_ms,
+		.batch = o->batch,
+		.inflight = o->inflight,
+		.dedupe_ttl = o->dedupe_ttl,
+	}, deliver, d);
+	d->sms = sms_new(&(struct sms_host){
+		.base = d->base,
+		.ctx = d,
+		.hold = sms_hold,
+		.release = sms_release,
+		.lookup = sms_lookup,
+	}, d->store, d->outbox);
+	if ((d->engine = engine_new(d->base, d->boot, d->store, d->outbox,
+	    d->sms, err, sizeof err)) == NULL)
+		fatalx("%s", err);
 }
 
 /* Routes every transport and the admin endpoints from c. */
@@ -185,7 +242,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	struct daemon	*d = arg;
 	struct errlist	 errs = { 0 };
 	struct conf	*c;
-	char		 err[256], *fixed;
+	char		 err[256], changed[256];
 
 	(void)sig;
 	(void)what;
@@ -200,12 +257,10 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		    "errors; still serving the previous one\"");
 		return;
 	}
-	fixed = fixed_settings(c);
-	if (strcmp(fixed, d->fixed) != 0)
-		log_warnx("event=reload reason=\"listen, redis, log.secret "
-		    "and kannel.sendsms changes need a restart; they keep "
-		    "their old values\"");
-	free(fixed);
+	if (conf_restart_needed(d->fixed, c, changed, sizeof changed))
+		log_warnx("event=reload changed=%s reason=\"listen, redis, "
+		    "log.secret and kannel.sendsms changes need a restart; "
+		    "they keep their old values\"", changed);
 	/* The routes point into the running configuration: take them down
 	 * before it may go, and set them up from whichever serves next.  No
 	 * request can come in between. */
@@ -326,10 +381,8 @@ main(int argc, char *argv[])
 	};
 	d.store = store_new(d.base, &sp);
 	d.pidfile = xstrdup(d.boot->pidfile);
-	d.fixed = fixed_settings(d.boot);
-	if ((d.engine = engine_new(d.base, d.boot, d.store, err,
-	    sizeof err)) == NULL)
-		fatalx("%s", err);
+	d.fixed = conf_restart_settings(d.boot);
+	engine_up(&d);
 	d.httpd = httpd_new(d.base, fd);
 	if (d.boot->kannel != NULL && d.boot->kannel->sendsms_url[0] != '\0' &&
 	    (d.sendsms = sendsms_new(d.base, d.boot->kannel, d.store, err,
@@ -360,6 +413,8 @@ main(int argc, char *argv[])
 	routes_down(&d);
 	httpd_free(d.httpd);
 	sendsms_free(d.sendsms);
+	sms_free(d.sms);
+	outbox_free(d.outbox);
 	engine_free(d.engine);
 	store_free(d.store);
 	event_free(d.drain);

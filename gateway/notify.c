@@ -21,7 +21,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "httpd.h"
-#include "ingress_aggregator.h"
+#include "msisdn.h"
 #include "log.h"
 #include "menu.h"
 #include "notify.h"

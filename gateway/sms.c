@@ -11,7 +11,9 @@
  *
  * Matching is pure (command.c).  The configuration generation the message
  * started in is held throughout, so a reload frees neither its menu nor
- * its adapters meanwhile.  Redis down, or a failed call, answers "service
+ * its adapters meanwhile; the engine that serves it is seen only through
+ * the narrow struct sms_host (sms.h), so the two know nothing else of
+ * each other.  Redis down, or a failed call, answers "service
  * busy" in the sender's language; nothing half-done is left behind (a
  * pledge is marked done only once the outbox holds its request).
  */
@@ -28,7 +30,7 @@
 
 #include "adapter.h"
 #include "command.h"
-#include "engine.h"
+#include "conf.h"
 #include "log.h"
 #include "menu.h"
 #include "outbox.h"
@@ -44,7 +46,7 @@
 #define CODE_DIGITS	4
 
 struct sms {
-	struct engine	*e;
+	struct sms_host	 host;
 	struct store	*store;
 	struct outbox	*outbox;
 	unsigned	 inflight;
@@ -65,6 +67,7 @@ struct op {
 	struct sms			*sms;
 	enum op_state			 state;
 	struct gen			*gen;
+	const struct conf		*conf;		/* gen's */
 	const struct menu		*menu;
 	char				*service;
 	char				*msisdn;
@@ -105,7 +108,7 @@ op_free(struct op *op)
 	json_decref(op->pledge);
 	free(op->err);
 	free(op->seen);
-	engine_release(op->gen);
+	op->sms->host.release(op->sms->host.ctx, op->gen);
 	free(op->service);
 	free(op->msisdn);
 	free(op->id);
@@ -256,7 +259,7 @@ static void
 op_lookup(struct op *op)
 {
 	const struct menu_command	*cmd = op->cm.cmd;
-	const struct conf		*c = gen_conf(op->gen);
+	const struct conf		*c = op->conf;
 	const char			**names, **values, *v;
 	struct query			 q;
 
@@ -278,7 +281,7 @@ op_lookup(struct op *op)
 		.nparams = cmd->nfields,
 	};
 	op->state = OP_LOOKUP;
-	engine_lookup(op->sms->e, op->gen, op->service, &q,
+	op->sms->host.lookup(op->sms->host.ctx, op->gen, op->service, &q,
 	    c->hop_deadline_ms - c->redis_timeout_ms, answered, op);
 	free(names);
 	free(values);
@@ -303,7 +306,7 @@ new_code(char *buf)
 static void
 op_propose(struct op *op)
 {
-	const struct conf	*c = gen_conf(op->gen);
+	const struct conf	*c = op->conf;
 	const struct menu_command *cmd = op->cm.cmd;
 	json_t			*p, *vars;
 	char			*json;
@@ -657,7 +660,7 @@ sms_handle(struct sms *sms, const struct sms_in *in, sms_reply_cb cb,
 	const struct conf_service	*svc;
 
 	op->sms = sms;
-	op->gen = engine_hold(sms->e);
+	op->gen = sms->host.hold(sms->host.ctx, &op->conf);
 	op->service = xstrdup(in->service);
 	op->msisdn = xstrdup(in->msisdn);
 	op->id = in->id != NULL ? xstrdup(in->id) : NULL;
@@ -665,21 +668,22 @@ sms_handle(struct sms *sms, const struct sms_in *in, sms_reply_cb cb,
 	op->cb = cb;
 	op->arg = arg;
 	log_msisdn(op->msisdn, op->who, sizeof op->who);
-	if ((svc = conf_service(gen_conf(op->gen), in->service)) == NULL)
-		svc = &gen_conf(op->gen)->services[0];
+	if ((svc = conf_service(op->conf, in->service)) == NULL)
+		svc = &op->conf->services[0];
 	op->menu = svc->menu;
 	op->cm.lang = menu_lang_index(op->menu, menu_default_lang(op->menu));
 	sms->inflight++;
 	/* From the loop, so the answer never comes from inside this call. */
-	defer_call(engine_base(sms->e), op_start, op);
+	defer_call(sms->host.base, op_start, op);
 }
 
 struct sms *
-sms_new(struct engine *e, struct store *store, struct outbox *outbox)
+sms_new(const struct sms_host *host, struct store *store,
+    struct outbox *outbox)
 {
 	struct sms	*sms = xcalloc(1, sizeof *sms);
 
-	sms->e = e;
+	sms->host = *host;
 	sms->store = store;
 	sms->outbox = outbox;
 	return sms;

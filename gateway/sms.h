@@ -10,10 +10,33 @@
 #ifndef ASANIGW_SMS_H
 #define ASANIGW_SMS_H
 
-struct engine;
+#include "adapter.h"
+
+struct conf;
+struct event_base;
+struct gen;
 struct outbox;
 struct sms;
 struct store;
+
+/*
+ * What the SMS commands need of whoever serves the configuration (the
+ * engine; main.c wires it), and no more: the event loop; the generation
+ * serving now, held with its configuration until released, so that a
+ * reload frees neither its menus nor its adapters under a message; and a
+ * lookup through a service's adapter in a held generation, whose callback
+ * fires exactly once, never from inside the call and within timeout_ms.
+ */
+struct sms_host {
+	struct event_base	*base;
+	void			*ctx;		/* the functions' first */
+	struct gen		*(*hold)(void *ctx, const struct conf **);
+	void			 (*release)(void *ctx, struct gen *);
+	void			 (*lookup)(void *ctx, struct gen *,
+				    const char *service, const struct query *,
+				    unsigned timeout_ms, adapter_answer_cb,
+				    void *arg);
+};
 
 struct sms_in {
 	const char	*service;	/* short code the message was sent to */
@@ -26,7 +49,9 @@ struct sms_in {
  * from inside sms_handle(). */
 typedef void (*sms_reply_cb)(const char *text, void *arg);
 
-struct sms	*sms_new(struct engine *, struct store *, struct outbox *);
+/* host is copied; store and outbox must outlive the sms. */
+struct sms	*sms_new(const struct sms_host *, struct store *,
+		    struct outbox *);
 /* Messages still being handled must have been answered. */
 void		 sms_free(struct sms *);
 void		 sms_handle(struct sms *, const struct sms_in *, sms_reply_cb,

@@ -479,6 +479,42 @@ START_TEST(test_shipped_configuration)
 }
 END_TEST
 
+START_TEST(test_restart_needed)
+{
+	struct errlist	 e = { 0 };
+	struct conf	*a, *b;
+	char		*running, what[128];
+
+	ck_assert_ptr_nonnull(a = load(MINIMAL, 0, &e));
+	running = conf_restart_settings(a);
+	ck_assert_int_eq(conf_restart_needed(running, a, what, sizeof what),
+	    0);
+	ck_assert_str_eq(what, "");
+	/* Sessions and services reload; the listener and Redis do not. */
+	ck_assert_ptr_nonnull(b = load(MINIMAL
+	    "session = { ttl = 60; };\n", 0, &e));
+	ck_assert_int_eq(conf_restart_needed(running, b, what, sizeof what),
+	    0);
+	conf_free(b);
+	ck_assert_ptr_nonnull(b = load(
+	    "listen = { port = 9001; };\n"
+	    "redis = { port = 6390; password = \"a\\nb\"; };\n"
+	    "aggregators = ( { path = \"/ussd\"; } );\n"
+	    "services = ( { code = \"*1#\"; menu = \"%s\"; } );\n", 0, &e));
+	dump(&e);
+	ck_assert_int_eq(conf_restart_needed(running, b, what, sizeof what),
+	    1);
+	ck_assert_str_eq(what, "listen.port,redis.password");
+	/* Cut to the buffer, never past it. */
+	ck_assert_int_eq(conf_restart_needed(running, b, what, 8), 1);
+	ck_assert_str_eq(what, "listen.");
+	conf_free(b);
+	conf_free(a);
+	free(running);
+	errlist_free(&e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -500,6 +536,7 @@ main(void)
 	tcase_add_test(tc, test_timeout_shorter_than_deadline);
 	tcase_add_test(tc, test_shipped_configuration);
 	tcase_add_test(tc, test_sms_and_notify);
+	tcase_add_test(tc, test_restart_needed);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
