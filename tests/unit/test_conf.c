@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "errlist.h"
 #include "unit.h"
+#include "xmalloc.h"
 
 static char	 dir[256];
 static char	 path[512];
@@ -565,13 +566,23 @@ START_TEST(test_adapter_settings_typed)
 }
 END_TEST
 
-START_TEST(test_adapter_missing_required)
-{
-	struct errlist	 e = { 0 };
-
-	unsetenv("ASANIGW_TEST_NOPE");
-	ck_assert_ptr_null(load(MINIMAL
-	    "adapters = {\n"						/* 5 */
+/*
+ * Broken adapter settings, one kind of mistake a case: MINIMAL and then
+ * the case's text (from line 5) must fail with exactly nerrs errors,
+ * among them every one wanted (a line and a part of its sentence).
+ */
+#define WANTS_MAX	8
+static const struct adapter_case {
+	const char	*text;
+	size_t		 nerrs;
+	struct {
+		int		 line;
+		const char	*needle;
+	}		 want[WANTS_MAX];	/* ended by line 0 */
+} adapter_cases[] = {
+	/* Missing or empty required settings.  bo3's secret is unset, and
+	 * not also reported empty. */
+	{ "adapters = {\n"						/* 5 */
 	    "  bo = { type = \"http\"; url = \"http://h/r\"; };\n"
 	    "  bo2 = { type = \"http\"; url = \"http://h/r\";\n"
 	    "    secret = \"\"; };\n"
@@ -580,53 +591,31 @@ START_TEST(test_adapter_missing_required)
 	    "  bo4 = { type = \"http\"; secret = \"s\"; };\n"
 	    "  out = { type = \"file\"; };\n"
 	    "  st = { type = \"redis-stream\"; };\n"
-	    "};\n", 0, &e));
-	dump(&e);
-	ck_assert(has_error(&e, 6, "adapters.bo.secret must be set for a "
-	    "http adapter"));
-	ck_assert(has_error(&e, 8, "adapters.bo2.secret must not be empty"));
-	ck_assert(has_error(&e, 10, "ASANIGW_TEST_NOPE is not set"));
-	ck_assert(has_error(&e, 11, "adapters.bo4.url must be set"));
-	ck_assert(has_error(&e, 12, "adapters.out.path must be set"));
-	ck_assert(has_error(&e, 13, "adapters.st.stream must be set"));
-	ck_assert_uint_eq(e.n, 6);	/* bo3's: unset, not also empty */
-	errlist_free(&e);
-}
-END_TEST
-
-START_TEST(test_adapter_out_of_range)
-{
-	struct errlist	 e = { 0 };
-
-	ck_assert_ptr_null(load(MINIMAL
-	    "adapters = {\n"						/* 5 */
+	    "};\n", 6, {
+		{ 6, "adapters.bo.secret must be set for a http adapter" },
+		{ 8, "adapters.bo2.secret must not be empty" },
+		{ 10, "ASANIGW_TEST_NOPE is not set" },
+		{ 11, "adapters.bo4.url must be set" },
+		{ 12, "adapters.out.path must be set" },
+		{ 13, "adapters.st.stream must be set" } } },
+	/* Integers out of range: connections was once silently 4. */
+	{ "adapters = {\n"						/* 5 */
 	    "  bo = { type = \"http\"; url = \"http://h/r\"; secret = \"s\";\n"
 	    "    connections = 1000;\n"
 	    "    timeout_ms = 50; };\n"
 	    "  st = { type = \"redis-stream\"; stream = \"s\";\n"
 	    "    port = 70000; db = -1;\n"				/* 10 */
 	    "    maxlen = 0; timeout_ms = 0; };\n"
-	    "};\n", 0, &e));
-	dump(&e);
-	ck_assert(has_error(&e, 7, "adapters.bo.connections must be between "
-	    "1 and 256, not 1000"));
-	ck_assert(has_error(&e, 8, "adapters.bo.timeout_ms must be between "
-	    "100 and 120000"));
-	ck_assert(has_error(&e, 10, "adapters.st.port must be between"));
-	ck_assert(has_error(&e, 10, "adapters.st.db must be between"));
-	ck_assert(has_error(&e, 11, "adapters.st.maxlen must be between"));
-	ck_assert(has_error(&e, 11, "adapters.st.timeout_ms must be between"));
-	ck_assert_uint_eq(e.n, 6);
-	errlist_free(&e);
-}
-END_TEST
-
-START_TEST(test_adapter_wrong_type)
-{
-	struct errlist	 e = { 0 };
-
-	ck_assert_ptr_null(load(MINIMAL
-	    "adapters = {\n"						/* 5 */
+	    "};\n", 6, {
+		{ 7, "adapters.bo.connections must be between 1 and 256, "
+		    "not 1000" },
+		{ 8, "adapters.bo.timeout_ms must be between 100 and 120000" },
+		{ 10, "adapters.st.port must be between" },
+		{ 10, "adapters.st.db must be between" },
+		{ 11, "adapters.st.maxlen must be between" },
+		{ 11, "adapters.st.timeout_ms must be between" } } },
+	/* Values of the wrong type. */
+	{ "adapters = {\n"						/* 5 */
 	    "  bo = { type = \"http\"; url = \"http://h/r\";\n"
 	    "    secret = 42;\n"
 	    "    connections = \"4\";\n"
@@ -634,48 +623,25 @@ START_TEST(test_adapter_wrong_type)
 	    "  st = { type = \"redis-stream\"; stream = [ \"s\" ];\n"	/* 10 */
 	    "    port = \"6379\"; };\n"
 	    "  out = { type = \"file\"; path = true; };\n"
-	    "};\n", 0, &e));
-	dump(&e);
-	ck_assert(has_error(&e, 7, "adapters.bo.secret must be a string"));
-	ck_assert(has_error(&e, 8, "adapters.bo.connections must be an "
-	    "integer"));
-	ck_assert(has_error(&e, 9, "adapters.bo.timeout_ms must be an "
-	    "integer"));
-	ck_assert(has_error(&e, 10, "adapters.st.stream must be a string"));
-	ck_assert(has_error(&e, 11, "adapters.st.port must be an integer"));
-	ck_assert(has_error(&e, 12, "adapters.out.path must be a string"));
-	ck_assert_uint_eq(e.n, 6);
-	errlist_free(&e);
-}
-END_TEST
-
-START_TEST(test_adapter_unknown_key)
-{
-	struct errlist	 e = { 0 };
-
-	ck_assert_ptr_null(load(MINIMAL
-	    "adapters = {\n"						/* 5 */
+	    "};\n", 6, {
+		{ 7, "adapters.bo.secret must be a string" },
+		{ 8, "adapters.bo.connections must be an integer" },
+		{ 9, "adapters.bo.timeout_ms must be an integer" },
+		{ 10, "adapters.st.stream must be a string" },
+		{ 11, "adapters.st.port must be an integer" },
+		{ 12, "adapters.out.path must be a string" } } },
+	/* Keys the type does not take. */
+	{ "adapters = {\n"						/* 5 */
 	    "  bo = { type = \"http\"; url = \"http://h/r\"; secret = \"s\";\n"
 	    "    nconns = 8; };\n"
 	    "  out = { type = \"file\"; path = \"r.jsonl\";\n"
 	    "    stream = \"s\"; };\n"
-	    "};\n", 0, &e));
-	dump(&e);
-	ck_assert(has_error(&e, 7, "unknown setting adapters.bo.nconns for a "
-	    "http adapter"));
-	ck_assert(has_error(&e, 9, "unknown setting adapters.out.stream for "
-	    "a file adapter"));
-	ck_assert_uint_eq(e.n, 2);
-	errlist_free(&e);
-}
-END_TEST
-
-START_TEST(test_adapter_bad_url_and_files)
-{
-	struct errlist	 e = { 0 };
-
-	ck_assert_ptr_null(load(MINIMAL
-	    "adapters = {\n"						/* 5 */
+	    "};\n", 2, {
+		{ 7, "unknown setting adapters.bo.nconns for a http adapter" },
+		{ 9, "unknown setting adapters.out.stream for a file "
+		    "adapter" } } },
+	/* Malformed URLs and paths, unreadable files. */
+	{ "adapters = {\n"						/* 5 */
 	    "  a = { type = \"http\"; secret = \"s\";\n"
 	    "    url = \"ftp://h/r\"; };\n"
 	    "  b = { type = \"http\"; secret = \"s\";\n"
@@ -685,18 +651,33 @@ START_TEST(test_adapter_bad_url_and_files)
 	    "    ca_file = \"no-such-ca.pem\"; };\n"
 	    "  d = { type = \"http\"; url = \"http://h/r\";\n"
 	    "    secret = \"file:no-such-secret\"; };\n"
-	    "};\n", 0, &e));
+	    "};\n", 5, {
+		{ 7, "adapters.a.url must be http:// or "
+		    "https://host[:port]/path, not \"ftp://h/r\"" },
+		{ 9, "adapters.b.url must be http://" },
+		{ 11, "adapters.c.lookup_path must start with '/'" },
+		{ 12, "adapters.c.ca_file: cannot read" },
+		{ 12, "no-such-ca.pem" },
+		{ 14, "cannot read" },
+		{ 14, "no-such-secret" } } },
+};
+
+START_TEST(test_adapter_errors)
+{
+	const struct adapter_case	*ac = &adapter_cases[_i];
+	struct errlist			 e = { 0 };
+	char				*text;
+
+	unsetenv("ASANIGW_TEST_NOPE");
+	xasprintf(&text, "%s%s", MINIMAL, ac->text);
+	ck_assert_ptr_null(load(text, 0, &e));
+	free(text);
 	dump(&e);
-	ck_assert(has_error(&e, 7, "adapters.a.url must be http:// or "
-	    "https://host[:port]/path, not \"ftp://h/r\""));
-	ck_assert(has_error(&e, 9, "adapters.b.url must be http://"));
-	ck_assert(has_error(&e, 11, "adapters.c.lookup_path must start with "
-	    "'/'"));
-	ck_assert(has_error(&e, 12, "adapters.c.ca_file: cannot read"));
-	ck_assert(has_error(&e, 12, "no-such-ca.pem"));
-	ck_assert(has_error(&e, 14, "cannot read"));
-	ck_assert(has_error(&e, 14, "no-such-secret"));
-	ck_assert_uint_eq(e.n, 5);
+	for (size_t i = 0; i < WANTS_MAX && ac->want[i].line != 0; i++)
+		ck_assert_msg(has_error(&e, ac->want[i].line,
+		    ac->want[i].needle), "no error at line %d with \"%s\"",
+		    ac->want[i].line, ac->want[i].needle);
+	ck_assert_uint_eq(e.n, ac->nerrs);
 	errlist_free(&e);
 }
 END_TEST
@@ -736,11 +717,8 @@ main(void)
 	tcase_add_test(tc, test_shipped_configuration);
 	tcase_add_test(tc, test_sms_and_notify);
 	tcase_add_test(tc, test_adapter_settings_typed);
-	tcase_add_test(tc, test_adapter_missing_required);
-	tcase_add_test(tc, test_adapter_out_of_range);
-	tcase_add_test(tc, test_adapter_wrong_type);
-	tcase_add_test(tc, test_adapter_unknown_key);
-	tcase_add_test(tc, test_adapter_bad_url_and_files);
+	tcase_add_loop_test(tc, test_adapter_errors, 0,
+	    (int)(sizeof adapter_cases / sizeof adapter_cases[0]));
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
