@@ -81,7 +81,7 @@ enum adapter_kind {
 	ADAPTER_PATH,		/* a file the adapter makes or writes; taken
 				 * relative to the configuration's directory */
 	ADAPTER_FILE,		/* a file that must be readable already, as
-				 * ADAPTER_PATH otherwise */
+				 * ADAPTER_PATH otherwise; "" for none */
 	ADAPTER_INT,		/* an integer from min to max */
 	ADAPTER_URL,		/* http:// or https://host[:port][/path] */
 	ADAPTER_URL_PATH,	/* the path of a URL: starts with '/' */

@@ -161,7 +161,7 @@ http_open(struct event_base *base, const char *name,
 	xasprintf(&ha->path, "%s%s%s", path && *path ? path : "/",
 	    query ? "?" : "", query ? query : "");
 	evhttp_uri_free(u);
-	ha->lookup_path = lp != NULL && *lp != '\0' ? xstrdup(lp) : NULL;
+	ha->lookup_path = lp != NULL ? xstrdup(lp) : NULL;
 	ha->secret = xstrdup(adapter_setting_str(set, "secret"));
 	ha->timeout = ms_to_tv((unsigned)ms);
 	if (https) {

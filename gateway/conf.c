@@ -2,7 +2,9 @@
  * Reading the configuration.  Every setting is checked for its type and
  * range and every group for unknown keys (a typo must not silently fall
  * back to a default); all errors are collected with file and line before
- * conf_load() fails.
+ * conf_load() fails.  An adapter group is checked against the table of
+ * settings its type declares (adapter.h) and kept parsed, so adapters
+ * open from typed values and never meet a mistake -t could have shown.
  */
 #define _DEFAULT_SOURCE
 #include <ctype.h>
@@ -886,9 +888,9 @@ read_adapter_value(struct reader *r, const config_setting_t *a,
 		str = get_string(r, a, k->name, NULL);
 	free(v->str);
 	v->str = str;
-	if (*str == '\0') {
+	if (*str == '\0' && k->required) {
 		/* A secret that could not be read is reported already. */
-		if (k->required && r->errs->n == before)
+		if (r->errs->n == before)
 			bad(r, s, "%s.%s must not be empty", buf, k->name);
 		return;
 	}
@@ -897,7 +899,8 @@ read_adapter_value(struct reader *r, const config_setting_t *a,
 		    "not \"%s\"", buf, k->name, str);
 	else if (k->kind == ADAPTER_URL_PATH && *str != '/')
 		bad(r, s, "%s.%s must start with '/'", buf, k->name);
-	else if (k->kind == ADAPTER_FILE && access(str, R_OK) == -1)
+	else if (k->kind == ADAPTER_FILE && *str != '\0' &&
+	    access(str, R_OK) == -1)
 		bad(r, s, "%s.%s: cannot read %s: %s", buf, k->name, str,
 		    strerror(errno));
 }

@@ -651,7 +651,9 @@ static const struct adapter_case {
 	    "    ca_file = \"no-such-ca.pem\"; };\n"
 	    "  d = { type = \"http\"; url = \"http://h/r\";\n"
 	    "    secret = \"file:no-such-secret\"; };\n"
-	    "};\n", 5, {
+	    "  e = { type = \"http\"; url = \"http://h/r\"; secret = \"s\";\n" /* 15 */
+	    "    lookup_path = \"\"; ca_file = \"\"; };\n"
+	    "};\n", 6, {
 		{ 7, "adapters.a.url must be http:// or "
 		    "https://host[:port]/path, not \"ftp://h/r\"" },
 		{ 9, "adapters.b.url must be http://" },
@@ -659,7 +661,8 @@ static const struct adapter_case {
 		{ 12, "adapters.c.ca_file: cannot read" },
 		{ 12, "no-such-ca.pem" },
 		{ 14, "cannot read" },
-		{ 14, "no-such-secret" } } },
+		{ 14, "no-such-secret" },
+		{ 16, "adapters.e.lookup_path must start with '/'" } } },
 };
 
 START_TEST(test_adapter_errors)
