@@ -1,3 +1,13 @@
+/*
+ * What every back-office adapter shares: the table of types and the
+ * wrappers callers go through, the typed settings each type receives,
+ * the request, query and answer JSON, and the HMAC signature of a call.
+ *
+ * The settings are parsed and checked once, by conf.c against the type's
+ * table; here they are only looked up, by the name the table gives, so
+ * an adapter reads an integer as an integer and never falls back on a
+ * default of its own.
+ */
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -42,6 +52,71 @@ adapter_find(const char *type)
 	return NULL;
 }
 
+struct adapter_settings *
+adapter_settings_new(const struct adapter_key *keys)
+{
+	struct adapter_settings	*s = xcalloc(1, sizeof *s);
+	size_t			 n = 0;
+
+	while (keys[n].name != NULL)
+		n++;
+	s->keys = keys;
+	s->values = xcalloc(n + 1, sizeof *s->values);
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].kind == ADAPTER_INT)
+			s->values[i].num = keys[i].idef;
+		else if (keys[i].def != NULL)
+			s->values[i].str = xstrdup(keys[i].def);
+	}
+	return s;
+}
+
+void
+adapter_settings_free(struct adapter_settings *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; s->keys[i].name != NULL; i++)
+		free(s->values[i].str);
+	free(s->values);
+	free(s);
+}
+
+const struct adapter_key *
+adapter_key_find(const struct adapter_key *keys, const char *name)
+{
+	for (; keys != NULL && keys->name != NULL; keys++)
+		if (strcmp(keys->name, name) == 0)
+			return keys;
+	return NULL;
+}
+
+/* The value of the key named so, which must be of a text kind or not. */
+static const struct adapter_value *
+setting(const struct adapter_settings *s, const char *name, int integer)
+{
+	const struct adapter_key *k = adapter_key_find(s->keys, name);
+
+	if (k == NULL)
+		fatalx("adapter setting %s is not declared", name);
+	if ((k->kind == ADAPTER_INT) != integer)
+		fatalx("adapter setting %s is %san integer", name,
+		    integer ? "not " : "");
+	return &s->values[k - s->keys];
+}
+
+const char *
+adapter_setting_str(const struct adapter_settings *s, const char *name)
+{
+	return setting(s, name, 0)->str;
+}
+
+long long
+adapter_setting_int(const struct adapter_settings *s, const char *name)
+{
+	return setting(s, name, 1)->num;
+}
+
 struct adapter *
 adapter_open(struct event_base *base, const struct conf_adapter *ca,
     char *err, size_t errlen)
@@ -54,7 +129,8 @@ adapter_open(struct event_base *base, const struct conf_adapter *ca,
 		snprintf(err, errlen, "unknown adapter type \"%s\"", ca->type);
 		return NULL;
 	}
-	if ((impl = ops->open(base, ca, err, errlen)) == NULL)
+	if ((impl = ops->open(base, ca->name, ca->settings, err, errlen)) ==
+	    NULL)
 		return NULL;
 	a = xcalloc(1, sizeof *a);
 	a->ops = ops;

@@ -4,6 +4,12 @@
  * adapter.c and chosen by the "type" the configuration names.  Callers go
  * through the adapter_*() wrappers.
  *
+ * Each type declares the settings it takes, with their kind, range,
+ * default and whether they are required, in a table next to its ops.
+ * The configuration is checked against that table when it is loaded
+ * (conf.c, so "asanigw -t" catches every mistake with its line), and
+ * open() receives the values parsed: it never reads raw text.
+ *
  * submit() and lookup() are asynchronous: their callback fires exactly
  * once, never from inside the call itself, also when the adapter is freed
  * first (with an error), so a hop can always rely on hearing back.
@@ -67,12 +73,72 @@ struct answer {
 typedef void (*adapter_answer_cb)(const char *err, const struct answer *a,
     void *arg);
 
+/* What a setting's value is and how the configuration is checked. */
+enum adapter_kind {
+	ADAPTER_STRING,		/* text as written */
+	ADAPTER_SECRET,		/* text, "env:NAME" (an environment variable)
+				 * or "file:PATH" (a file's first line) */
+	ADAPTER_PATH,		/* a file the adapter makes or writes; taken
+				 * relative to the configuration's directory */
+	ADAPTER_FILE,		/* a file that must be readable already, as
+				 * ADAPTER_PATH otherwise; "" for none */
+	ADAPTER_INT,		/* an integer from min to max */
+	ADAPTER_URL,		/* http:// or https://host[:port][/path] */
+	ADAPTER_URL_PATH,	/* the path of a URL: starts with '/' */
+};
+
+/*
+ * One setting a type takes besides "type".  A required text setting
+ * must be given and not empty.  An absent setting takes its default:
+ * def for the text kinds (NULL: none, and the accessor returns NULL),
+ * idef for ADAPTER_INT (which may lie outside min..max to mean "none").
+ */
+struct adapter_key {
+	const char		*name;		/* NULL ends a table */
+	enum adapter_kind	 kind;
+	int			 required;
+	const char		*def;
+	long long		 idef, min, max;
+};
+
+/* A type's settings as configured: one value per key of its table, in
+ * the table's order, the default where the setting is absent.  Built and
+ * checked by conf.c, owned by the configuration. */
+struct adapter_value {
+	char		*str;		/* the text kinds: resolved secret,
+					 * absolute path; NULL when absent
+					 * without a default */
+	long long	 num;		/* ADAPTER_INT */
+};
+
+struct adapter_settings {
+	const struct adapter_key *keys;		/* the type's table */
+	struct adapter_value	 *values;
+};
+
+/* New settings for keys, every value its default; free them with
+ * adapter_settings_free(). */
+struct adapter_settings *adapter_settings_new(const struct adapter_key *);
+void		 adapter_settings_free(struct adapter_settings *);
+/* The key named so in a table, or NULL. */
+const struct adapter_key *adapter_key_find(const struct adapter_key *,
+		    const char *name);
+/* A setting's value by its key's name, as given or its default.  Asking
+ * for a key the table lacks, or of another kind, is a bug: fatal. */
+const char	*adapter_setting_str(const struct adapter_settings *,
+		    const char *name);
+long long	 adapter_setting_int(const struct adapter_settings *,
+		    const char *name);
+
 struct adapter_ops {
 	const char	*type;		/* the configuration's "type" */
-	const char *const *keys;	/* settings it takes besides type */
-	/* Opens the adapter; NULL with a sentence in err on failure. */
-	void		*(*open)(struct event_base *, const struct conf_adapter *,
-			    char *err, size_t errlen);
+	const struct adapter_key *keys;	/* settings it takes besides type,
+					 * ended by a NULL name */
+	/* Opens the adapter named name; NULL with a sentence in err on
+	 * failure.  The settings are borrowed for the call only. */
+	void		*(*open)(struct event_base *, const char *name,
+			    const struct adapter_settings *, char *err,
+			    size_t errlen);
 	void		 (*submit)(void *, const struct request *, adapter_cb,
 			    void *arg);
 	/* NULL: this type answers no lookups. */

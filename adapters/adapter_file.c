@@ -13,6 +13,9 @@
  * "received" (nothing processes the file here).  The file is read from
  * the start on each lookup: fine for the demo and a small service; a real
  * back office answers through the http adapter.
+ *
+ * Its one setting, path, is required (the configuration checks it); a
+ * relative path is the configuration's directory's.
  */
 #define _DEFAULT_SOURCE
 #include <sys/stat.h>
@@ -28,7 +31,6 @@
 #include <event2/event.h>
 
 #include "adapter.h"
-#include "conf.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -50,26 +52,25 @@ struct file_adapter {
 	struct file_done	*pending;	/* completions not yet fired */
 };
 
-static const char *const file_keys[] = { "path", NULL };
+static const struct adapter_key file_keys[] = {
+	{ .name = "path", .kind = ADAPTER_PATH, .required = 1 },
+	{ .name = NULL }
+};
 
 static void *
-file_open(struct event_base *base, const struct conf_adapter *ca, char *err,
-    size_t errlen)
+file_open(struct event_base *base, const char *name,
+    const struct adapter_settings *set, char *err, size_t errlen)
 {
 	struct file_adapter	*fa;
-	const char		*path = conf_adapter_get(ca, "path");
+	const char		*path = adapter_setting_str(set, "path");
 	char			*dir, *tmp;
 	int			 fd;
 
-	if (path == NULL || *path == '\0') {
-		snprintf(err, errlen, "adapter %s: path is not set", ca->name);
-		return NULL;
-	}
 	tmp = xstrdup(path);
 	dir = dirname(tmp);
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "adapter %s: cannot create %s: %s",
-		    ca->name, dir, strerror(errno));
+		    name, dir, strerror(errno));
 		free(tmp);
 		return NULL;
 	}
@@ -77,7 +78,7 @@ file_open(struct event_base *base, const struct conf_adapter *ca, char *err,
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd == -1) {
 		snprintf(err, errlen, "adapter %s: cannot open %s: %s",
-		    ca->name, path, strerror(errno));
+		    name, path, strerror(errno));
 		return NULL;
 	}
 	fa = xcalloc(1, sizeof *fa);

@@ -20,6 +20,10 @@
  * Over HTTP a few keep-alive connections are shared by all calls.  Over
  * HTTPS each call has its own connection (libevent cannot reconnect a TLS
  * bufferevent once the server closed it).
+ *
+ * Its settings are declared in http_keys: the configuration refuses a
+ * missing secret, a malformed URL, an unreadable CA file or a number out
+ * of range before the daemon starts, so opening only takes them apart.
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
@@ -39,7 +43,6 @@
 #include <openssl/x509v3.h>
 
 #include "adapter.h"
-#include "conf.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -74,8 +77,18 @@ struct http_call {
 	struct http_call	 *prev, *next;
 };
 
-static const char *const http_keys[] = { "url", "secret", "ca_file",
-	"timeout_ms", "connections", "lookup_path", NULL };
+static const struct adapter_key http_keys[] = {
+	{ .name = "url", .kind = ADAPTER_URL, .required = 1 },
+	{ .name = "secret", .kind = ADAPTER_SECRET, .required = 1 },
+	{ .name = "ca_file", .kind = ADAPTER_FILE },	/* none: the system's */
+	{ .name = "timeout_ms", .kind = ADAPTER_INT, .idef = 5000,
+	    .min = 100, .max = 120000 },
+	{ .name = "connections", .kind = ADAPTER_INT, .idef = 4,
+	    .min = 1, .max = 256 },
+	{ .name = "lookup_path", .kind = ADAPTER_URL_PATH },	/* none: no
+								 * lookups */
+	{ .name = NULL }
+};
 
 static SSL_CTX *
 http_ssl_ctx(const char *name, const char *ca_file, char *err, size_t errlen)
@@ -119,85 +132,59 @@ http_free(struct http_adapter *ha)
 }
 
 static void *
-http_open(struct event_base *base, const struct conf_adapter *ca, char *err,
-    size_t errlen)
+http_open(struct event_base *base, const char *name,
+    const struct adapter_settings *set, char *err, size_t errlen)
 {
-	const char		*url = conf_adapter_get(ca, "url");
-	const char		*secret = conf_adapter_get(ca, "secret");
-	const char		*to = conf_adapter_get(ca, "timeout_ms");
-	const char		*nc = conf_adapter_get(ca, "connections");
-	const char		*lp = conf_adapter_get(ca, "lookup_path");
+	const char		*url = adapter_setting_str(set, "url");
+	const char		*lp = adapter_setting_str(set, "lookup_path");
+	long long		 ms = adapter_setting_int(set, "timeout_ms");
 	struct evhttp_uri	*u;
 	struct http_adapter	*ha;
 	const char		*scheme, *path, *query;
-	long			 ms = to ? atol(to) : 5000;
-	int			 port;
+	int			 port, https;
 
-	if (url == NULL || (u = evhttp_uri_parse(url)) == NULL ||
-	    (scheme = evhttp_uri_get_scheme(u)) == NULL ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
-	    evhttp_uri_get_host(u) == NULL) {
-		snprintf(err, errlen, "adapter %s: url must be http:// or "
-		    "https://host[:port]/path", ca->name);
+	/* The configuration checked the URL: this only takes it apart. */
+	if ((u = evhttp_uri_parse(url)) == NULL) {
+		snprintf(err, errlen, "adapter %s: cannot parse url %s", name,
+		    url);
 		return NULL;
 	}
-	if (secret == NULL || *secret == '\0') {
-		evhttp_uri_free(u);
-		snprintf(err, errlen, "adapter %s: secret is not set (it signs "
-		    "every request)", ca->name);
-		return NULL;
-	}
-	if (lp != NULL && *lp != '/') {
-		evhttp_uri_free(u);
-		snprintf(err, errlen, "adapter %s: lookup_path must start with "
-		    "/", ca->name);
-		return NULL;
-	}
-	if (ms < 100 || ms > 120000) {
-		evhttp_uri_free(u);
-		snprintf(err, errlen, "adapter %s: timeout_ms must be 100 to "
-		    "120000", ca->name);
-		return NULL;
-	}
+	scheme = evhttp_uri_get_scheme(u);
+	https = scheme != NULL && strcmp(scheme, "https") == 0;
 	ha = xcalloc(1, sizeof *ha);
 	ha->base = base;
-	ha->name = xstrdup(ca->name);
+	ha->name = xstrdup(name);
 	ha->host = xstrdup(evhttp_uri_get_host(u));
 	port = evhttp_uri_get_port(u);
 	path = evhttp_uri_get_path(u);
 	query = evhttp_uri_get_query(u);
 	xasprintf(&ha->path, "%s%s%s", path && *path ? path : "/",
 	    query ? "?" : "", query ? query : "");
+	evhttp_uri_free(u);
 	ha->lookup_path = lp != NULL ? xstrdup(lp) : NULL;
-	ha->secret = xstrdup(secret);
-	ha->timeout.tv_sec = ms / 1000;
-	ha->timeout.tv_usec = (ms % 1000) * 1000;
-	if (strcmp(scheme, "https") == 0) {
+	ha->secret = xstrdup(adapter_setting_str(set, "secret"));
+	ha->timeout = ms_to_tv((unsigned)ms);
+	if (https) {
 		ha->port = (unsigned short)(port > 0 ? port : 443);
-		ha->ssl = http_ssl_ctx(ca->name, conf_adapter_get(ca,
+		ha->ssl = http_ssl_ctx(name, adapter_setting_str(set,
 		    "ca_file"), err, errlen);
 		if (ha->ssl == NULL) {
-			evhttp_uri_free(u);
 			http_free(ha);
 			return NULL;
 		}
-	} else {
-		ha->port = (unsigned short)(port > 0 ? port : 80);
-		ha->nconns = nc ? (unsigned)atoi(nc) : 4;
-		if (ha->nconns < 1 || ha->nconns > 256)
-			ha->nconns = 4;
-		ha->conns = xcalloc(ha->nconns, sizeof *ha->conns);
-		for (unsigned i = 0; i < ha->nconns; i++) {
-			ha->conns[i] = evhttp_connection_base_new(base, NULL,
-			    ha->host, ha->port);
-			evhttp_connection_set_timeout_tv(ha->conns[i],
-			    &ha->timeout);
-			evhttp_connection_set_retries(ha->conns[i], 0);
-			evhttp_connection_set_max_body_size(ha->conns[i],
-			    ANSWER_BODY_MAX);
-		}
+		return ha;
 	}
-	evhttp_uri_free(u);
+	ha->port = (unsigned short)(port > 0 ? port : 80);
+	ha->nconns = (unsigned)adapter_setting_int(set, "connections");
+	ha->conns = xcalloc(ha->nconns, sizeof *ha->conns);
+	for (unsigned i = 0; i < ha->nconns; i++) {
+		ha->conns[i] = evhttp_connection_base_new(base, NULL,
+		    ha->host, ha->port);
+		evhttp_connection_set_timeout_tv(ha->conns[i], &ha->timeout);
+		evhttp_connection_set_retries(ha->conns[i], 0);
+		evhttp_connection_set_max_body_size(ha->conns[i],
+		    ANSWER_BODY_MAX);
+	}
 	return ha;
 }
 

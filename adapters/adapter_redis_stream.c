@@ -8,13 +8,15 @@
  * Its own connection (store.c: reconnects with backoff, a timeout on
  * every command), so it may point at another Redis than the gateway's.
  * Any failure may pass: the outbox tries again.
+ *
+ * Its settings are declared in stream_keys and checked by the
+ * configuration (a stream name is required; maxlen absent: no trimming).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "adapter.h"
-#include "conf.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -29,49 +31,45 @@ struct stream_call {
 	void		*arg;
 };
 
-static const char *const stream_keys[] = { "host", "port", "password", "db",
-	"stream", "maxlen", "timeout_ms", NULL };
+static const struct adapter_key stream_keys[] = {
+	{ .name = "host", .kind = ADAPTER_STRING, .def = "127.0.0.1" },
+	{ .name = "port", .kind = ADAPTER_INT, .idef = 6379, .min = 1,
+	    .max = 65535 },
+	{ .name = "password", .kind = ADAPTER_SECRET, .def = "" },
+	{ .name = "db", .kind = ADAPTER_INT, .idef = 0, .min = 0,
+	    .max = 1024 },
+	{ .name = "stream", .kind = ADAPTER_STRING, .required = 1 },
+	{ .name = "maxlen", .kind = ADAPTER_INT, .idef = 0,	/* no trim */
+	    .min = 1, .max = 1000000000 },
+	{ .name = "timeout_ms", .kind = ADAPTER_INT, .idef = 1000,
+	    .min = 10, .max = 60000 },
+	{ .name = NULL }
+};
 
 static void *
-stream_open(struct event_base *base, const struct conf_adapter *ca,
-    char *err, size_t errlen)
+stream_open(struct event_base *base, const char *name,
+    const struct adapter_settings *set, char *err, size_t errlen)
 {
-	const char		*stream = conf_adapter_get(ca, "stream");
-	const char		*host = conf_adapter_get(ca, "host");
-	const char		*port = conf_adapter_get(ca, "port");
-	const char		*db = conf_adapter_get(ca, "db");
-	const char		*to = conf_adapter_get(ca, "timeout_ms");
-	const char		*maxlen = conf_adapter_get(ca, "maxlen");
 	struct stream_adapter	*sa;
 	struct store_params	 p;
-	long			 n;
+	long long		 maxlen = adapter_setting_int(set, "maxlen");
 
-	if (stream == NULL || *stream == '\0') {
-		snprintf(err, errlen, "adapter %s: stream is not set",
-		    ca->name);
-		return NULL;
-	}
-	n = port ? atol(port) : 6379;
-	if (n < 1 || n > 65535) {
-		snprintf(err, errlen, "adapter %s: port must be 1 to 65535",
-		    ca->name);
-		return NULL;
-	}
+	(void)name;
+	(void)err;
+	(void)errlen;
 	p = (struct store_params){
-		.host = host ? host : "127.0.0.1",
-		.port = (unsigned short)n,
-		.password = conf_adapter_get(ca, "password"),
-		.db = db ? atoi(db) : 0,
-		.timeout_ms = to ? (unsigned)atol(to) : 1000,
+		.host = adapter_setting_str(set, "host"),
+		.port = (unsigned short)adapter_setting_int(set, "port"),
+		.password = adapter_setting_str(set, "password"),
+		.db = (int)adapter_setting_int(set, "db"),
+		.timeout_ms = (unsigned)adapter_setting_int(set, "timeout_ms"),
 	};
-	if (p.timeout_ms < 10 || p.timeout_ms > 60000) {
-		snprintf(err, errlen, "adapter %s: timeout_ms must be 10 to "
-		    "60000", ca->name);
-		return NULL;
-	}
 	sa = xcalloc(1, sizeof *sa);
-	sa->stream = xstrdup(stream);
-	sa->maxlen = xstrdup(maxlen ? maxlen : "");
+	sa->stream = xstrdup(adapter_setting_str(set, "stream"));
+	if (maxlen > 0)
+		xasprintf(&sa->maxlen, "%lld", maxlen);
+	else
+		sa->maxlen = xstrdup("");
 	sa->store = store_new(base, &p);
 	return sa;
 }

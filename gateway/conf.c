@@ -2,7 +2,9 @@
  * Reading the configuration.  Every setting is checked for its type and
  * range and every group for unknown keys (a typo must not silently fall
  * back to a default); all errors are collected with file and line before
- * conf_load() fails.
+ * conf_load() fails.  An adapter group is checked against the table of
+ * settings its type declares (adapter.h) and kept parsed, so adapters
+ * open from typed values and never meet a mistake -t could have shown.
  */
 #define _DEFAULT_SOURCE
 #include <ctype.h>
@@ -613,6 +615,24 @@ read_smsc(struct reader *r, const struct conf *c, struct conf_kannel *k,
 		    sc->id ? sc->id : "?", sc->service);
 }
 
+/* 1 if url is http://host[...] (or https:// with https set). */
+static int
+url_valid(const char *url, int https)
+{
+	struct evhttp_uri	*u = evhttp_uri_parse(url);
+	const char		*scheme;
+	int			 ok;
+
+	if (u == NULL)
+		return 0;
+	scheme = evhttp_uri_get_scheme(u);
+	ok = scheme != NULL && (strcmp(scheme, "http") == 0 ||
+	    (https && strcmp(scheme, "https") == 0)) &&
+	    evhttp_uri_get_host(u) != NULL;
+	evhttp_uri_free(u);
+	return ok;
+}
+
 static void
 read_sendsms(struct reader *r, struct conf *c, struct conf_kannel *k,
     const config_setting_t *kg)
@@ -621,23 +641,16 @@ read_sendsms(struct reader *r, struct conf *c, struct conf_kannel *k,
 		"from", "smsc", "timeout_ms", "attempts", "connections",
 		"dlr_mask", "dlr_ttl", NULL };
 	const config_setting_t	*g = group(r, kg, "sendsms", 0);
-	struct evhttp_uri	*u;
 	char			 def[64];
 
 	if (g != NULL)
 		check_keys(r, g, keys);
 	k->sendsms_url = get_string(r, g, "url", g ? NULL : "");
-	if (k->sendsms_url != NULL && k->sendsms_url[0] != '\0') {
-		u = evhttp_uri_parse(k->sendsms_url);
-		if (u == NULL || evhttp_uri_get_scheme(u) == NULL ||
-		    strcmp(evhttp_uri_get_scheme(u), "http") != 0 ||
-		    evhttp_uri_get_host(u) == NULL)
-			bad(r, config_setting_get_member(g, "url"),
-			    "kannel.sendsms.url must be http://host:port/path, "
-			    "not \"%s\"", k->sendsms_url);
-		if (u != NULL)
-			evhttp_uri_free(u);
-	}
+	if (k->sendsms_url != NULL && k->sendsms_url[0] != '\0' &&
+	    !url_valid(k->sendsms_url, 0))
+		bad(r, config_setting_get_member(g, "url"),
+		    "kannel.sendsms.url must be http://host:port/path, not "
+		    "\"%s\"", k->sendsms_url);
 	k->sendsms_username = get_string(r, g, "username", "");
 	k->sendsms_password = get_secret(r, g, "password");
 	k->sendsms_from = get_string(r, g, "from", "");
@@ -845,15 +858,64 @@ read_admin(struct reader *r, struct conf *c, const config_setting_t *root)
 		    "\"Authorization: Bearer <token>\"");
 }
 
-static int
-key_known(const char *const *keys, const char *key)
+/*
+ * One setting of adapter group a into v, as its key declares: the kind
+ * checked, the range, a secret resolved, a path made absolute, a file
+ * found readable.  v holds the default when the setting is absent or
+ * wrong (the configuration then fails anyway).
+ */
+static void
+read_adapter_value(struct reader *r, const config_setting_t *a,
+    const struct conf_adapter *ad, const struct adapter_key *k,
+    struct adapter_value *v)
 {
-	for (; keys != NULL && *keys != NULL; keys++)
-		if (strcmp(*keys, key) == 0)
-			return 1;
-	return 0;
+	const config_setting_t	*s = config_setting_get_member(a, k->name);
+	size_t			 before = r->errs->n;
+	char			 buf[128];
+	char			*str;
+
+	setting_path(a, buf, sizeof buf);
+	if (s == NULL) {
+		if (k->required)
+			bad(r, a, "%s.%s must be set for a %s adapter", buf,
+			    k->name, ad->type);
+		return;
+	}
+	if (k->kind == ADAPTER_INT) {
+		v->num = get_int(r, a, k->name, k->idef, k->min, k->max);
+		return;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		bad(r, s, "%s.%s must be a string", buf, k->name);
+		return;
+	}
+	if (k->kind == ADAPTER_SECRET)
+		str = get_secret(r, a, k->name);
+	else if (k->kind == ADAPTER_PATH || k->kind == ADAPTER_FILE)
+		str = get_path(r, a, k->name);
+	else
+		str = get_string(r, a, k->name, NULL);
+	free(v->str);
+	v->str = str;
+	if (*str == '\0' && k->required) {
+		/* A secret that could not be read is reported already. */
+		if (r->errs->n == before)
+			bad(r, s, "%s.%s must not be empty", buf, k->name);
+		return;
+	}
+	if (k->kind == ADAPTER_URL && !url_valid(str, 1))
+		bad(r, s, "%s.%s must be http:// or https://host[:port]/path, "
+		    "not \"%s\"", buf, k->name, str);
+	else if (k->kind == ADAPTER_URL_PATH && *str != '/')
+		bad(r, s, "%s.%s must start with '/'", buf, k->name);
+	else if (k->kind == ADAPTER_FILE && *str != '\0' &&
+	    access(str, R_OK) == -1)
+		bad(r, s, "%s.%s: cannot read %s: %s", buf, k->name, str,
+		    strerror(errno));
 }
 
+/* An adapter group: its type, then every setting against the keys the
+ * type declares. */
 static void
 read_adapter(struct reader *r, const config_setting_t *a,
     struct conf_adapter *ad)
@@ -869,47 +931,20 @@ read_adapter(struct reader *r, const config_setting_t *a,
 		    "adapter %s: unknown type \"%s\"", ad->name, ad->type);
 		return;
 	}
-	ad->settings = xcalloc((size_t)config_setting_length(a),
-	    sizeof *ad->settings);
 	for (int i = 0; i < config_setting_length(a); i++) {
 		const config_setting_t	*m = config_setting_get_elem(a,
 		    (unsigned)i);
 		const char		*key = config_setting_name(m);
-		struct conf_setting	*cs;
 
-		if (strcmp(key, "type") == 0)
-			continue;
-		if (!key_known(ops->keys, key)) {
+		if (strcmp(key, "type") != 0 &&
+		    adapter_key_find(ops->keys, key) == NULL)
 			bad(r, m, "unknown setting %s for a %s adapter",
 			    setting_path(m, buf, sizeof buf), ad->type);
-			continue;
-		}
-		cs = &ad->settings[ad->nsettings++];
-		cs->key = xstrdup(key);
-		switch (config_setting_type(m)) {
-		case CONFIG_TYPE_INT:
-		case CONFIG_TYPE_INT64:
-			xasprintf(&cs->value, "%lld",
-			    config_setting_get_int64(m));
-			break;
-		case CONFIG_TYPE_BOOL:
-			cs->value = xstrdup(config_setting_get_bool(m) ?
-			    "true" : "false");
-			break;
-		case CONFIG_TYPE_STRING:
-			if (strcmp(key, "path") == 0 ||
-			    strcmp(key, "ca_file") == 0)
-				cs->value = get_path(r, a, key);
-			else
-				cs->value = get_secret(r, a, key);
-			break;
-		default:
-			bad(r, m, "%s must be a string, number or boolean",
-			    setting_path(m, buf, sizeof buf));
-			cs->value = xstrdup("");
-			break;
-		}
 	}
+	ad->settings = adapter_settings_new(ops->keys);
+	for (size_t i = 0; ops->keys[i].name != NULL; i++)
+		read_adapter_value(r, a, ad, &ops->keys[i],
+		    &ad->settings->values[i]);
 }
 
 static void
@@ -1129,11 +1164,7 @@ conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nadapters; i++) {
 		struct conf_adapter *ad = &c->adapters[i];
 
-		for (size_t j = 0; j < ad->nsettings; j++) {
-			free(ad->settings[j].key);
-			free(ad->settings[j].value);
-		}
-		free(ad->settings);
+		adapter_settings_free(ad->settings);
 		free(ad->name);
 		free(ad->type);
 	}
@@ -1173,15 +1204,6 @@ conf_adapter(const struct conf *c, const char *name)
 	for (size_t i = 0; i < c->nadapters; i++)
 		if (strcmp(c->adapters[i].name, name) == 0)
 			return &c->adapters[i];
-	return NULL;
-}
-
-const char *
-conf_adapter_get(const struct conf_adapter *ca, const char *key)
-{
-	for (size_t i = 0; i < ca->nsettings; i++)
-		if (strcmp(ca->settings[i].key, key) == 0)
-			return ca->settings[i].value;
 	return NULL;
 }
 

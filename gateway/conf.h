@@ -13,6 +13,7 @@
 #include "errlist.h"
 #include "gsm.h"
 
+struct adapter_settings;
 struct menu;
 
 enum text_mode {
@@ -27,18 +28,13 @@ struct conf_aggregator {
 	unsigned		 retry_window_ms;
 };
 
-/* An adapter's own settings, checked against the keys its type takes;
- * numbers are kept as their decimal text, paths made absolute. */
-struct conf_setting {
-	char	*key;
-	char	*value;
-};
-
+/* A back office: its type and its own settings, checked against the
+ * table of keys its type declares (adapter.h) and parsed to their kinds:
+ * read them with adapter_setting_str() and adapter_setting_int(). */
 struct conf_adapter {
 	char			*name;	/* the name services refer to */
 	char			*type;	/* an adapter_ops type */
-	struct conf_setting	*settings;
-	size_t			 nsettings;
+	struct adapter_settings	*settings;	/* NULL: an unknown type */
 };
 
 struct conf_service {
@@ -195,9 +191,6 @@ const struct conf_adapter *conf_adapter(const struct conf *,
 /* The smsc-id's settings, or NULL when it is not configured. */
 const struct conf_smsc *conf_smsc(const struct conf_kannel *,
 		    const char *id);
-/* A setting of an adapter, or NULL when not given. */
-const char	*conf_adapter_get(const struct conf_adapter *,
-		    const char *key);
 
 /*
  * What a SIGHUP cannot change: the listener, Redis, the log key and

@@ -190,3 +190,109 @@ def test_usage():
                        stderr=subprocess.PIPE, timeout=10)
     assert p.returncode == 1
     assert b"usage: asanigw" in p.stderr
+
+
+# -- adapter settings: each type's table of keys, checked by -t ------------
+
+def http_adapter(**settings):
+    ad = {"type": "http", "url": "http://127.0.0.1:9/requests",
+          "secret": "s3cret"}
+    ad.update(settings)
+    return {k: v for k, v in ad.items() if v is not None}
+
+
+def adapter_conf(tmp_path, adapter):
+    """A test configuration whose service uses adapter (a dict)."""
+    conf = base_conf(tmp_path)
+    conf["adapters"] = {"backoffice": adapter}
+    conf["services"][0]["adapter"] = "backoffice"
+    return write_conf(tmp_path, to_libconfig(conf))
+
+
+def test_adapter_settings_ok(tmp_path):
+    ca = os.path.join(str(tmp_path), "ca.pem")
+    with open(ca, "w", encoding="utf-8") as f:
+        f.write("not checked here, only readable\n")
+    for ad in (http_adapter(),
+               http_adapter(url="https://bo.example/r", ca_file=ca,
+                            timeout_ms=100, connections=256,
+                            lookup_path="/lookup"),
+               {"type": "redis-stream", "stream": "bo:requests"},
+               {"type": "redis-stream", "host": "10.0.0.7", "port": 6380,
+                "db": 2, "stream": "s", "maxlen": 1000, "timeout_ms": 250}):
+        rc, out = run_check(adapter_conf(tmp_path, ad))
+        assert rc == 0, (ad, out)
+        assert out.strip() == "configuration OK", out
+
+
+def test_http_adapter_without_secret(tmp_path):
+    """Once "configuration OK", and the daemon then died at start."""
+    path = adapter_conf(tmp_path, http_adapter(secret=None))
+    rc, out = run_check(path)
+    assert rc == 1, out
+    assert_errors(out, [(path, line_of(path, "backoffice = {"),
+                         r"^adapters\.backoffice\.secret must be set for a "
+                         r"http adapter$")])
+
+
+@pytest.mark.parametrize("key,value,pattern", [
+    # Once silently 4.
+    ("connections", 1000, r"^adapters\.backoffice\.connections must be "
+     r"between 1 and 256, not 1000$"),
+    ("connections", 0, r"connections must be between 1 and 256, not 0"),
+    ("timeout_ms", 99, r"timeout_ms must be between 100 and 120000"),
+    ("connections", "4", r"^adapters\.backoffice\.connections must be an "
+     r"integer$"),
+    ("secret", 42, r"^adapters\.backoffice\.secret must be a string$"),
+    ("nconns", 8, r"^unknown setting adapters\.backoffice\.nconns for a "
+     r"http adapter$"),
+    ("url", "backoffice.example/requests",
+     r"^adapters\.backoffice\.url must be http:// or https://"),
+    ("url", "ftp://backoffice.example/requests", r"url must be http://"),
+    ("lookup_path", "lookup", r"lookup_path must start with '/'"),
+    ("ca_file", "no-such-ca.pem", r"ca_file: cannot read .*no-such-ca\.pem"),
+    ("secret", "env:ASANIGW_NO_SUCH_VARIABLE",
+     r"ASANIGW_NO_SUCH_VARIABLE is not set"),
+])
+def test_http_adapter_broken_setting(tmp_path, key, value, pattern):
+    path = adapter_conf(tmp_path, http_adapter(**{key: value}))
+    rc, out = run_check(path)
+    assert rc == 1, out
+    assert "configuration OK" not in out
+    written = f'"{value}"' if isinstance(value, str) else value
+    assert_errors(out, [(path, line_of(path, f"{key} = {written};"),
+                         pattern)])
+
+
+def test_redis_stream_adapter_broken(tmp_path):
+    path = adapter_conf(tmp_path, {"type": "redis-stream", "port": 70000,
+                                   "maxlen": 0, "path": "x"})
+    rc, out = run_check(path)
+    assert rc == 1, out
+    assert_errors(out, [
+        (path, line_of(path, "backoffice = {"),
+         r"adapters\.backoffice\.stream must be set"),
+        (path, line_of(path, "port = 70000"),
+         r"adapters\.backoffice\.port must be between 1 and 65535"),
+        (path, line_of(path, "maxlen = 0"), r"maxlen must be between"),
+        (path, line_of(path, 'path = "x"'),
+         r"unknown setting adapters\.backoffice\.path for a redis-stream"),
+    ])
+
+
+def test_daemon_refuses_broken_adapter(tmp_path):
+    """The daemon fails at once, with -t's message, before it listens or
+    opens anything."""
+    path = adapter_conf(tmp_path, http_adapter(secret=None,
+                                               connections=1000))
+    p = subprocess.run([asanigw_binary(), "-d", "-c", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       stdin=subprocess.DEVNULL, timeout=10)
+    out = p.stdout.decode("utf-8", "replace")
+    assert p.returncode == 1, out
+    group = line_of(path, "backoffice = {")
+    assert (f"{path}:{group}: adapters.backoffice.secret must be set for a "
+            "http adapter") in out, out
+    assert (f"{path}:{line_of(path, 'connections = 1000')}: "
+            "adapters.backoffice.connections must be between 1 and 256, "
+            "not 1000") in out, out

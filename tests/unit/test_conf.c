@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adapter.h"
 #include "conf.h"
 #include "errlist.h"
 #include "unit.h"
+#include "xmalloc.h"
 
 static char	 dir[256];
 static char	 path[512];
@@ -188,7 +190,8 @@ START_TEST(test_full)
 	ck_assert_uint_eq(c->aggregators[1].retry_window_ms, 1000);
 	ck_assert_ptr_nonnull(conf_adapter(c, "out"));
 	/* Relative paths are taken from the configuration's directory. */
-	ck_assert_str_eq(conf_adapter_get(conf_adapter(c, "out"), "path"),
+	ck_assert_str_eq(adapter_setting_str(conf_adapter(c, "out")->settings,
+	    "path"),
 	    strcat(strcpy((char[600]){ 0 }, dir), "/req.jsonl"));
 	conf_free(c);
 	errlist_free(&e);
@@ -466,6 +469,222 @@ START_TEST(test_timeout_shorter_than_deadline)
 }
 END_TEST
 
+/*
+ * Adapter settings: each type's table of keys decides what is accepted,
+ * and the adapters get the values parsed.
+ */
+
+/* The settings of the adapter named so, which must be there. */
+static const struct adapter_settings *
+settings_of(const struct conf *c, const char *name)
+{
+	const struct conf_adapter *ca = conf_adapter(c, name);
+
+	ck_assert_ptr_nonnull(ca);
+	ck_assert_ptr_nonnull(ca->settings);
+	return ca->settings;
+}
+
+START_TEST(test_adapter_settings_typed)
+{
+	struct errlist			 e = { 0 };
+	struct conf			*c;
+	const struct adapter_settings	*s;
+	char				 secret[600], want[600];
+	FILE				*f;
+
+	snprintf(secret, sizeof secret, "%s/bo.secret", dir);
+	ck_assert_ptr_nonnull(f = fopen(secret, "w"));
+	fputs("from-a-file\n", f);
+	fclose(f);
+	setenv("ASANIGW_TEST_PW", "s3cret", 1);
+	c = load(MINIMAL
+	    "adapters = {\n"
+	    "  plain = { type = \"http\"; url = \"http://127.0.0.1:9/r\";\n"
+	    "    secret = \"env:ASANIGW_TEST_PW\"; };\n"
+	    "  tuned = { type = \"http\"; url = \"https://bo.example/r?x=1\";\n"
+	    "    secret = \"file:bo.secret\"; ca_file = \"bo.secret\";\n"
+	    "    timeout_ms = 300; connections = 256;\n"
+	    "    lookup_path = \"/lookup\"; };\n"
+	    "  stream = { type = \"redis-stream\"; stream = \"bo:req\"; };\n"
+	    "  stream2 = { type = \"redis-stream\"; host = \"10.0.0.7\";\n"
+	    "    port = 6380; password = \"pw\"; db = 2; stream = \"s\";\n"
+	    "    maxlen = 1000; timeout_ms = 250; };\n"
+	    "  out = { type = \"file\"; path = \"/var/tmp/req.jsonl\"; };\n"
+	    "};\n", 0, &e);
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+
+	s = settings_of(c, "plain");
+	ck_assert_str_eq(adapter_setting_str(s, "url"), "http://127.0.0.1:9/r");
+	ck_assert_str_eq(adapter_setting_str(s, "secret"), "s3cret");
+	ck_assert_ptr_null(adapter_setting_str(s, "ca_file"));
+	ck_assert_ptr_null(adapter_setting_str(s, "lookup_path"));
+	ck_assert_int_eq(adapter_setting_int(s, "timeout_ms"), 5000);
+	ck_assert_int_eq(adapter_setting_int(s, "connections"), 4);
+
+	s = settings_of(c, "tuned");
+	ck_assert_str_eq(adapter_setting_str(s, "secret"), "from-a-file");
+	ck_assert_str_eq(adapter_setting_str(s, "ca_file"), secret);
+	ck_assert_int_eq(adapter_setting_int(s, "timeout_ms"), 300);
+	ck_assert_int_eq(adapter_setting_int(s, "connections"), 256);
+	ck_assert_str_eq(adapter_setting_str(s, "lookup_path"), "/lookup");
+
+	s = settings_of(c, "stream");
+	ck_assert_str_eq(adapter_setting_str(s, "host"), "127.0.0.1");
+	ck_assert_int_eq(adapter_setting_int(s, "port"), 6379);
+	ck_assert_str_eq(adapter_setting_str(s, "password"), "");
+	ck_assert_int_eq(adapter_setting_int(s, "db"), 0);
+	ck_assert_str_eq(adapter_setting_str(s, "stream"), "bo:req");
+	ck_assert_int_eq(adapter_setting_int(s, "maxlen"), 0);	/* none */
+	ck_assert_int_eq(adapter_setting_int(s, "timeout_ms"), 1000);
+
+	s = settings_of(c, "stream2");
+	ck_assert_str_eq(adapter_setting_str(s, "host"), "10.0.0.7");
+	ck_assert_int_eq(adapter_setting_int(s, "port"), 6380);
+	ck_assert_str_eq(adapter_setting_str(s, "password"), "pw");
+	ck_assert_int_eq(adapter_setting_int(s, "db"), 2);
+	ck_assert_int_eq(adapter_setting_int(s, "maxlen"), 1000);
+	ck_assert_int_eq(adapter_setting_int(s, "timeout_ms"), 250);
+
+	s = settings_of(c, "out");
+	ck_assert_str_eq(adapter_setting_str(s, "path"), "/var/tmp/req.jsonl");
+	conf_free(c);
+	errlist_free(&e);
+	unsetenv("ASANIGW_TEST_PW");
+
+	/* The path of a file adapter is the configuration directory's. */
+	c = load(MINIMAL "adapters = { out = { type = \"file\"; "
+	    "path = \"var/req.jsonl\"; }; };\n", 0, &e);
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	snprintf(want, sizeof want, "%s/var/req.jsonl", dir);
+	ck_assert_str_eq(adapter_setting_str(settings_of(c, "out"), "path"),
+	    want);
+	conf_free(c);
+	errlist_free(&e);
+}
+END_TEST
+
+/*
+ * Broken adapter settings, one kind of mistake a case: MINIMAL and then
+ * the case's text (from line 5) must fail with exactly nerrs errors,
+ * among them every one wanted (a line and a part of its sentence).
+ */
+#define WANTS_MAX	8
+static const struct adapter_case {
+	const char	*text;
+	size_t		 nerrs;
+	struct {
+		int		 line;
+		const char	*needle;
+	}		 want[WANTS_MAX];	/* ended by line 0 */
+} adapter_cases[] = {
+	/* Missing or empty required settings.  bo3's secret is unset, and
+	 * not also reported empty. */
+	{ "adapters = {\n"						/* 5 */
+	    "  bo = { type = \"http\"; url = \"http://h/r\"; };\n"
+	    "  bo2 = { type = \"http\"; url = \"http://h/r\";\n"
+	    "    secret = \"\"; };\n"
+	    "  bo3 = { type = \"http\"; url = \"http://h/r\";\n"
+	    "    secret = \"env:ASANIGW_TEST_NOPE\"; };\n"		/* 10 */
+	    "  bo4 = { type = \"http\"; secret = \"s\"; };\n"
+	    "  out = { type = \"file\"; };\n"
+	    "  st = { type = \"redis-stream\"; };\n"
+	    "};\n", 6, {
+		{ 6, "adapters.bo.secret must be set for a http adapter" },
+		{ 8, "adapters.bo2.secret must not be empty" },
+		{ 10, "ASANIGW_TEST_NOPE is not set" },
+		{ 11, "adapters.bo4.url must be set" },
+		{ 12, "adapters.out.path must be set" },
+		{ 13, "adapters.st.stream must be set" } } },
+	/* Integers out of range: connections was once silently 4. */
+	{ "adapters = {\n"						/* 5 */
+	    "  bo = { type = \"http\"; url = \"http://h/r\"; secret = \"s\";\n"
+	    "    connections = 1000;\n"
+	    "    timeout_ms = 50; };\n"
+	    "  st = { type = \"redis-stream\"; stream = \"s\";\n"
+	    "    port = 70000; db = -1;\n"				/* 10 */
+	    "    maxlen = 0; timeout_ms = 0; };\n"
+	    "};\n", 6, {
+		{ 7, "adapters.bo.connections must be between 1 and 256, "
+		    "not 1000" },
+		{ 8, "adapters.bo.timeout_ms must be between 100 and 120000" },
+		{ 10, "adapters.st.port must be between" },
+		{ 10, "adapters.st.db must be between" },
+		{ 11, "adapters.st.maxlen must be between" },
+		{ 11, "adapters.st.timeout_ms must be between" } } },
+	/* Values of the wrong type. */
+	{ "adapters = {\n"						/* 5 */
+	    "  bo = { type = \"http\"; url = \"http://h/r\";\n"
+	    "    secret = 42;\n"
+	    "    connections = \"4\";\n"
+	    "    timeout_ms = 1.5; };\n"
+	    "  st = { type = \"redis-stream\"; stream = [ \"s\" ];\n"	/* 10 */
+	    "    port = \"6379\"; };\n"
+	    "  out = { type = \"file\"; path = true; };\n"
+	    "};\n", 6, {
+		{ 7, "adapters.bo.secret must be a string" },
+		{ 8, "adapters.bo.connections must be an integer" },
+		{ 9, "adapters.bo.timeout_ms must be an integer" },
+		{ 10, "adapters.st.stream must be a string" },
+		{ 11, "adapters.st.port must be an integer" },
+		{ 12, "adapters.out.path must be a string" } } },
+	/* Keys the type does not take. */
+	{ "adapters = {\n"						/* 5 */
+	    "  bo = { type = \"http\"; url = \"http://h/r\"; secret = \"s\";\n"
+	    "    nconns = 8; };\n"
+	    "  out = { type = \"file\"; path = \"r.jsonl\";\n"
+	    "    stream = \"s\"; };\n"
+	    "};\n", 2, {
+		{ 7, "unknown setting adapters.bo.nconns for a http adapter" },
+		{ 9, "unknown setting adapters.out.stream for a file "
+		    "adapter" } } },
+	/* Malformed URLs and paths, unreadable files. */
+	{ "adapters = {\n"						/* 5 */
+	    "  a = { type = \"http\"; secret = \"s\";\n"
+	    "    url = \"ftp://h/r\"; };\n"
+	    "  b = { type = \"http\"; secret = \"s\";\n"
+	    "    url = \"backoffice.example/r\"; };\n"
+	    "  c = { type = \"http\"; secret = \"s\"; url = \"http://h/r\";\n" /* 10 */
+	    "    lookup_path = \"lookup\";\n"
+	    "    ca_file = \"no-such-ca.pem\"; };\n"
+	    "  d = { type = \"http\"; url = \"http://h/r\";\n"
+	    "    secret = \"file:no-such-secret\"; };\n"
+	    "  e = { type = \"http\"; url = \"http://h/r\"; secret = \"s\";\n" /* 15 */
+	    "    lookup_path = \"\"; ca_file = \"\"; };\n"
+	    "};\n", 6, {
+		{ 7, "adapters.a.url must be http:// or "
+		    "https://host[:port]/path, not \"ftp://h/r\"" },
+		{ 9, "adapters.b.url must be http://" },
+		{ 11, "adapters.c.lookup_path must start with '/'" },
+		{ 12, "adapters.c.ca_file: cannot read" },
+		{ 12, "no-such-ca.pem" },
+		{ 14, "cannot read" },
+		{ 14, "no-such-secret" },
+		{ 16, "adapters.e.lookup_path must start with '/'" } } },
+};
+
+START_TEST(test_adapter_errors)
+{
+	const struct adapter_case	*ac = &adapter_cases[_i];
+	struct errlist			 e = { 0 };
+	char				*text;
+
+	unsetenv("ASANIGW_TEST_NOPE");
+	xasprintf(&text, "%s%s", MINIMAL, ac->text);
+	ck_assert_ptr_null(load(text, 0, &e));
+	free(text);
+	dump(&e);
+	for (size_t i = 0; i < WANTS_MAX && ac->want[i].line != 0; i++)
+		ck_assert_msg(has_error(&e, ac->want[i].line,
+		    ac->want[i].needle), "no error at line %d with \"%s\"",
+		    ac->want[i].line, ac->want[i].needle);
+	ck_assert_uint_eq(e.n, ac->nerrs);
+	errlist_free(&e);
+}
+END_TEST
+
 START_TEST(test_shipped_configuration)
 {
 	struct errlist	 e = { 0 };
@@ -537,6 +756,9 @@ main(void)
 	tcase_add_test(tc, test_shipped_configuration);
 	tcase_add_test(tc, test_sms_and_notify);
 	tcase_add_test(tc, test_restart_needed);
+	tcase_add_test(tc, test_adapter_settings_typed);
+	tcase_add_loop_test(tc, test_adapter_errors, 0,
+	    (int)(sizeof adapter_cases / sizeof adapter_cases[0]));
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
