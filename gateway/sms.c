@@ -32,6 +32,7 @@
 #include "engine.h"
 #include "log.h"
 #include "menu.h"
+#include "menu_graph.h"
 #include "outbox.h"
 #include "refcode.h"
 #include "session.h"
