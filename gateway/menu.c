@@ -181,6 +181,18 @@ menu_load(const char *path, struct errlist *errs)
 	return m;
 }
 
+static void
+values_free(const struct menu *m, struct menu_value *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		menu_text_free(m, &v[i].text);
+	}
+	free(v);
+}
+
 void
 menu_free(struct menu *m)
 {
@@ -191,19 +203,11 @@ menu_free(struct menu *m)
 	for (i = 0; i < m->nscreens; i++)
 		screen_free(m, &m->screens[i]);
 	free(m->screens);
-	for (i = 0; i < m->nvalues; i++) {
-		free(m->values[i].name);
-		menu_text_free(m, &m->values[i].text);
-	}
-	free(m->values);
+	values_free(m, m->values, m->nvalues);
 	for (i = 0; i < m->ncommands; i++)
 		command_free(m, &m->commands[i]);
 	free(m->commands);
-	for (i = 0; i < m->nnotifications; i++) {
-		free(m->notifications[i].name);
-		menu_text_free(m, &m->notifications[i].text);
-	}
-	free(m->notifications);
+	values_free(m, m->notifications, m->nnotifications);
 	for (i = 0; i < MENU_NBUILTINS; i++)
 		menu_text_free(m, &m->overrides[i]);
 	free(m->msgs);

@@ -177,6 +177,32 @@ compile_need(struct compile *c, const config_setting_t *g, const char *what,
 	return s;
 }
 
+void
+compile_keys(struct compile *c, const config_setting_t *g, const char *what,
+    const char *const *keys)
+{
+	const config_setting_t	*e;
+	const char		*name;
+	size_t			 k;
+	int			 i, n;
+
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(g, i);
+		name = config_setting_name(e);
+		for (k = 0; keys[k] != NULL; k++) {
+			if (strcmp(keys[k], name) == 0)
+				break;
+		}
+		if (keys[k] != NULL)
+			continue;
+		if (what == NULL)
+			cerror(c, e, "unknown key '%s'", name);
+		else
+			cerror(c, e, "%s: unknown key '%s'", what, name);
+	}
+}
+
 int
 compile_integer(struct compile *c, const config_setting_t *s, const char *what,
     long long *v)
@@ -285,28 +311,34 @@ parse_messages(struct compile *c, const config_setting_t *s)
 	}
 }
 
+/*
+ * A group of named texts: the display translations of values (plain
+ * text) or the notifications (templates).  group names the setting,
+ * kind one of its members in errors.
+ */
 static void
-parse_values(struct compile *c, const config_setting_t *s)
+parse_named_texts(struct compile *c, const config_setting_t *s,
+    const char *group, const char *kind, int template,
+    struct menu_value **out, size_t *nout)
 {
-	struct menu		*m = c->m;
 	struct menu_value	*mv;
 	config_setting_t	*e;
 	char			*what;
 	int			 i, n;
 
 	if (!config_setting_is_group(s)) {
-		cerror(c, s, "values must be a group of texts");
+		cerror(c, s, "%s must be a group of texts", group);
 		return;
 	}
 	n = config_setting_length(s);
-	m->values = xcalloc(n, sizeof *m->values);
+	*out = xcalloc(n + 1, sizeof **out);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(s, i);
-		mv = &m->values[m->nvalues++];
+		mv = &(*out)[(*nout)++];
 		mv->name = xstrdup(config_setting_name(e));
 		mv->file = compile_file(c, e);
-		xasprintf(&what, "value '%s'", mv->name);
-		compile_text(c, e, what, 0, &mv->text);
+		xasprintf(&what, "%s '%s'", kind, mv->name);
+		compile_text(c, e, what, template, &mv->text);
 		free(what);
 	}
 }
@@ -332,31 +364,6 @@ parse_sensitive(struct compile *c, const config_setting_t *s)
 	}
 }
 
-static void
-parse_notifications(struct compile *c, const config_setting_t *s)
-{
-	struct menu		*m = c->m;
-	config_setting_t	*e;
-	char			*what;
-	int			 i, n;
-
-	if (!config_setting_is_group(s)) {
-		cerror(c, s, "notifications must be a group of texts");
-		return;
-	}
-	n = config_setting_length(s);
-	m->notifications = xcalloc(n + 1, sizeof *m->notifications);
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(s, i);
-		m->notifications[i].name = xstrdup(config_setting_name(e));
-		m->notifications[i].file = compile_file(c, e);
-		xasprintf(&what, "notification '%s'", config_setting_name(e));
-		compile_text(c, e, what, 1, &m->notifications[i].text);
-		free(what);
-		m->nnotifications++;
-	}
-}
-
 void
 menu_compile(struct menu *m, config_t *cf, struct errlist *errs)
 {
@@ -365,23 +372,11 @@ menu_compile(struct menu *m, config_t *cf, struct errlist *errs)
 	    "values", "screens", "commands", "notifications", NULL };
 	struct compile		 cc = { .m = m, .errs = errs };
 	struct compile		*c = &cc;
-	config_setting_t	*root, *s, *e;
+	config_setting_t	*root, *s;
 	const char		*v;
-	size_t			 j;
-	int			 i, n;
 
 	root = config_root_setting(cf);
-	n = config_setting_length(root);
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(root, i);
-		for (j = 0; toplevel[j] != NULL; j++) {
-			if (strcmp(toplevel[j], config_setting_name(e)) == 0)
-				break;
-		}
-		if (toplevel[j] == NULL)
-			cerror(c, e, "unknown key '%s'",
-			    config_setting_name(e));
-	}
+	compile_keys(c, root, NULL, toplevel);
 
 	if ((s = compile_need(c, root, NULL, "name")) != NULL &&
 	    (v = compile_string(c, s, "name")) != NULL)
@@ -392,11 +387,13 @@ menu_compile(struct menu *m, config_t *cf, struct errlist *errs)
 	if ((s = config_setting_get_member(root, "messages")) != NULL)
 		parse_messages(c, s);
 	if ((s = config_setting_get_member(root, "values")) != NULL)
-		parse_values(c, s);
+		parse_named_texts(c, s, "values", "value", 0, &m->values,
+		    &m->nvalues);
 	if ((s = config_setting_get_member(root, "commands")) != NULL)
 		compile_commands(c, s);
 	if ((s = config_setting_get_member(root, "notifications")) != NULL)
-		parse_notifications(c, s);
+		parse_named_texts(c, s, "notifications", "notification", 1,
+		    &m->notifications, &m->nnotifications);
 
 	compile_screens(c, root);
 }

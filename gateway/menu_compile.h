@@ -103,6 +103,11 @@ void		 cerror(struct compile *, const config_setting_t *s,
  * names g in the message. */
 config_setting_t *compile_need(struct compile *, const config_setting_t *g,
 		    const char *what, const char *key);
+/* Reports every member of g not named in keys (NULL-terminated): the
+ * typo that would leave a part silently unset.  what as for
+ * compile_need(). */
+void		 compile_keys(struct compile *, const config_setting_t *g,
+		    const char *what, const char *const *keys);
 /* A string setting's value (valid UTF-8), or NULL after an error. */
 const char	*compile_string(struct compile *, const config_setting_t *,
 		    const char *what);

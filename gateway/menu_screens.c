@@ -70,6 +70,7 @@ static void
 parse_option(struct compile *c, struct menu_screen *scr, size_t idx,
     const config_setting_t *g)
 {
+	static const char *const keys[] = { "label", "set", "goto", NULL };
 	struct menu_option	*o = &scr->options[idx];
 	config_setting_t	*e, *s;
 	const char		*name, *v;
@@ -82,14 +83,7 @@ parse_option(struct compile *c, struct menu_screen *scr, size_t idx,
 		cerror(c, g, "%s must be a group", what);
 		return;
 	}
-	n = config_setting_length(g);
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(g, i);
-		name = config_setting_name(e);
-		if (strcmp(name, "label") != 0 && strcmp(name, "set") != 0 &&
-		    strcmp(name, "goto") != 0)
-			cerror(c, e, "%s: unknown key '%s'", what, name);
-	}
+	compile_keys(c, g, what, keys);
 	if ((s = compile_need(c, g, what, "label")) != NULL) {
 		snprintf(what, sizeof what, "option %zu label", idx + 1);
 		compile_text(c, s, what, 1, &o->label);
@@ -146,10 +140,11 @@ static void
 parse_cases(struct compile *c, struct menu_screen *scr,
     const config_setting_t *s)
 {
+	static const char *const keys[] = { "value", "goto", NULL };
 	config_setting_t	*g, *e;
-	const char		*v, *name;
+	const char		*v;
 	char			 what[32];
-	int			 i, j, n;
+	int			 i, n;
 
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
 		cerror(c, s, "cases must be a list ( ... ) of groups");
@@ -169,14 +164,7 @@ parse_cases(struct compile *c, struct menu_screen *scr,
 			cerror(c, g, "%s must be a group", what);
 			continue;
 		}
-		for (j = 0; j < config_setting_length(g); j++) {
-			e = config_setting_get_elem(g, j);
-			name = config_setting_name(e);
-			if (strcmp(name, "value") != 0 &&
-			    strcmp(name, "goto") != 0)
-				cerror(c, e, "%s: unknown key '%s'", what,
-				    name);
-		}
+		compile_keys(c, g, what, keys);
 		if ((e = compile_need(c, g, what, "value")) != NULL &&
 		    (v = compile_string(c, e, "value")) != NULL)
 			scr->cases[i].value = xstrdup(v);
