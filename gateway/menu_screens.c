@@ -116,20 +116,30 @@ parse_option(struct compile *c, struct menu_screen *scr, size_t idx,
 	}
 }
 
+/* The length of a non-empty list ( ... ) of groups, else 0 after an
+ * error. */
+static int
+group_list(struct compile *c, const config_setting_t *s, const char *what)
+{
+	int	 n;
+
+	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
+		cerror(c, s, "%s must be a list ( ... ) of groups", what);
+		return 0;
+	}
+	if ((n = config_setting_length(s)) == 0)
+		cerror(c, s, "empty %s", what);
+	return n;
+}
+
 static void
 parse_options(struct compile *c, struct menu_screen *scr,
     const config_setting_t *s)
 {
 	int	 i, n;
 
-	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		cerror(c, s, "options must be a list ( ... ) of groups");
+	if ((n = group_list(c, s, "options")) == 0)
 		return;
-	}
-	if ((n = config_setting_length(s)) == 0) {
-		cerror(c, s, "empty options");
-		return;
-	}
 	scr->options = xcalloc(n, sizeof *scr->options);
 	scr->noptions = n;
 	for (i = 0; i < n; i++)
@@ -146,14 +156,8 @@ parse_cases(struct compile *c, struct menu_screen *scr,
 	char			 what[32];
 	int			 i, n;
 
-	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		cerror(c, s, "cases must be a list ( ... ) of groups");
+	if ((n = group_list(c, s, "cases")) == 0)
 		return;
-	}
-	if ((n = config_setting_length(s)) == 0) {
-		cerror(c, s, "empty cases");
-		return;
-	}
 	scr->cases = xcalloc(n, sizeof *scr->cases);
 	scr->ncases = n;
 	for (i = 0; i < n; i++) {
