@@ -120,7 +120,8 @@ int		 compile_is_list(const config_setting_t *);
 void		 compile_text(struct compile *, const config_setting_t *,
 		    const char *what, int template, struct menu_text *t);
 /* A list of strings (submit fields, lookup params, choices), if s is not
- * NULL; appended to *names, which is NULL-terminated. */
+ * NULL: *names is allocated here, NULL-terminated, and *n counts the
+ * strings that were read. */
 void		 compile_names(struct compile *, const config_setting_t *s,
 		    const char *what, char ***names, size_t *n);
 
