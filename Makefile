@@ -44,6 +44,10 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/gsm.c \
 	gateway/session.c \
 	gateway/menu.c \
+	gateway/menu_compile.c \
+	gateway/menu_screens.c \
+	gateway/menu_commands.c \
+	gateway/menu_check.c \
 	gateway/step.c \
 	gateway/command.c \
 	gateway/sms.c \

@@ -13,6 +13,8 @@
 
 #include "command.h"
 #include "gsm.h"
+#include "menu.h"
+#include "menu_graph.h"
 #include "xmalloc.h"
 
 #define MAX_WORDS	32

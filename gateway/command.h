@@ -10,6 +10,8 @@
 #include "menu.h"
 #include "session.h"
 
+struct menu_command;		/* menu_graph.h */
+
 enum match_kind {
 	MATCH_OK,		/* cmd, with its arguments in vars */
 	MATCH_USAGE,		/* cmd, but arguments missing or wrong */

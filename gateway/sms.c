@@ -33,6 +33,7 @@
 #include "conf.h"
 #include "log.h"
 #include "menu.h"
+#include "menu_graph.h"
 #include "outbox.h"
 #include "refcode.h"
 #include "session.h"

@@ -20,6 +20,7 @@
 
 #include "gsm.h"
 #include "menu.h"
+#include "menu_graph.h"
 #include "session.h"
 #include "xmalloc.h"
 

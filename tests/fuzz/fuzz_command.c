@@ -11,6 +11,7 @@
 #include "errlist.h"
 #include "flagship.h"
 #include "menu.h"
+#include "menu_graph.h"
 #include "session.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

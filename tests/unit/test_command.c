@@ -11,6 +11,7 @@
 #include "command.h"
 #include "errlist.h"
 #include "menu.h"
+#include "menu_graph.h"
 #include "session.h"
 #include "unit.h"
 

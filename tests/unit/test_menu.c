@@ -11,6 +11,7 @@
 #include "errlist.h"
 #include "gsm.h"
 #include "menu.h"
+#include "menu_graph.h"
 #include "unit.h"
 
 #define MENUS	"tests/unit/menus/"

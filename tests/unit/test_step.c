@@ -13,6 +13,7 @@
 #include "errlist.h"
 #include "gsm.h"
 #include "menu.h"
+#include "menu_graph.h"
 #include "session.h"
 #include "unit.h"
 
