@@ -193,12 +193,6 @@ adapter_close(struct adapter *a)
 	free(a);
 }
 
-const char *
-adapter_name(const struct adapter *a)
-{
-	return a->name;
-}
-
 /* {"name": "value", ...}; a value that is not UTF-8 makes it NULL. */
 static json_t *
 strings_object(const char *const *names, const char *const *values,

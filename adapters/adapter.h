@@ -158,7 +158,6 @@ void		 adapter_submit(struct adapter *, const struct request *,
 void		 adapter_lookup(struct adapter *, const struct query *,
 		    adapter_answer_cb, void *arg);
 void		 adapter_close(struct adapter *);
-const char	*adapter_name(const struct adapter *);
 
 /*
  * The signature of a call between the gateway and a back office, either

@@ -26,6 +26,7 @@
  * of range before the daemon starts, so opening only takes them apart.
  */
 #define _DEFAULT_SOURCE
+#include <sys/queue.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,7 @@ struct http_adapter {
 	struct timeval		  timeout;
 	struct evhttp_connection **conns;	/* plain HTTP only */
 	unsigned		  nconns, next;
-	struct http_call	 *calls;	/* in flight */
+	LIST_HEAD(, http_call)	  calls;	/* in flight */
 };
 
 struct http_call {
@@ -74,7 +75,7 @@ struct http_call {
 	adapter_answer_cb	  acb;		/* or a lookup */
 	void			 *arg;
 	char			  key[130];	/* or the query kind */
-	struct http_call	 *prev, *next;
+	LIST_ENTRY(http_call)	  entry;
 };
 
 static const struct adapter_key http_keys[] = {
@@ -152,6 +153,7 @@ http_open(struct event_base *base, const char *name,
 	scheme = evhttp_uri_get_scheme(u);
 	https = scheme != NULL && strcmp(scheme, "https") == 0;
 	ha = xcalloc(1, sizeof *ha);
+	LIST_INIT(&ha->calls);
 	ha->base = base;
 	ha->name = xstrdup(name);
 	ha->host = xstrdup(evhttp_uri_get_host(u));
@@ -191,14 +193,7 @@ http_open(struct event_base *base, const char *name,
 static void
 call_unlink(struct http_call *c)
 {
-	struct http_adapter	*ha = c->ha;
-
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		ha->calls = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, entry);
 }
 
 static void
@@ -362,10 +357,7 @@ call_start(struct http_adapter *ha, struct http_call *c, const char *path,
 	char			  ts[24], sig[ADAPTER_SIG_LEN];
 
 	c->ha = ha;
-	c->next = ha->calls;
-	if (ha->calls != NULL)
-		ha->calls->prev = c;
-	ha->calls = c;
+	LIST_INSERT_HEAD(&ha->calls, c, entry);
 
 	if (body == NULL || (conn = call_connection(c)) == NULL) {
 		free(body);
@@ -432,8 +424,8 @@ http_close(void *impl)
 
 	/* Calls in flight hear back now, with an error; their requests go
 	 * with the connections, without callbacks. */
-	while (ha->calls != NULL) {
-		struct http_call	 *c = ha->calls;
+	while (!LIST_EMPTY(&ha->calls)) {
+		struct http_call	 *c = LIST_FIRST(&ha->calls);
 		struct evhttp_connection *own = c->conn;
 
 		c->conn = NULL;

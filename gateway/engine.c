@@ -12,8 +12,9 @@
  *
  * LOAD only for a session not in the cache, LIMIT only when the service
  * has a daily limit of requests.  A LIMIT over the subscriber's count, or
- * a LIMIT or QUEUE that failed, goes to DONE with its answer.  DONE is hop_end(): the one place
- * that answers if nothing has, logs the hop's line and frees it.
+ * a LIMIT or QUEUE that failed, goes to DONE with its answer.  DONE is
+ * hop_end(): the one place that answers if nothing has, logs the hop's
+ * line and frees it.
  *
  * One Redis round trip per hop: the session this gateway saved last is
  * kept in memory (cache.c), so the hop steps it at once and saves it with

@@ -582,12 +582,6 @@ httpd_set_limits(struct httpd *h, const struct httpd_limits *l)
 		h->lim.keepalive_ms = DEFAULT_KEEPALIVE_MS;
 }
 
-unsigned
-httpd_connections(const struct httpd *h)
-{
-	return h->nconns;
-}
-
 unsigned long
 httpd_raise_fd_limit(void)
 {

@@ -46,8 +46,6 @@ struct httpd	*httpd_new(struct event_base *, int fd);
 /* Applies limits (borrowed) to connections from now on. */
 void		 httpd_set_limits(struct httpd *,
 		    const struct httpd_limits *);
-/* Connections open now. */
-unsigned	 httpd_connections(const struct httpd *);
 /* Raises the soft descriptor limit to the hard one; returns the soft
  * limit in force afterwards. */
 unsigned long	 httpd_raise_fd_limit(void);

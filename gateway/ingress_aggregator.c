@@ -1,3 +1,12 @@
+/*
+ * The aggregator transport of ingress_aggregator.h.  Each configured path
+ * is one route; a POST is read as a form, checked field by field (a
+ * missing or malformed field is a 400 with a one-line reason, and nothing
+ * is stored), turned into one hop_in for the engine, and the engine's
+ * reply written back as "CON page" or "END page".  The transport knows no
+ * menu: how a text is read ("path" or "latest") and how much a page holds
+ * are the aggregator's configuration, handed to the engine with the hop.
+ */
 #define _DEFAULT_SOURCE
 #include <sys/queue.h>
 
