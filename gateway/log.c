@@ -110,15 +110,42 @@ log_libevent(void)
 	event_set_log_callback(libevent_cb);
 }
 
+/*
+ * Makes a formatted line one line whatever its values held: every control
+ * byte (a newline or carriage return that would start a forged line
+ * among them) becomes \xNN.  Done here, once, so no call site has to
+ * remember which of its values came from outside.  UTF-8 text passes.
+ */
+static void
+one_line(const char *in, char *out, size_t outlen)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 o = 0;
+
+	for (; *in != '\0' && o + 5 <= outlen; in++) {
+		unsigned char	 c = (unsigned char)*in;
+
+		if (c < 0x20 || c == 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = digits[c >> 4];
+			out[o++] = digits[c & 0xf];
+		} else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}
+
 static void
 vlog(enum log_level level, const char *emsg, const char *fmt, va_list ap)
 {
-	char		 line[2048];
+	char		 raw[2048], line[2048];
 	struct timespec	 ts;
 	struct tm	 tm;
 	char		 stamp[32];
 
-	vsnprintf(line, sizeof line, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	one_line(raw, line, sizeof line);
 	if (!log_foreground) {
 		if (emsg != NULL)
 			syslog(level_prio[level], "%s: %s", line, emsg);

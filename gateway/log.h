@@ -3,7 +3,9 @@
  * syslog (daemon).  The level is tested before anything is formatted.
  * Never log a full MSISDN or an ID number: log_msisdn() gives a keyed
  * hash that is stable for one deployment and useless to anyone without
- * its secret.  User text goes through log_escape().
+ * its secret.  Every line is made one line here (control bytes become
+ * \xNN), so no value from outside can forge a line; user text inside
+ * quotes also goes through log_escape(), which escapes quotes too.
  */
 #ifndef ASANIGW_LOG_H
 #define ASANIGW_LOG_H

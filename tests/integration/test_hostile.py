@@ -196,3 +196,17 @@ def test_out_of_descriptors_pauses_accepting_without_spinning(gateway):
     wait_until(lambda: gw.get("/health", timeout=1.0).status == 200, 5,
                "service to come back")
     served_hop(gw)
+
+
+def test_a_value_from_outside_cannot_forge_a_log_line(gateway):
+    gw = gateway()
+    r = gw.post_form("sessionId=inj1&serviceCode=*1%0Aerror%20event%3D"
+                     "dead-letter&phoneNumber=923001234567&networkCode=1"
+                     "&text=%0D%0Aerror%20event%3Ddead-letter")
+    assert r.status in (200, 400), r
+    served_hop(gw)
+    for line in gw.log().splitlines():
+        assert not line.startswith("error event=dead-letter"), line
+        assert " error event=dead-letter" not in line[:40], line
+        if "dead-letter" in line:
+            assert "\\x0a" in line or "\\x0d" in line, line
