@@ -8,6 +8,10 @@
 #   make SANITIZE=address,undefined test   the same under ASan+UBSan
 #   make WERROR=1             warnings are errors (CI)
 
+# The one place the version is written; the build appends the git
+# description when the tree is a checkout.
+VERSION	 = 0.9.0
+
 CC	?= cc
 PYTHON	?= /usr/bin/python3
 PKGS	 = libevent libevent_openssl hiredis libconfig jansson openssl
@@ -31,13 +35,15 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
-	     $(SANFLAGS) -Igateway -Iadapters -Itests/lib $(PKG_CFLAGS) -MMD -MP
+	     $(SANFLAGS) -Igateway -Iadapters -Itests/lib -I$(BUILD) \
+	     $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS	 = $(PKG_LIBS) -lm
 
 # Everything but main.c, so unit tests link against the same objects.
 LIB_SRCS = gateway/xmalloc.c \
 	gateway/util.c \
+	gateway/sdnotify.c \
 	gateway/msisdn.c \
 	gateway/errlist.c \
 	gateway/log.c \
@@ -86,7 +92,8 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(BUILD)/tests/backoffice/backoffice.o $(BUILD)/tests/lib/emit.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
-.PHONY: all deps test unit integration demo demo-kannel bench fuzz clean
+.PHONY: all deps test unit integration demo demo-kannel bench fuzz clean \
+	install uninstall deb FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -98,6 +105,17 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/libasanigw.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
+
+# version.h is written again only when what it says changes.
+GITDESC := $(shell git describe --always --dirty 2>/dev/null)
+VERSION_STRING = $(VERSION)$(if $(GITDESC), ($(GITDESC)))
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define ASANIGW_VERSION "%s"\n' '$(VERSION_STRING)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(BUILD)/gateway/main.o: $(BUILD)/version.h
 
 $(BUILD)/asanigw: $(BUILD)/gateway/main.o $(BUILD)/libasanigw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -174,6 +192,78 @@ bench: deps
 	@scripts/bench-outbox $(BUILD)/asanigw $(BUILD)/backoffice
 	@scripts/bench-kannel $(BUILD)/asanigw $(BUILD)/refserver \
 	    $(BUILD)/fakesmpp
+
+# Installing, as GNU's directory variables: make install PREFIX=/usr
+# DESTDIR=/tmp/stage.  An existing configuration is never overwritten.
+PREFIX		?= /usr/local
+sbindir		?= $(PREFIX)/sbin
+datadir		?= $(PREFIX)/share
+mandir		?= $(datadir)/man
+docdir		?= $(datadir)/doc/asanigw
+unitdir		?= $(PREFIX)/lib/systemd/system
+ifeq ($(PREFIX),/usr)
+sysconfdir	?= /etc
+localstatedir	?= /var
+else
+sysconfdir	?= $(PREFIX)/etc
+localstatedir	?= $(PREFIX)/var
+endif
+MENUDIR		 = $(datadir)/asanigw/menus
+STATEDIR	 = $(localstatedir)/lib/asanigw
+MANPAGES	 = man/asanigw.8 man/asanigw.conf.5 man/asanigw.menu.5
+EXAMPLES	 = conf/kannel.conf $(wildcard conf/haproxy.cfg) \
+		   $(wildcard contrib/nginx/asanigw.conf)
+
+# The shipped configuration with the installed places of the menus and
+# of the file adapter's requests, written for each install (the
+# directories are the install's).
+$(BUILD)/asanigw.conf: conf/asanigw.conf FORCE
+	@mkdir -p $(@D)
+	sed -e 's|"\.\./menus/|"$(MENUDIR)/|' \
+	    -e 's|"\.\./var/requests.jsonl"|"$(STATEDIR)/requests.jsonl"|' \
+	    conf/asanigw.conf > $@
+
+$(BUILD)/asanigw.service: contrib/systemd/asanigw.service.in FORCE
+	@mkdir -p $(@D)
+	sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
+	    contrib/systemd/asanigw.service.in > $@
+
+install: $(BUILD)/asanigw $(BUILD)/asanigw.conf $(BUILD)/asanigw.service
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/asanigw \
+	    $(DESTDIR)$(MENUDIR) $(DESTDIR)$(mandir)/man5 \
+	    $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
+	    $(DESTDIR)$(docdir)/examples
+	install -m 0755 $(BUILD)/asanigw $(DESTDIR)$(sbindir)/asanigw
+	[ -e $(DESTDIR)$(sysconfdir)/asanigw/asanigw.conf ] || \
+	    install -m 0640 $(BUILD)/asanigw.conf \
+	    $(DESTDIR)$(sysconfdir)/asanigw/asanigw.conf
+	install -m 0644 menus/*.menu menus/README.md $(DESTDIR)$(MENUDIR)
+	install -m 0644 man/asanigw.8 $(DESTDIR)$(mandir)/man8
+	install -m 0644 man/asanigw.conf.5 man/asanigw.menu.5 \
+	    $(DESTDIR)$(mandir)/man5
+	install -m 0644 $(BUILD)/asanigw.service $(DESTDIR)$(unitdir)
+	install -m 0644 README.md CHANGELOG.md $(DESTDIR)$(docdir)
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(docdir)/examples
+
+# The Debian package, built from a copy of the tracked files so the tree
+# stays clean; lintian's verdict follows.
+DEBDIR = $(BUILD)/deb
+deb: deps
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/asanigw-$(VERSION)
+	git ls-files -z | xargs -0 tar -cf - | \
+	    tar -xf - -C $(DEBDIR)/asanigw-$(VERSION)
+	cd $(DEBDIR)/asanigw-$(VERSION) && dpkg-buildpackage -b -us -uc
+	lintian --fail-on error,warning $(DEBDIR)/asanigw_$(VERSION)_*.deb
+
+# Leaves the configuration, which is the operator's.
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/asanigw $(DESTDIR)$(unitdir)/asanigw.service \
+	    $(DESTDIR)$(mandir)/man8/asanigw.8 \
+	    $(DESTDIR)$(mandir)/man5/asanigw.conf.5 \
+	    $(DESTDIR)$(mandir)/man5/asanigw.menu.5
+	rm -rf $(DESTDIR)$(MENUDIR) $(DESTDIR)$(docdir)
+	-rmdir $(DESTDIR)$(datadir)/asanigw 2>/dev/null
 
 clean:
 	rm -rf build build-san build-fuzz build-clang

@@ -28,9 +28,11 @@
 #include "ingress_kannel.h"
 #include "log.h"
 #include "outbox.h"
+#include "sdnotify.h"
 #include "sendsms.h"
 #include "sms.h"
 #include "store.h"
+#include "version.h"
 #include "xmalloc.h"
 
 /* How long SIGTERM waits for in-flight hops beyond their deadline. */
@@ -68,11 +70,12 @@ static __attribute__((noreturn)) void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: asanigw [-dht] [-c file]\n"
+	    "usage: asanigw [-dhtV] [-c file]\n"
 	    "  -c file  configuration (default /etc/asanigw/asanigw.conf)\n"
 	    "  -d       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and every menu it names,\n"
 	    "           print \"configuration OK\" or every error, and exit\n"
+	    "  -V       print the version and exit\n"
 	    "  -h       this help\n"
 	    "Signals: SIGTERM (or SIGINT) stops accepting, finishes the hops\n"
 	    "in flight and exits; a second SIGINT exits at once.  SIGHUP\n"
@@ -120,6 +123,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	sdnotify("STOPPING=1");
 	log_info("event=shutdown signal=%d inflight=%u", (int)sig,
 	    engine_inflight(d->engine));
 	httpd_stop_accepting(d->httpd);
@@ -248,6 +252,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (d->stopping)
 		return;
+	sdnotify_reloading();
 	if ((c = conf_load(d->path, 0, &errs)) == NULL) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_errorx("event=reload-failed error=\"%s\"",
@@ -255,6 +260,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		errlist_free(&errs);
 		log_warnx("event=reload-failed reason=\"configuration has "
 		    "errors; still serving the previous one\"");
+		sdnotify("READY=1\nSTATUS=reload failed: configuration has "
+		    "errors; serving the previous one");
 		return;
 	}
 	if (conf_restart_needed(d->fixed, c, changed, sizeof changed))
@@ -271,6 +278,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		c = NULL;
 	}
 	routes_up(d, engine_conf(d->engine));
+	sdnotify(c != NULL ? "READY=1\nSTATUS=serving" :
+	    "READY=1\nSTATUS=reload failed; serving the previous one");
 	if (c == NULL)
 		return;
 	log_level_current = (enum log_level)c->log_level;
@@ -320,7 +329,7 @@ main(int argc, char *argv[])
 	char		 err[256];
 	unsigned long	 fds;
 
-	while ((ch = getopt(argc, argv, "c:dht")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dhtV")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -331,6 +340,9 @@ main(int argc, char *argv[])
 		case 't':
 			check = 1;
 			break;
+		case 'V':
+			printf("asanigw %s\n", ASANIGW_VERSION);
+			return 0;
 		case 'h':
 			usage(0);
 		default:
@@ -403,6 +415,9 @@ main(int argc, char *argv[])
 	    d.boot->nservices, d.boot->kannel ? d.boot->kannel->path : "-",
 	    d.boot->redis_host, d.boot->redis_port, fds, (long)getpid());
 	d.boot = NULL;		/* the engine's now, and gone on reload */
+	/* Bound, configured and connected to the loop: what systemd waits
+	 * for before it starts the units ordered after this one. */
+	sdnotify("READY=1\nSTATUS=serving");
 	event_base_dispatch(d.base);
 
 	if (!d.drained_in_time) {

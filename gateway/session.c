@@ -8,7 +8,8 @@
  *
  * Variables are an array of pairs so their order survives.  Every key is
  * required and typed strictly, but for "service", which records written
- * before it existed lack; keys this version does not know are ignored.  A different "v" is rejected.
+ * before it existed lack; keys this version does not know are ignored.
+ * A different "v" is rejected.
  */
 #include <limits.h>
 #include <stdarg.h>
