@@ -212,8 +212,7 @@ ready(struct evhttp_request *req, void *arg)
 	struct daemon	*d = arg;
 	const char	*why = NULL;
 
-	if (!httpd_method_is(req, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
-	    "GET, HEAD"))
+	if (!httpd_method_is(req, EVHTTP_REQ_GET, "GET"))
 		return;
 	if (d->engine == NULL)
 		why = "not ready: configuration not loaded";
