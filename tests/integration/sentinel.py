@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 
+from conftest import resp_encode, resp_read
 from harness import HarnessError, free_port, wait_until
 
 MASTER_NAME = "mymaster"
@@ -22,36 +23,12 @@ READY_TIMEOUT = 20.0
 
 
 def resp(port, *args, timeout=1.0):
-    """One command on a fresh connection -> the reply (str, int, list,
-    None); a Redis error raises RuntimeError."""
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    """One command on a fresh connection -> the reply (bulk strings as
+    bytes); a Redis error raises RuntimeError."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(b"".join(out))
+        s.sendall(resp_encode(*args))
         with s.makefile("rb") as f:
-            return _read(f)
-
-
-def _read(f):
-    line = f.readline()
-    if not line:
-        raise ConnectionError("closed")
-    kind, rest = line[:1], line[1:-2]
-    if kind == b"+":
-        return rest.decode()
-    if kind == b"-":
-        raise RuntimeError(rest.decode())
-    if kind == b":":
-        return int(rest)
-    if kind == b"$":
-        n = int(rest)
-        return None if n < 0 else f.read(n + 2)[:-2].decode()
-    if kind == b"*":
-        n = int(rest)
-        return None if n < 0 else [_read(f) for _ in range(n)]
-    raise RuntimeError(f"bad RESP line {line!r}")
+            return resp_read(f)
 
 
 class Proc:
@@ -111,11 +88,11 @@ class Redis(Proc):
         return resp(self.port, *args, timeout=timeout)
 
     def role(self):
-        return self.command("ROLE")[0]
+        return self.command("ROLE")[0].decode()
 
     def linked(self):
         info = self.command("INFO", "replication")
-        return "master_link_status:up" in info
+        return b"master_link_status:up" in info
 
 
 class Sentinel(Proc):
