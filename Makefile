@@ -65,6 +65,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/store_scripts.c \
 	gateway/store_subscriber.c \
 	gateway/store_outbox.c \
+	gateway/store_sentinel.c \
 	gateway/cache.c \
 	gateway/engine.c \
 	gateway/outbox.c \

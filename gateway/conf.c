@@ -358,21 +358,79 @@ read_listen(struct reader *r, struct conf *c, const config_setting_t *root)
 	    3600000);
 }
 
+/* "host:port" (host non-empty, port 1 to 65535) into its parts. */
+int
+conf_hostport(const char *s, char *host, size_t hostlen,
+    unsigned short *port)
+{
+	const char	*colon = strrchr(s, ':');
+	char		*end;
+	long		 p;
+
+	if (colon == NULL || colon == s || (size_t)(colon - s) >= hostlen)
+		return -1;
+	p = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p < 1 || p > 65535)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	*port = (unsigned short)p;
+	return 0;
+}
+
 static void
 read_redis(struct reader *r, struct conf *c, const config_setting_t *root)
 {
-	static const char *const keys[] = { "host", "port", "password", "db",
-		"timeout_ms", NULL };
+	static const char *const keys[] = { "host", "port", "username",
+		"password", "db", "timeout_ms", "sentinels", "master_name",
+		NULL };
 	const config_setting_t	*g = group(r, root, "redis", 1);
+	const config_setting_t	*a = get_array(r, g, "sentinels");
+	char			 buf[128];
 
 	if (g != NULL)
 		check_keys(r, g, keys);
 	c->redis_host = get_string(r, g, "host", "127.0.0.1");
 	c->redis_port = (unsigned short)get_int(r, g, "port", 6379, 1, 65535);
+	c->redis_username = get_string(r, g, "username", "");
 	c->redis_password = get_secret(r, g, "password");
 	c->redis_db = (int)get_int(r, g, "db", 0, 0, 1024);
 	c->redis_timeout_ms = (unsigned)get_int(r, g, "timeout_ms", 500, 10,
 	    60000);
+	c->redis_master_name = get_string(r, g, "master_name", "");
+	if (c->redis_username[0] != '\0' && c->redis_password[0] == '\0')
+		bad(r, g, "redis.username needs redis.password");
+	if (a != NULL) {
+		c->redis_sentinels = xcalloc((size_t)config_setting_length(a) +
+		    1, sizeof *c->redis_sentinels);
+		for (int i = 0; i < config_setting_length(a); i++) {
+			const config_setting_t *e = config_setting_get_elem(a,
+			    (unsigned)i);
+			const char	*v = config_setting_get_string(e);
+			char		 host[256];
+			unsigned short	 port;
+
+			if (v == NULL || conf_hostport(v, host, sizeof host,
+			    &port) == -1) {
+				bad(r, e, "%s must hold \"host:port\" strings",
+				    setting_path(a, buf, sizeof buf));
+				continue;
+			}
+			c->redis_sentinels[c->redis_nsentinels++] =
+			    xstrdup(v);
+		}
+		if (config_setting_length(a) == 0)
+			bad(r, a, "redis.sentinels is empty: name at least "
+			    "one sentinel, or leave it out");
+	}
+	if ((a != NULL) != (c->redis_master_name[0] != '\0'))
+		bad(r, g, "redis.sentinels and redis.master_name go together: "
+		    "set both (Sentinel) or neither (redis.host)");
+	if (a != NULL && g != NULL &&
+	    (config_setting_get_member(g, "host") != NULL ||
+	    config_setting_get_member(g, "port") != NULL))
+		bad(r, g, "redis.host and redis.port do not go with "
+		    "redis.sentinels: the sentinels name the master");
 }
 
 static void
@@ -446,9 +504,10 @@ read_aggregators(struct reader *r, struct conf *c,
 		if (a->path != NULL && a->path[0] != '/')
 			bad(r, config_setting_get_member(g, "path"),
 			    "aggregator path must start with '/'");
-		if (a->path != NULL && strcmp(a->path, "/health") == 0)
+		if (a->path != NULL && (strcmp(a->path, "/health") == 0 ||
+		    strcmp(a->path, "/ready") == 0))
 			bad(r, config_setting_get_member(g, "path"),
-			    "aggregator path /health is the gateway's own");
+			    "aggregator path %s is the gateway's own", a->path);
 		for (size_t j = 0; a->path != NULL && j < i; j++)
 			if (c->aggregators[j].path != NULL &&
 			    strcmp(c->aggregators[j].path, a->path) == 0)
@@ -686,8 +745,8 @@ check_path(struct reader *r, const struct conf *c, const config_setting_t *s,
 		return;
 	if (path[0] != '/')
 		bad(r, s, "%s must start with '/'", what);
-	else if (strcmp(path, "/health") == 0 || strncmp(path, "/admin/", 7)
-	    == 0)
+	else if (strcmp(path, "/health") == 0 || strcmp(path, "/ready") == 0 ||
+	    strncmp(path, "/admin/", 7) == 0)
 		bad(r, s, "%s %s is the gateway's own", what, path);
 	for (size_t i = 0; i < c->naggregators; i++)
 		if (c->aggregators[i].path != NULL &&
@@ -757,7 +816,8 @@ read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
 {
 	static const char *const keys[] = { "consumer", "attempts",
 		"backoff_min_ms", "backoff_max_ms", "claim_idle_ms", "batch",
-		"inflight", "dedupe_ttl", NULL };
+		"inflight", "dedupe_ttl", "replicas", "replica_wait_ms",
+		NULL };
 	const config_setting_t	*g = group(r, root, "outbox", 0);
 	struct conf_outbox	*o = &c->outbox;
 	char			 host[256], def[300];
@@ -784,6 +844,16 @@ read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
 	o->inflight = (unsigned)get_int(r, g, "inflight", 256, 1, 100000);
 	o->dedupe_ttl = (unsigned)get_int(r, g, "dedupe_ttl", 7 * 86400, 60,
 	    365 * 86400);
+	o->replicas = (unsigned)get_int(r, g, "replicas", 0, 0, 16);
+	o->replica_wait_ms = (unsigned)get_int(r, g, "replica_wait_ms", 500,
+	    10, 60000);
+	/* The add, the wait and the save after it fit in the hop's time. */
+	if (o->replicas > 0 && o->replica_wait_ms + 2ULL *
+	    c->redis_timeout_ms >= c->hop_deadline_ms)
+		bad(r, g, "outbox.replica_wait_ms (%u) and twice "
+		    "redis.timeout_ms (%u) must fit in session.hop_deadline_ms "
+		    "(%u)", o->replica_wait_ms, c->redis_timeout_ms,
+		    c->hop_deadline_ms);
 	if (o->backoff_min_ms > o->backoff_max_ms)
 		bad(r, g, "outbox.backoff_min_ms must not exceed "
 		    "outbox.backoff_max_ms");
@@ -1142,6 +1212,11 @@ conf_free(struct conf *c)
 	free(c->listen_address);
 	free(c->redis_host);
 	free(c->redis_password);
+	free(c->redis_username);
+	free(c->redis_master_name);
+	for (size_t i = 0; i < c->redis_nsentinels; i++)
+		free(c->redis_sentinels[i]);
+	free(c->redis_sentinels);
 	free(c->log_secret);
 	free(c->pidfile);
 	free(c->default_language);
@@ -1244,13 +1319,26 @@ char *
 conf_restart_settings(const struct conf *c)
 {
 	const struct conf_kannel	*k = c->kannel;
-	char				*s = xstrdup("");
+	char				*s = xstrdup(""), *sentinels, *joined;
 
 	restart_line(&s, "listen.address", c->listen_address);
 	restart_number(&s, "listen.port", c->listen_port);
 	restart_line(&s, "redis.host", c->redis_host);
 	restart_number(&s, "redis.port", c->redis_port);
 	restart_line(&s, "redis.password", c->redis_password);
+	restart_line(&s, "redis.username", c->redis_username);
+	restart_line(&s, "redis.master_name", c->redis_master_name);
+	sentinels = xstrdup("");
+	for (size_t i = 0; i < c->redis_nsentinels; i++) {
+		xasprintf(&joined, "%s%s%s", sentinels, i ? "," : "",
+		    c->redis_sentinels[i]);
+		free(sentinels);
+		sentinels = joined;
+	}
+	restart_line(&s, "redis.sentinels", sentinels);
+	free(sentinels);
+	restart_number(&s, "outbox.replicas", c->outbox.replicas);
+	restart_number(&s, "outbox.replica_wait_ms", c->outbox.replica_wait_ms);
 	restart_number(&s, "redis.db", c->redis_db);
 	restart_number(&s, "redis.timeout_ms", c->redis_timeout_ms);
 	restart_line(&s, "log.secret", c->log_secret);

@@ -67,6 +67,10 @@ struct conf_ussd_profile {
 
 /* 1 if op is one of ops[0..n). */
 int	ussd_op_in(const unsigned char *ops, size_t n, int op);
+/* "host:port" into host (NUL-terminated) and port; -1 when it is not
+ * that (an empty host, a port out of 1..65535). */
+int	conf_hostport(const char *, char *host, size_t hostlen,
+	    unsigned short *port);
 
 enum smsc_kind { SMSC_USSD, SMSC_SMS };
 
@@ -114,6 +118,10 @@ struct conf_outbox {
 	unsigned	 claim_idle_ms;
 	unsigned	 batch, inflight;
 	unsigned	 dedupe_ttl;
+	/* "Received" once this many replicas hold the request (WAIT), or
+	 * the hop answers busy after replica_wait_ms; 0: the master alone. */
+	unsigned	 replicas;
+	unsigned	 replica_wait_ms;
 };
 
 /* The operators' own endpoints (/admin/...): address and bearer token. */
@@ -154,7 +162,14 @@ struct conf {
 	char			*redis_host;
 	unsigned short		 redis_port;
 	char			*redis_password;	/* "" for none */
+	char			*redis_username;	/* "" for the default
+							 * user (AUTH password) */
 	int			 redis_db;
+	/* Sentinel: the master's address asked of these "host:port"
+	 * (instead of redis_host/port); none when nsentinels is 0. */
+	char			**redis_sentinels;
+	size_t			 redis_nsentinels;
+	char			*redis_master_name;	/* "" for none */
 	unsigned		 redis_timeout_ms;
 
 	unsigned		 session_ttl;		/* seconds */

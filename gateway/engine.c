@@ -559,6 +559,27 @@ hop_idempotency_key(const struct hop *h, char *buf, size_t len)
 	hex_encode(md, 16, buf, len);
 }
 
+/*
+ * The hop's reference: a keyed hash of its idempotency key, so a hop
+ * sent again (a transport retry, or the subscriber after "failed")
+ * shows the reference of the request the first one may have queued —
+ * the outbox keeps one request per key — and never a new one that no
+ * back office will see.  Unguessable without the deployment's secret.
+ */
+static void
+hop_refcode(struct hop *h)
+{
+	char		 ikey[64], hex[2 * REFCODE_LEN + 1];
+	unsigned char	 bytes[REFCODE_LEN];
+
+	hop_idempotency_key(h, ikey, sizeof ikey);
+	keyed_hash(ikey, strlen(ikey), hex, sizeof hex);
+	for (size_t i = 0; i < REFCODE_LEN; i++)
+		bytes[i] = (unsigned char)strtoul((char[3]){ hex[2 * i],
+		    hex[2 * i + 1], '\0' }, NULL, 16);
+	refcode_from(bytes, h->ref, sizeof h->ref);
+}
+
 /* The effect's fields as the two arrays adapters take (to be freed;
  * the strings are the effect's). */
 static void
@@ -738,7 +759,7 @@ hop_run_menu(struct hop *h)
 	} else
 		input = hop_input(h);
 
-	refcode_new(h->ref, sizeof h->ref);
+	hop_refcode(h);
 	menu_step(h->svc->menu, h->s, input, &env, &h->res);
 	return 0;
 }

@@ -2,7 +2,9 @@
  * asanigw: a USSD/SMS gateway for feature phones.  main() builds the
  * long-lived parts once, in the order they need each other — the store,
  * the outbox, the SMS commands, the engine, the HTTP server and its
- * routes — and frees them in the reverse order.  The outbox and the SMS
+ * routes — and frees them in the reverse order.  GET /ready, for load
+ * balancers, says whether this gateway can take traffic: /health only
+ * says the process answers.  The outbox and the SMS
  * commands reach the engine only through the small functions below,
  * which find it in struct daemon: they are made before it, and it is
  * handed both, so no module includes the header of one that includes
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
 #include <openssl/rand.h>
 
 #include "admin.h"
@@ -51,6 +54,8 @@ struct daemon {
 	char				*fixed;		/* what a reload cannot
 							 * change, as text */
 	struct store			*store;
+	struct store			*durable;	/* adds waited for on
+							 * replicas; or NULL */
 	struct outbox			*outbox;
 	struct sms			*sms;
 	struct engine			*engine;
@@ -176,6 +181,9 @@ engine_up(struct daemon *d)
 	char			 err[256];
 
 	d->outbox = outbox_new(d->base, d->store, &(struct outbox_params){
+		.replicas = o->replicas,
+		.replica_wait_ms = o->replica_wait_ms,
+		.durable = d->durable,
 		.consumer = o->consumer,
 		.attempts = o->attempts,
 		.backoff_min_ms = o->backoff_min_ms,
@@ -195,6 +203,50 @@ engine_up(struct daemon *d)
 	if ((d->engine = engine_new(d->base, d->boot, d->store, d->outbox,
 	    d->sms, err, sizeof err)) == NULL)
 		fatalx("%s", err);
+}
+
+/*
+ * GET /ready: 200 "ready" when this gateway can serve — the
+ * configuration is loaded, the Redis master connected, the outbox
+ * delivering — else 503 with the first reason it cannot.
+ */
+static void
+ready(struct evhttp_request *req, void *arg)
+{
+	struct daemon	*d = arg;
+	const char	*why = NULL;
+
+	if (!httpd_method_is(req, EVHTTP_REQ_GET, "GET"))
+		return;
+	if (d->engine == NULL)
+		why = "not ready: configuration not loaded";
+	else if (d->stopping)
+		why = "not ready: stopping";
+	else if (!store_connected(d->store) ||
+	    (d->durable != NULL && !store_connected(d->durable)))
+		why = "not ready: no redis master connected";
+	else if (!outbox_running(d->outbox))
+		why = "not ready: outbox not running";
+	httpd_reply_text(req, why ? 503 : 200, why ? "Service Unavailable" :
+	    "OK", why ? why : "ready");
+}
+
+/* A store's parameters from the configuration; timeout_ms more for the
+ * WAITs of the durable store. */
+static struct store_params
+store_params_of(const struct conf *c, unsigned extra_ms)
+{
+	return (struct store_params){
+		.host = c->redis_host,
+		.port = c->redis_port,
+		.sentinels = (const char *const *)c->redis_sentinels,
+		.nsentinels = c->redis_nsentinels,
+		.master_name = c->redis_master_name,
+		.username = c->redis_username,
+		.password = c->redis_password,
+		.db = c->redis_db,
+		.timeout_ms = c->redis_timeout_ms + extra_ms,
+	};
 }
 
 /* Routes every transport and the admin endpoints from c. */
@@ -384,14 +436,13 @@ main(int argc, char *argv[])
 
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	sp = (struct store_params){
-		.host = d.boot->redis_host,
-		.port = d.boot->redis_port,
-		.password = d.boot->redis_password,
-		.db = d.boot->redis_db,
-		.timeout_ms = d.boot->redis_timeout_ms,
-	};
+	sp = store_params_of(d.boot, 0);
 	d.store = store_new(d.base, &sp);
+	if (d.boot->outbox.replicas > 0) {
+		/* WAIT blocks its connection: not the one every hop uses. */
+		sp = store_params_of(d.boot, d.boot->outbox.replica_wait_ms);
+		d.durable = store_new(d.base, &sp);
+	}
 	d.pidfile = xstrdup(d.boot->pidfile);
 	d.fixed = conf_restart_settings(d.boot);
 	engine_up(&d);
@@ -401,6 +452,8 @@ main(int argc, char *argv[])
 	    sizeof err)) == NULL)
 		fatalx("%s", err);
 	routes_up(&d, d.boot);
+	if (httpd_route(d.httpd, "/ready", ready, &d) == -1)
+		fatalx("/ready is routed twice");
 
 	d.drain = evtimer_new(d.base, drain_check, &d);
 	ev_term = evsignal_new(d.base, SIGTERM, on_stop, &d);
@@ -411,9 +464,12 @@ main(int argc, char *argv[])
 	evsignal_add(ev_hup, NULL);
 
 	log_info("event=start listen=%s:%u services=%zu kannel=%s redis=%s:%u "
-	    "fds=%lu pid=%ld", d.boot->listen_address, d.boot->listen_port,
+	    "sentinels=%zu master=%s replicas=%u fds=%lu pid=%ld",
+	    d.boot->listen_address, d.boot->listen_port,
 	    d.boot->nservices, d.boot->kannel ? d.boot->kannel->path : "-",
-	    d.boot->redis_host, d.boot->redis_port, fds, (long)getpid());
+	    d.boot->redis_host, d.boot->redis_port, d.boot->redis_nsentinels,
+	    d.boot->redis_master_name[0] ? d.boot->redis_master_name : "-",
+	    d.boot->outbox.replicas, fds, (long)getpid());
 	d.boot = NULL;		/* the engine's now, and gone on reload */
 	/* Bound, configured and connected to the loop: what systemd waits
 	 * for before it starts the units ordered after this one. */
@@ -431,6 +487,7 @@ main(int argc, char *argv[])
 	sms_free(d.sms);
 	outbox_free(d.outbox);
 	engine_free(d.engine);
+	store_free(d.durable);
 	store_free(d.store);
 	event_free(d.drain);
 	event_free(ev_term);

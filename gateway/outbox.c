@@ -496,8 +496,20 @@ void
 outbox_add(struct outbox *ob, const char *key, const char *json,
     outbox_added_cb cb, void *arg)
 {
-	store_outbox_add(ob->store, key, json, ob->p.dedupe_ttl, cb, arg);
+	if (ob->p.replicas > 0)
+		store_outbox_add_replicated(ob->p.durable, key, json,
+		    ob->p.dedupe_ttl, ob->p.replicas, ob->p.replica_wait_ms,
+		    cb, arg);
+	else
+		store_outbox_add(ob->store, key, json, ob->p.dedupe_ttl, cb,
+		    arg);
 	outbox_poll_soon(ob, 1);	/* read it soon after it is in */
+}
+
+int
+outbox_running(const struct outbox *ob)
+{
+	return ob->group_ready && !ob->closing && store_connected(ob->store);
 }
 
 struct stats_req {

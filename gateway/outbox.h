@@ -34,6 +34,12 @@ struct outbox_params {
 	unsigned	 batch;		/* entries read at once */
 	unsigned	 inflight;	/* requests held at once */
 	unsigned	 dedupe_ttl;	/* seconds a key is remembered */
+	/* Received means replicated: with replicas > 0, outbox_add()
+	 * succeeds only once that many replicas hold the request, waited
+	 * for (at most wait_ms) on `durable`, a store of its own. */
+	unsigned	 replicas;
+	unsigned	 replica_wait_ms;
+	struct store	*durable;
 };
 
 /* Hands one request (its JSON) to its back office; done fires once with
@@ -49,7 +55,12 @@ struct outbox	*outbox_new(struct event_base *, struct store *,
  * pending in Redis and are delivered again later). */
 void		 outbox_free(struct outbox *);
 
-/* Appends a request; err NULL once it is in Redis (or was already). */
+/* Whether the delivery workers run: the consumer group is there and
+ * Redis connected (for /ready). */
+int		 outbox_running(const struct outbox *);
+
+/* Appends a request; err NULL once it is in Redis (or was already) and,
+ * with replicas set, on that many replicas. */
 typedef void (*outbox_added_cb)(const char *err, void *arg);
 void		 outbox_add(struct outbox *, const char *idempotency_key,
 		    const char *json, outbox_added_cb, void *arg);

@@ -12,6 +12,18 @@
  * (sessions, delivery reports, counters), store_subscriber.c and
  * store_outbox.c, their keys in store_keys.c and their Lua in
  * store_scripts.c, loaded here on every connect.
+ *
+ * The connection goes through these states; with Sentinel
+ * (store_sentinel.c) the address is asked first and the server checked:
+ *
+ *	DOWN ─▶ [ASKING the sentinels] ─▶ CONNECTING ─▶ [ROLE is master] ─▶ UP
+ *	  ▲  backoff with jitter │ none answers     │ refused, timeout,    │
+ *	  └──────────────────────┴───────────────────┴ a replica ───────────┘
+ *	                                    lost, stuck, READONLY, +switch-master
+ *
+ * The connect timer runs from the connect to the ROLE answer, so a hung
+ * server (SIGSTOP) costs one timeout.  Commands are refused at once
+ * unless UP: a hop waiting for a failover hears "busy" in time.
  */
 #define _DEFAULT_SOURCE
 #include <sys/queue.h>
@@ -48,12 +60,28 @@ struct call {
 	TAILQ_ENTRY(call)	 entry;		/* store's list */
 };
 
-enum store_state { ST_DOWN, ST_CONNECTING, ST_UP };
+/* Callers waiting for the same WAIT. */
+struct waiter {
+	store_done_cb		 cb;
+	void			*arg;
+	TAILQ_ENTRY(waiter)	 entry;
+};
+TAILQ_HEAD(waiters, waiter);
+
+struct wait_batch {
+	struct store	*st;
+	unsigned	 replicas;
+	struct waiters	 all;
+};
+
+enum store_state { ST_DOWN, ST_ASKING, ST_CONNECTING, ST_ROLE, ST_UP };
 
 struct store {
 	struct event_base	*base;
-	char			*host;
+	char			*host;		/* the master's, with sentinels */
 	unsigned short		 port;
+	struct sentinel		*sentinel;	/* NULL: host and port fixed */
+	char			*username;
 	char			*password;
 	int			 db;
 	unsigned		 timeout_ms;
@@ -65,11 +93,17 @@ struct store {
 	struct timeval		 last_reply;	/* from Redis, any */
 	TAILQ_HEAD(, call)	 calls;
 	char			 sha[NSCRIPTS][41];	/* for EVALSHA */
+
+	struct waiters		 next_wait;	/* for the WAIT after this */
+	int			 waiting;	/* a WAIT is out */
+	unsigned		 wait_replicas, wait_ms;
 };
 
 static void	store_connect(struct store *);
 static void	store_auth_reply(redisAsyncContext *, void *, void *);
 static void	store_drop(struct store *, const char *why);
+static void	store_follow(void *, const char *, unsigned short);
+static void	store_up(struct store *);
 
 static void
 call_free(struct call *c)
@@ -101,6 +135,9 @@ call_fire(struct call *c, const redisReply *r, const char *err)
 		/* The script cache was flushed under us: load them again. */
 		if (strncmp(err, "NOSCRIPT", 8) == 0 && c->st->ac != NULL)
 			store_load_scripts(c->st);
+		/* A master turned replica: find the new one. */
+		if (strncmp(err, "READONLY", 8) == 0 && c->st->ac != NULL)
+			store_drop(c->st, "the server is a replica now");
 	}
 	c->parse(err, err == NULL ? r : NULL, c->cb, c->arg);
 }
@@ -258,6 +295,69 @@ store_parse_ignore(const char *err, const redisReply *r, store_fn cb,
 	if (err != NULL)
 		log_warnx("event=store-failed what=%s error=\"%s\"",
 		    (const char *)what, err);
+}
+
+/* Received means replicated: one WAIT for every caller come so far. */
+
+static void	wait_send(struct store *);
+
+static void
+parse_waited(const char *err, const redisReply *r, store_fn cb, void *arg)
+{
+	struct wait_batch	*b = arg;
+	struct store		*st = b->st;
+	struct waiter		*w;
+	char			 msg[96];
+
+	(void)cb;
+	if (err == NULL && r->type != REDIS_REPLY_INTEGER)
+		err = "unexpected reply to WAIT";
+	else if (err == NULL && r->integer < (long long)b->replicas) {
+		snprintf(msg, sizeof msg, "%lld of %u replicas confirmed in "
+		    "time", r->integer, b->replicas);
+		err = msg;
+	}
+	st->waiting = 0;
+	while ((w = TAILQ_FIRST(&b->all)) != NULL) {
+		TAILQ_REMOVE(&b->all, w, entry);
+		w->cb(err, w->arg);
+		free(w);
+	}
+	free(b);
+	if (!TAILQ_EMPTY(&st->next_wait))
+		wait_send(st);
+}
+
+static void
+wait_send(struct store *st)
+{
+	struct wait_batch	*b = xcalloc(1, sizeof *b);
+	char			 n[16], ms[16];
+	const char		*argv[] = { "WAIT", n, ms };
+
+	b->st = st;
+	b->replicas = st->wait_replicas;
+	TAILQ_INIT(&b->all);
+	TAILQ_CONCAT(&b->all, &st->next_wait, entry);
+	snprintf(n, sizeof n, "%u", st->wait_replicas);
+	snprintf(ms, sizeof ms, "%u", st->wait_ms);
+	st->waiting = 1;
+	store_command(st, 3, argv, NULL, parse_waited, NULL, b);
+}
+
+void
+store_replicated(struct store *st, unsigned replicas, unsigned wait_ms,
+    store_done_cb cb, void *arg)
+{
+	struct waiter	*w = xcalloc(1, sizeof *w);
+
+	w->cb = cb;
+	w->arg = arg;
+	TAILQ_INSERT_TAIL(&st->next_wait, w, entry);
+	st->wait_replicas = replicas;
+	st->wait_ms = wait_ms;
+	if (!st->waiting)
+		wait_send(st);
 }
 
 /* The SHA-1 Redis names a script by, for EVALSHA. */
@@ -449,9 +549,9 @@ store_retry_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (st->state == ST_CONNECTING)
+	if (st->state == ST_CONNECTING || st->state == ST_ROLE)
 		store_drop(st, "connect timed out");
-	else
+	else if (st->state == ST_DOWN)
 		store_connect(st);
 }
 
@@ -481,11 +581,24 @@ store_drop(struct store *st, const char *why)
 		return;
 	log_warnx("redis=%s:%u event=drop reason=\"%s\"", st->host, st->port,
 	    why);
+	ac->data = NULL;	/* its callbacks are not ours any more */
 	st->ac = NULL;
 	st->state = ST_DOWN;
 	evtimer_del(st->retry);
 	redisAsyncFree(ac);	/* pending calls get NULL replies */
 	store_schedule(st);
+}
+
+/* Connected to the master: commands may go. */
+static void
+store_up(struct store *st)
+{
+	evtimer_del(st->retry);
+	log_info("redis=%s:%u event=connected", st->host, st->port);
+	st->state = ST_UP;
+	st->backoff_ms = BACKOFF_MIN_MS;
+	gettimeofday(&st->last_reply, NULL);
+	store_load_scripts(st);
 }
 
 static void
@@ -500,6 +613,25 @@ store_auth_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		    st->host, st->port, r->str);
 }
 
+/* The answer to ROLE: a master is served, anything else dropped. */
+static void
+store_role_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	redisReply	*r = reply;
+	struct store	*st = privdata;
+
+	if (r == NULL || ac != st->ac || st->state != ST_ROLE)
+		return;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    strcmp(r->element[0]->str, "master") != 0) {
+		store_drop(st, r->type == REDIS_REPLY_ERROR ? r->str :
+		    "not the master");
+		return;
+	}
+	store_up(st);
+}
+
 static void
 store_on_connect(const redisAsyncContext *ac, int status)
 {
@@ -508,9 +640,9 @@ store_on_connect(const redisAsyncContext *ac, int status)
 
 	if (st == NULL || ac != st->ac)
 		return;
-	evtimer_del(st->retry);
 	if (status != REDIS_OK) {
 		/* hiredis frees the context after this callback. */
+		evtimer_del(st->retry);
 		log_warnx("redis=%s:%u event=connect-failed error=\"%s\"",
 		    st->host, st->port, ac->errstr);
 		st->ac = NULL;
@@ -518,11 +650,10 @@ store_on_connect(const redisAsyncContext *ac, int status)
 		store_schedule(st);
 		return;
 	}
-	log_info("redis=%s:%u event=connected", st->host, st->port);
-	st->state = ST_UP;
-	st->backoff_ms = BACKOFF_MIN_MS;
-	gettimeofday(&st->last_reply, NULL);
-	if (st->password[0] != '\0')
+	if (st->password[0] != '\0' && st->username[0] != '\0')
+		redisAsyncCommand(st->ac, store_auth_reply, st, "AUTH %s %s",
+		    st->username, st->password);
+	else if (st->password[0] != '\0')
 		redisAsyncCommand(st->ac, store_auth_reply, st, "AUTH %s",
 		    st->password);
 	if (st->db != 0) {
@@ -530,7 +661,15 @@ store_on_connect(const redisAsyncContext *ac, int status)
 		redisAsyncCommand(st->ac, store_auth_reply, st, "SELECT %s",
 		    db);
 	}
-	store_load_scripts(st);
+	if (st->sentinel == NULL) {
+		evtimer_del(st->retry);
+		store_up(st);
+		return;
+	}
+	/* The connect timer still runs: a server that does not answer
+	 * ROLE is as good as none. */
+	st->state = ST_ROLE;
+	redisAsyncCommand(st->ac, store_role_reply, st, "ROLE");
 }
 
 static void
@@ -548,7 +687,7 @@ store_on_disconnect(const redisAsyncContext *ac, int status)
 }
 
 static void
-store_connect(struct store *st)
+store_connect_to(struct store *st)
 {
 	redisAsyncContext	*ac;
 	struct timeval		 tv;
@@ -559,6 +698,7 @@ store_connect(struct store *st)
 		    st->host, st->port, ac ? ac->errstr : "out of memory");
 		if (ac != NULL)
 			redisAsyncFree(ac);
+		st->state = ST_DOWN;
 		store_schedule(st);
 		return;
 	}
@@ -572,22 +712,84 @@ store_connect(struct store *st)
 	evtimer_add(st->retry, &tv);	/* connect timeout */
 }
 
+/* The sentinels named the master (or none did). */
+static void
+store_master_found(const char *err, const char *host, unsigned short port,
+    void *arg)
+{
+	struct store	*st = arg;
+
+	if (st->state != ST_ASKING)
+		return;		/* closing, or asked again */
+	if (err != NULL) {
+		log_warnx("redis=sentinel event=no-master error=\"%s\"", err);
+		st->state = ST_DOWN;
+		store_schedule(st);
+		return;
+	}
+	free(st->host);
+	st->host = xstrdup(host);
+	st->port = port;
+	store_connect_to(st);
+}
+
+static void
+store_connect(struct store *st)
+{
+	if (st->sentinel == NULL) {
+		store_connect_to(st);
+		return;
+	}
+	st->state = ST_ASKING;
+	sentinel_ask(st->sentinel, store_master_found, st);
+}
+
+/*
+ * The sentinels moved the master (host set), or the watch was lost
+ * (host NULL): leave a connection to anything but the master named, and
+ * connect again at once.
+ */
+static void
+store_follow(void *arg, const char *host, unsigned short port)
+{
+	struct store	*st = arg;
+
+	if (host != NULL && st->state == ST_UP && st->port == port &&
+	    strcmp(st->host, host) == 0)
+		return;		/* already there */
+	if (host == NULL && st->state == ST_UP)
+		return;		/* ROLE said master; READONLY would tell */
+	if (st->ac != NULL)
+		store_drop(st, "the sentinels moved the master");
+	if (st->state == ST_ASKING)
+		return;		/* the answer is on its way */
+	evtimer_del(st->retry);
+	st->state = ST_DOWN;
+	st->backoff_ms = BACKOFF_MIN_MS;
+	store_connect(st);
+}
+
 struct store *
 store_new(struct event_base *base, const struct store_params *p)
 {
 	struct store	*st = xcalloc(1, sizeof *st);
 
 	st->base = base;
-	st->host = xstrdup(p->host);
-	st->port = p->port;
+	st->host = xstrdup(p->nsentinels > 0 ? "sentinel" : p->host);
+	st->port = p->nsentinels > 0 ? 0 : p->port;
+	st->username = xstrdup(p->username ? p->username : "");
 	st->password = xstrdup(p->password ? p->password : "");
 	st->db = p->db;
 	st->timeout_ms = p->timeout_ms;
 	st->backoff_ms = BACKOFF_MIN_MS;
 	st->retry = evtimer_new(base, store_retry_cb, st);
 	TAILQ_INIT(&st->calls);
+	TAILQ_INIT(&st->next_wait);
 	for (size_t i = 0; i < NSCRIPTS; i++)
 		store_script_sha(store_scripts[i].src, st->sha[i]);
+	if (p->nsentinels > 0)
+		st->sentinel = sentinel_new(base, p->sentinels, p->nsentinels,
+		    p->master_name, p->timeout_ms, store_follow, st);
 	store_connect(st);
 	return st;
 }
@@ -608,6 +810,8 @@ store_free(struct store *st)
 		return;
 	ac = st->ac;
 	st->ac = NULL;
+	st->state = ST_DOWN;
+	sentinel_free(st->sentinel);	/* its answer finds us not asking */
 	if (ac != NULL)
 		redisAsyncFree(ac);	/* in-flight calls fire with errors */
 	while ((c = TAILQ_FIRST(&st->calls)) != NULL) {
@@ -616,6 +820,7 @@ store_free(struct store *st)
 	}
 	event_free(st->retry);
 	free(st->host);
+	free(st->username);
 	free(st->password);
 	free(st);
 }

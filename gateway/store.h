@@ -69,9 +69,22 @@
 struct event_base;
 struct store;
 
+/*
+ * Where Redis is: host and port, or (nsentinels > 0) the master named
+ * master_name that the sentinels point at.  With sentinels the store
+ * asks them for the master, checks with ROLE that the server it reached
+ * is the master, and follows a failover: at once on +switch-master, and
+ * by asking again whenever its connection drops, a command meets
+ * READONLY or the sentinel it watches goes away.  Until a master is
+ * connected every verb fails at once ("redis is not connected").
+ */
 struct store_params {
 	const char	*host;
 	unsigned short	 port;
+	const char		*const *sentinels;	/* "host:port" */
+	size_t		 nsentinels;
+	const char	*master_name;
+	const char	*username;	/* "" or NULL: AUTH password */
 	const char	*password;	/* "" for none */
 	int		 db;
 	unsigned	 timeout_ms;	/* per command, and per connect */
@@ -80,6 +93,7 @@ struct store_params {
 struct store	*store_new(struct event_base *, const struct store_params *);
 /* Fires every pending callback with an error, then frees. */
 void		 store_free(struct store *);
+/* Connected to a master (with sentinels: one ROLE said is the master). */
 int		 store_connected(const struct store *);
 
 /* The callback of a verb whose only result is whether it worked. */
@@ -265,6 +279,19 @@ struct store_entry {
 void		 store_outbox_add(struct store *, const char *idempotency_key,
 		    const char *json, unsigned ttl_s, store_done_cb,
 		    void *arg);
+/*
+ * The same, then "received means replicated": err NULL only once
+ * `replicas` replicas hold it (WAIT, at most wait_ms), else an error
+ * saying how many did.  WAIT blocks the connection it is sent on and
+ * only covers that connection's writes, so give this a store of its own
+ * (the same params, timeout_ms above wait_ms): the adds that come while
+ * a WAIT is out share the next one.  A retry of a request added before
+ * waits for that entry again; the idempotency key keeps it single.
+ */
+void		 store_outbox_add_replicated(struct store *,
+		    const char *idempotency_key, const char *json,
+		    unsigned ttl_s, unsigned replicas, unsigned wait_ms,
+		    store_done_cb, void *arg);
 /* Makes the consumer group (and the stream); err NULL also when it was
  * there. */
 void		 store_outbox_group(struct store *, store_done_cb, void *arg);

@@ -107,6 +107,12 @@ void		 store_eval_number(struct store *, enum store_script,
 		    const struct store_keyargs *ka, long long n,
 		    store_parse_fn, store_fn, void *arg);
 
+/* Fires cb once `replicas` replicas hold every write this connection
+ * made so far, or with an error after wait_ms (WAIT, one for all the
+ * callers that come while one is out). */
+void		 store_replicated(struct store *, unsigned replicas,
+		    unsigned wait_ms, store_done_cb, void *arg);
+
 /* Parse functions several verbs share: for a store_done_cb, for a
  * store_number_cb (an integer reply), and for fire and forget (cb
  * NULL, arg names what failed in the log). */
@@ -116,5 +122,26 @@ void		 store_parse_number(const char *, const struct redisReply *,
 		    store_fn, void *);
 void		 store_parse_ignore(const char *, const struct redisReply *,
 		    store_fn, void *);
+
+/*
+ * Redis Sentinel (store_sentinel.c): where the master is, and when it
+ * moves.  sentinel_ask() asks the sentinels one at a time; its callback
+ * fires exactly once (also from sentinel_free(), with an error), with
+ * host (valid during the callback) and port, or err.  A new ask cancels
+ * the one in flight (its callback fires with an error).  on_switch gets
+ * the new address of the master after a +switch-master, or host NULL
+ * when the watch was lost and a switch may have passed unseen.
+ */
+struct sentinel;
+typedef void (*sentinel_master_cb)(const char *err, const char *host,
+    unsigned short port, void *arg);
+typedef void (*sentinel_switch_fn)(void *arg, const char *host,
+    unsigned short port);
+struct sentinel	*sentinel_new(struct event_base *, const char *const *addrs,
+		    size_t n, const char *master_name, unsigned timeout_ms,
+		    sentinel_switch_fn, void *arg);
+void		 sentinel_ask(struct sentinel *, sentinel_master_cb,
+		    void *arg);
+void		 sentinel_free(struct sentinel *);
 
 #endif

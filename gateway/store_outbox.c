@@ -30,6 +30,45 @@ store_outbox_add(struct store *st, const char *ikey, const char *json,
 	    store_parse_done, (store_fn)cb, arg);
 }
 
+struct replicated {
+	struct store	*st;
+	unsigned	 replicas, wait_ms;
+	store_done_cb	 cb;
+	void		*arg;
+};
+
+/* In on the master: now on the replicas. */
+static void
+parse_added(const char *err, const redisReply *r, store_fn cb, void *arg)
+{
+	struct replicated	*rp = arg;
+
+	(void)r;
+	(void)cb;
+	if (err != NULL)
+		rp->cb(err, rp->arg);
+	else
+		store_replicated(rp->st, rp->replicas, rp->wait_ms, rp->cb,
+		    rp->arg);
+	free(rp);
+}
+
+void
+store_outbox_add_replicated(struct store *st, const char *ikey,
+    const char *json, unsigned ttl_s, unsigned replicas, unsigned wait_ms,
+    store_done_cb cb, void *arg)
+{
+	struct store_keyargs ka = { .ikey = ikey };
+	struct replicated *rp = xcalloc(1, sizeof *rp);
+	char		 ttl[16];
+	const char	*argv[] = { json, ttl };
+
+	*rp = (struct replicated){ st, replicas, wait_ms, cb, arg };
+	snprintf(ttl, sizeof ttl, "%u", ttl_s);
+	store_eval(st, SCRIPT_OUTBOX_ADD, &ka, 2, argv, NULL, parse_added,
+	    NULL, rp);
+}
+
 static void
 parse_group(const char *err, const redisReply *r, store_fn cb, void *arg)
 {

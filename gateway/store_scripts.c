@@ -182,12 +182,15 @@ notify_claim_keys(const struct store_keyargs *ka, char *k[])
 /*
  * A request into the outbox, once per idempotency key.  KEYS: the
  * stream, the key's mark.  ARGV: the request, the mark's TTL.  Returns
- * the entry's id, or nil if the key was seen before.
+ * the entry's id, or nil if the key was seen before.  A key seen before
+ * has its mark's TTL renewed: a write, so that a WAIT after a retried
+ * add waits for the replicas to hold the entry the first add wrote.
  */
 static const char outbox_add[] =
     "if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then\n"
     "  return redis.call('XADD', KEYS[1], '*', 'r', ARGV[1])\n"
     "end\n"
+    "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
     "return false\n";
 
 static void
