@@ -13,22 +13,11 @@
 
 #include "errlist.h"
 #include "form.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define FORM_TYPE	"application/x-www-form-urlencoded"
 #define FORM_FIELDS_MAX	64	/* every form here has a handful */
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* A field name as a reason may show it: a plain one, else a stand-in. */
 static const char *
@@ -58,8 +47,8 @@ decode(const char *s, size_t len, char **out, const char **what)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {
-			if (len - i < 3 || (hi = hex_value(s[i + 1])) < 0 ||
-			    (lo = hex_value(s[i + 2])) < 0) {
+			if (len - i < 3 || (hi = hex_digit(s[i + 1])) < 0 ||
+			    (lo = hex_digit(s[i + 2])) < 0) {
 				*what = "an invalid percent escape";
 				free(d);
 				return -1;
@@ -83,12 +72,15 @@ int
 form_parse(const char *s, size_t len, struct form *out, char *why,
     size_t whylen)
 {
-	const char	*p = s, *end = s + len, *amp, *eq, *v, *what;
+	const char	*p = s, *end, *amp, *eq, *v, *what;
 	char		*name, *value;
 	size_t		 cap = 0;
 
 	out->fields = NULL;
 	out->n = 0;
+	if (len == 0)
+		return 0;
+	end = s + len;
 	while (p < end) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
