@@ -74,6 +74,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/ingress_kannel.c \
 	gateway/kannel_text.c \
 	gateway/access.c \
+	gateway/form.c \
 	gateway/sendsms.c \
 	gateway/admin.c \
 	adapters/adapter.c \
@@ -82,7 +83,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	adapters/adapter_redis_stream.c
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
-	     adapter command store_keys msisdn
+	     adapter command store_keys msisdn form ingress_aggregator admin
 FUZZ_TARGETS = session text step kannel command answer
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)

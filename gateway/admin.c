@@ -23,6 +23,8 @@
 #include "admin.h"
 #include "conf.h"
 #include "engine.h"
+#include "errlist.h"
+#include "gsm.h"
 #include "httpd.h"
 #include "log.h"
 #include "outbox.h"
@@ -135,59 +137,79 @@ send_unless_stopped(struct admin *a, struct evhttp_request *req,
 	store_optout_get(a->store, msisdn, optout_checked, ps);
 }
 
+int
+admin_send_read(const char *body, size_t len, const char *ct,
+    struct admin_send *out, char *why, size_t whylen)
+{
+	const char	*op, *bad = NULL;
+
+	memset(out, 0, sizeof *out);
+	if (form_read(body, len, ct, &out->form, why, whylen) == -1)
+		return -1;
+	out->to = form_get(&out->form, "to");
+	out->text = form_get(&out->form, "text");
+	out->smsc = form_get(&out->form, "smsc");
+	op = form_get(&out->form, "ussd_op");
+	if (out->to == NULL || out->text == NULL)
+		bad = "to and text are needed";
+	else if (out->text[0] == '\0')
+		bad = "text is empty";
+	else if (strlen(out->text) > TEXT_MAX)
+		bad = "text is too long";
+	else if (!utf8_valid(out->text, strlen(out->text)))
+		bad = "text is not valid UTF-8";
+	else if (op != NULL && strcmp(op, "2") != 0 && strcmp(op, "3") != 0)
+		bad = "ussd_op must be 2 or 3";
+	else if (msisdn_normalize(out->to, out->msisdn, sizeof out->msisdn) ==
+	    -1)
+		bad = "to is not an MSISDN";
+	if (bad != NULL) {
+		err_set(why, whylen, "%s", bad);
+		admin_send_clear(out);
+		return -1;
+	}
+	out->ussd_op = op != NULL ? op[0] - '0' : 0;
+	return 0;
+}
+
+void
+admin_send_clear(struct admin_send *as)
+{
+	form_clear(&as->form);
+	as->to = as->text = as->smsc = NULL;
+	as->msisdn[0] = '\0';
+}
+
 static void
 handle_send(struct evhttp_request *req, void *arg)
 {
 	struct admin		*a = arg;
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
 	size_t			 len = evbuffer_get_length(in);
-	struct evkeyvalq	 q;
-	struct sendsms_msg	 m = { 0 };
-	const char		*op;
-	char			*body, msisdn[16];
+	struct admin_send	 as;
+	struct sendsms_msg	 m;
+	char			 why[128];
 
 	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST") ||
 	    !admin_allowed(a, req))
 		return;
-	if (a->sendsms == NULL) {
+	if (admin_send_read(len > 0 ? (const char *)evbuffer_pullup(in, -1) :
+	    "", len, evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type"), &as, why, sizeof why) == -1) {
+		httpd_reply_error(req, 400, "Bad Request", why);
+		return;
+	}
+	m = (struct sendsms_msg){ .to = as.to, .text = as.text,
+	    .smsc = as.smsc, .ussd_op = as.ussd_op };
+	if (a->sendsms == NULL)
 		httpd_reply_error(req, 503, "Service Unavailable",
 		    "kannel.sendsms is not configured");
-		return;
-	}
-	body = xmalloc(len + 1);
-	evbuffer_copyout(in, body, len);
-	body[len] = '\0';
-	TAILQ_INIT(&q);
-	if (strlen(body) != len || evhttp_parse_query_str(body, &q) == -1) {
-		free(body);
-		evhttp_clear_headers(&q);
-		httpd_reply_error(req, 400, "Bad Request",
-		    "malformed form body");
-		return;
-	}
-	free(body);
-	m.to = evhttp_find_header(&q, "to");
-	m.text = evhttp_find_header(&q, "text");
-	m.smsc = evhttp_find_header(&q, "smsc");
-	op = evhttp_find_header(&q, "ussd_op");
-	m.ussd_op = op != NULL ? atoi(op) : 0;
-	if (m.to == NULL || m.text == NULL)
-		httpd_reply_error(req, 400, "Bad Request",
-		    "to and text are needed");
-	else if (strlen(m.text) > TEXT_MAX)
-		httpd_reply_error(req, 400, "Bad Request", "text is too long");
-	else if (op != NULL && strcmp(op, "2") != 0 && strcmp(op, "3") != 0)
-		httpd_reply_error(req, 400, "Bad Request",
-		    "ussd_op must be 2 or 3");
-	else if (msisdn_normalize(m.to, msisdn, sizeof msisdn) == -1)
-		httpd_reply_error(req, 400, "Bad Request",
-		    "to is not an MSISDN");
 	else if (m.ussd_op != 0)
 		/* A push into a USSD session the subscriber is in. */
 		sendsms_send(a->sendsms, &m, sent, req);
 	else
-		send_unless_stopped(a, req, &m, msisdn);
-	evhttp_clear_headers(&q);
+		send_unless_stopped(a, req, &m, as.msisdn);
+	admin_send_clear(&as);
 }
 
 /* GET /admin/stats gathers three counters, one after another. */

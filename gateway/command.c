@@ -62,8 +62,9 @@ put_cp(char *out, uint32_t cp, const char *src, int n)
 
 /*
  * Normalises and splits text.  ASCII punctuation separates words, but a
- * comma between digits is dropped ("1,000") and '-' or '_' between
- * letters or digits stays ("N-12").
+ * comma between digits is dropped ("1,000"), '-' or '_' between letters
+ * or digits stays ("N-12"), and so does a minus sign that starts a
+ * number ("-500", which no integer argument accepts).
  */
 static void
 split(const char *text, struct words *ws)
@@ -94,6 +95,13 @@ split(const char *text, struct words *ws)
 		if ((text[i] == '-' || text[i] == '_') && o > 0 &&
 		    is_alnum(out[o - 1]) && i + 1 < len &&
 		    is_alnum(text[i + 1])) {
+			out[o++] = text[i];
+			continue;
+		}
+		/* A minus sign before a number stays, so "-500" is no
+		 * amount (and never reads as 500). */
+		if (text[i] == '-' && (o == 0 || !is_alnum(out[o - 1])) &&
+		    i + 1 < len && is_digit(text[i + 1])) {
 			out[o++] = text[i];
 			continue;
 		}

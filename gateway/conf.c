@@ -55,6 +55,27 @@ bad(struct reader *r, const config_setting_t *s, const char *fmt, ...)
 	free(msg);
 }
 
+/* A warning (with file and line) for -t: the configuration still loads. */
+static void
+warn(struct reader *r, struct conf *c, const config_setting_t *s,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+warn(struct reader *r, struct conf *c, const config_setting_t *s,
+    const char *fmt, ...)
+{
+	va_list		 ap;
+	char		*msg;
+	const char	*file = config_setting_source_file(s);
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	errlist_add(&c->warnings, file != NULL ? file : r->path,
+	    (int)config_setting_source_line(s), "warning: %s", msg);
+	free(msg);
+}
+
 /* The dotted name of a setting, for messages: "redis.port". */
 static const char *
 setting_path(const config_setting_t *s, char *buf, size_t len)
@@ -475,7 +496,7 @@ read_aggregators(struct reader *r, struct conf *c,
     const config_setting_t *root)
 {
 	static const char *const keys[] = { "path", "text", "page_budget",
-		"retry_window_ms", NULL };
+		"retry_window_ms", "allow", "secret", NULL };
 	const config_setting_t	*l = config_setting_get_member(root,
 				    "aggregators");
 	char			 buf[128];
@@ -529,6 +550,19 @@ read_aggregators(struct reader *r, struct conf *c,
 		    page_budget_ucs2_for(a->budget.gsm7_septets);
 		a->retry_window_ms = (unsigned)get_int(r, g,
 		    "retry_window_ms", 2000, 0, 60000);
+		/* Anyone who reaches the path can act as any phone: only
+		 * loopback unless opened, and -t says so when it is opened
+		 * to everyone with nothing else to check. */
+		get_nets(r, g, "allow", &a->allow, &a->nallow);
+		a->secret = get_secret(r, g, "secret");
+		for (size_t j = 0; a->secret[0] == '\0' && j < a->nallow; j++)
+			if (a->allow[j].bits == 0) {
+				warn(r, c, g, "aggregator %s is open to every "
+				    "address and has no secret: anyone who "
+				    "reaches it can act as any phone",
+				    a->path != NULL ? a->path : "");
+				break;
+			}
 	}
 }
 
@@ -1220,9 +1254,13 @@ conf_free(struct conf *c)
 	free(c->log_secret);
 	free(c->pidfile);
 	free(c->default_language);
-	for (size_t i = 0; i < c->naggregators; i++)
+	for (size_t i = 0; i < c->naggregators; i++) {
 		free(c->aggregators[i].path);
+		free(c->aggregators[i].allow);
+		free(c->aggregators[i].secret);
+	}
 	free(c->aggregators);
+	errlist_free(&c->warnings);
 	conf_kannel_free(c->kannel);
 	free(c->outbox.consumer);
 	if (c->notify != NULL) {

@@ -26,6 +26,12 @@ struct conf_aggregator {
 	enum text_mode		 text;
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms;
+	struct access_net	*allow;		/* who may call; default
+						 * loopback only */
+	size_t			 nallow;
+	char			*secret;	/* "" for none; else the
+						 * X-Asanigw-Secret header
+						 * or the k query field */
 };
 
 /* A back office: its type and its own settings, checked against the
@@ -191,6 +197,8 @@ struct conf {
 	size_t			 nadapters;
 	struct conf_service	*services;
 	size_t			 nservices;
+	struct errlist		 warnings;	/* what -t shows though the
+						 * file loads */
 };
 
 /* Reads path and every menu it names.  Returns NULL after appending all

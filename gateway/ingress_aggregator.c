@@ -1,14 +1,24 @@
 /*
  * The aggregator transport of ingress_aggregator.h.  Each configured path
- * is one route; a POST is read as a form, checked field by field (a
- * missing or malformed field is a 400 with a one-line reason, and nothing
- * is stored), turned into one hop_in for the engine, and the engine's
- * reply written back as "CON page" or "END page".  The transport knows no
- * menu: how a text is read ("path" or "latest") and how much a page holds
- * are the aggregator's configuration, handed to the engine with the hop.
+ * is one route.  A POST is served in three steps, each of which may be
+ * the last:
+ *
+ *	caller   the peer address in the profile's allowlist, then the
+ *	         secret (header or k) when the profile has one	-> 403
+ *	form     the strict form reader (form.h), then field by field:
+ *	         a missing or malformed field			-> 400
+ *	hop      one hop_in for the engine, whose reply is written
+ *	         back as "CON page" or "END page"
+ *
+ * The caller is checked before the body is read, so a stranger learns
+ * nothing of the form and touches nothing in Redis; a 400 stores nothing
+ * either.  Logs name the configured path, never the request's URI: its
+ * query may hold the secret.  The transport knows no menu: how a text is
+ * read ("path" or "latest") and how much a page holds are the
+ * aggregator's configuration, handed to the engine with the hop.
  */
 #define _DEFAULT_SOURCE
-#include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -17,15 +27,15 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
+#include "access.h"
 #include "conf.h"
 #include "engine.h"
+#include "errlist.h"
 #include "gsm.h"
 #include "httpd.h"
 #include "ingress_aggregator.h"
 #include "log.h"
-#include "msisdn.h"
 #include "xmalloc.h"
 
 #define SESSION_ID_MAX	100
@@ -57,11 +67,120 @@ session_id_valid(const char *s)
 	return 1;
 }
 
-static void
-bad_request(struct evhttp_request *req, const char *why)
+/* A short code as phones dial it: "*786#", "*786*1#", "+786". */
+static int
+service_code_valid(const char *s)
 {
-	log_info("event=bad-request path=%s reason=\"%s\"",
-	    evhttp_request_get_uri(req), why);
+	size_t	 n = strlen(s);
+
+	return n > 0 && n <= SERVICE_MAX &&
+	    strspn(s, "0123456789*#+") == n;
+}
+
+int
+ingress_aggregator_read(const char *body, size_t len, const char *ct,
+    struct aggregator_form *out, char *why, size_t whylen)
+{
+	static const char *const required[] = { "sessionId", "serviceCode",
+		"phoneNumber", "text" };
+	const char	*f[4], *bad = NULL;
+
+	memset(out, 0, sizeof *out);
+	if (form_read(body, len, ct, &out->form, why, whylen) == -1)
+		return -1;
+	for (size_t i = 0; i < 4; i++)
+		if ((f[i] = form_get(&out->form, required[i])) == NULL) {
+			err_set(why, whylen, "missing field: %s", required[i]);
+			ingress_aggregator_form_clear(out);
+			return -1;
+		}
+	if (!session_id_valid(f[0]))
+		bad = "invalid sessionId";
+	else if (!service_code_valid(f[1]))
+		bad = "invalid serviceCode: digits, *, # and + only";
+	else if (msisdn_normalize(f[2], out->msisdn, sizeof out->msisdn) ==
+	    -1)
+		bad = "invalid phoneNumber: not an MSISDN";
+	else if (!utf8_valid(f[3], strlen(f[3])))
+		bad = "text is not valid UTF-8";
+	if (bad != NULL) {
+		err_set(why, whylen, "%s", bad);
+		ingress_aggregator_form_clear(out);
+		return -1;
+	}
+	out->session_id = f[0];
+	out->service_code = f[1];
+	out->text = f[3];
+	return 0;
+}
+
+void
+ingress_aggregator_form_clear(struct aggregator_form *af)
+{
+	form_clear(&af->form);
+	af->session_id = af->service_code = af->text = NULL;
+	af->msisdn[0] = '\0';
+}
+
+/* 1 if one of the nets is every address (a /0). */
+static int
+open_to_all(const struct conf_aggregator *agg)
+{
+	for (size_t i = 0; i < agg->nallow; i++)
+		if (agg->allow[i].bits == 0)
+			return 1;
+	return 0;
+}
+
+/* The secret as the caller gave it: the header, else k in the query
+ * (read strictly: a query that does not parse gives none). */
+static int
+secret_given(struct evhttp_request *req, const char *secret)
+{
+	const char	*h, *query;
+	struct form	 q;
+	char		 why[128];
+	int		 ok;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    AGGREGATOR_SECRET_HEADER);
+	if (h != NULL)
+		return access_secret_equal(h, secret);
+	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	if (query == NULL ||
+	    form_parse(query, strlen(query), &q, why, sizeof why) == -1)
+		return 0;
+	ok = access_secret_equal(form_get(&q, "k"), secret);
+	form_clear(&q);
+	return ok;
+}
+
+/* The caller is in the allowlist with the secret; else a 403. */
+static int
+aggregator_allowed(const struct conf_aggregator *agg,
+    struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const struct sockaddr	 *sa = conn ? evhttp_connection_get_addr(conn) :
+				    NULL;
+	const char		 *why = NULL;
+
+	if (!access_allowed(agg->allow, agg->nallow, sa))
+		why = "address not allowed";
+	else if (agg->secret[0] != '\0' && !secret_given(req, agg->secret))
+		why = "wrong or missing secret";
+	if (why == NULL)
+		return 1;
+	log_warnx("event=forbidden path=%s reason=\"%s\"", agg->path, why);
+	httpd_reply_text(req, 403, "Forbidden", "forbidden");
+	return 0;
+}
+
+static void
+bad_request(const struct conf_aggregator *agg, struct evhttp_request *req,
+    const char *why)
+{
+	log_info("event=bad-request path=%s reason=\"%s\"", agg->path, why);
 	httpd_reply_text(req, 400, "Bad Request", why);
 }
 
@@ -78,46 +197,17 @@ aggregator_reply(const char *text, int end, void *arg)
 	evbuffer_free(buf);
 }
 
-/* Reads the form body into q; returns NULL or the reason it is bad. */
-static const char *
-read_form(struct evhttp_request *req, size_t max, struct evkeyvalq *q)
-{
-	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
-	size_t		 len = evbuffer_get_length(in);
-	const char	*ct;
-	char		*body;
-	int		 rc;
-
-	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Content-Type");
-	if (ct != NULL && strncasecmp(ct, "application/x-www-form-urlencoded",
-	    33) != 0)
-		return "Content-Type must be application/x-www-form-urlencoded";
-	if (len > max)
-		return "request body too large";
-	body = xmalloc(len + 1);
-	evbuffer_copyout(in, body, len);
-	body[len] = '\0';
-	if (strlen(body) != len) {
-		free(body);
-		return "request body contains a NUL byte";
-	}
-	rc = evhttp_parse_query_str(body, q);
-	free(body);
-	return rc == 0 ? NULL : "malformed form body";
-}
-
 static void
 aggregator_handle(struct evhttp_request *req, void *arg)
 {
-	static const char *const required[] = { "sessionId", "serviceCode",
-		"phoneNumber", "text" };
 	struct route			*rt = arg;
 	const struct conf_aggregator	*agg = rt->agg;
-	struct evkeyvalq		 q;
-	const char			*f[4], *why;
-	char				 msisdn[MSISDN_SIZE], reason[64];
+	struct evbuffer			*body;
+	struct aggregator_form		 af;
 	struct hop_in			 in;
+	size_t				 len;
+	char				 why[128];
+	int				 rc;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -126,46 +216,32 @@ aggregator_handle(struct evhttp_request *req, void *arg)
 		    "use POST with a form body");
 		return;
 	}
-	TAILQ_INIT(&q);
-	if ((why = read_form(req, rt->ia->conf->max_body, &q)) != NULL) {
-		evhttp_clear_headers(&q);
-		bad_request(req, why);
+	if (!aggregator_allowed(agg, req))
+		return;
+	body = evhttp_request_get_input_buffer(req);
+	if ((len = evbuffer_get_length(body)) > rt->ia->conf->max_body) {
+		bad_request(agg, req, "request body too large");
 		return;
 	}
-	for (size_t i = 0; i < 4; i++)
-		if ((f[i] = evhttp_find_header(&q, required[i])) == NULL) {
-			snprintf(reason, sizeof reason, "missing field: %s",
-			    required[i]);
-			evhttp_clear_headers(&q);
-			bad_request(req, reason);
-			return;
-		}
-	if (!session_id_valid(f[0]))
-		why = "invalid sessionId";
-	else if (f[1][0] == '\0' || strlen(f[1]) > SERVICE_MAX)
-		why = "invalid serviceCode";
-	else if (msisdn_normalize(f[2], msisdn, sizeof msisdn) == -1)
-		why = "invalid phoneNumber: not an MSISDN";
-	else if (!utf8_valid(f[3], strlen(f[3])) ||
-	    !utf8_valid(f[1], strlen(f[1])))
-		why = "text is not valid UTF-8";
-	if (why != NULL) {
-		evhttp_clear_headers(&q);
-		bad_request(req, why);
+	rc = ingress_aggregator_read(len > 0 ?
+	    (const char *)evbuffer_pullup(body, -1) : "", len,
+	    evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type"), &af, why, sizeof why);
+	if (rc == -1) {
+		bad_request(agg, req, why);
 		return;
 	}
-
 	in = (struct hop_in){
-		.service = f[1],
-		.msisdn = msisdn,
-		.session_id = f[0],
-		.text = f[3],
+		.service = af.service_code,
+		.msisdn = af.msisdn,
+		.session_id = af.session_id,
+		.text = af.text,
 		.mode = agg->text,
 		.budget = agg->budget,
 		.retry_window_ms = agg->retry_window_ms,
 	};
 	engine_hop(rt->ia->engine, &in, aggregator_reply, req);
-	evhttp_clear_headers(&q);
+	ingress_aggregator_form_clear(&af);
 }
 
 struct ingress_aggregator *
@@ -182,6 +258,12 @@ ingress_aggregator_new(struct httpd *h, const struct conf *conf,
 	for (size_t i = 0; i < ia->nroutes; i++) {
 		ia->routes[i].ia = ia;
 		ia->routes[i].agg = &conf->aggregators[i];
+		if (open_to_all(&conf->aggregators[i]) &&
+		    conf->aggregators[i].secret[0] == '\0')
+			log_warnx("event=open-aggregator path=%s reason=\"open "
+			    "to every address without a secret: anyone who "
+			    "reaches it can act as any phone\"",
+			    conf->aggregators[i].path);
 		if (httpd_route(h, conf->aggregators[i].path,
 		    aggregator_handle, &ia->routes[i]) == -1) {
 			snprintf(err, errlen, "path %s is already served",

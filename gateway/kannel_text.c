@@ -19,6 +19,7 @@
 #include "gsm.h"
 #include "kannel_text.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define KANNEL_SMPP_GROUP	"smpp"
@@ -252,18 +253,6 @@ kannel_text_decode(const char *raw, size_t rawlen, int coding,
 	return out;
 }
 
-static int
-kannel_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes s[0..n) ('+' is a space, %XX a byte) into a new NUL-terminated
  * buffer the caller frees.  what names the part for the error.
@@ -278,8 +267,8 @@ kannel_unescape(const char *s, size_t n, const char *what, char **out,
 	for (i = 0; i < n; i++) {
 		if (s[i] != '%')
 			continue;
-		if (n - i < 3 || kannel_hex(s[i + 1]) == -1 ||
-		    kannel_hex(s[i + 2]) == -1) {
+		if (n - i < 3 || hex_digit(s[i + 1]) == -1 ||
+		    hex_digit(s[i + 2]) == -1) {
 			kannel_printable(s + i, n - i < 3 ? n - i : 3, shown,
 			    sizeof shown);
 			err_set(err, errlen, "meta-data %s has a bad "

@@ -414,6 +414,8 @@ main(int argc, char *argv[])
 			fprintf(stderr, "configuration has errors\n");
 			return 1;
 		}
+		for (size_t i = 0; i < d.boot->warnings.n; i++)
+			fprintf(stderr, "%s\n", d.boot->warnings.msgs[i]);
 		printf("configuration OK\n");
 		conf_free(d.boot);
 		return 0;

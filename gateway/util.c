@@ -66,6 +66,18 @@ hex_encode(const void *b, size_t n, char *out, size_t outlen)
 	return out;
 }
 
+int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 unsigned
 jitter_ms(unsigned ms)
 {

@@ -26,6 +26,8 @@ struct timeval	ms_to_tv(unsigned ms);
 /* Lower-case hex of n bytes into out (NUL-terminated, cut to whole bytes
  * that fit outlen); returns out. */
 char		*hex_encode(const void *b, size_t n, char *out, size_t outlen);
+/* The value of one hex digit (either case), or -1. */
+int		 hex_digit(char c);
 
 /*
  * Retry backoff: the delay before attempt `attempt` (1 = the first

@@ -1,9 +1,11 @@
 """The aggregator HTTP face: well-formed hops, malformed requests, health."""
 
+import json
 import urllib.parse
 
 import pytest
 
+from conftest import ADMIN_TOKEN
 from ussd import SERVICE, new_phone, new_session
 
 
@@ -143,3 +145,117 @@ def test_aggregator_path_is_configurable(gateway):
     r = gw.post_form(form(), path="/at/ussd")
     assert r.con, r
     assert gw.post_form(form(), path="/ussd").status == 404
+
+
+# -- strict forms: what a lenient reader would let through -------------------
+
+def all_keys(redis):
+    return sorted(redis.command("KEYS", "*"))
+
+
+def strict_case(gateway, redis, body, headers, want=None):
+    """POSTs body to /ussd; asserts a one-line 400 (naming want) and that
+    no key appeared in Redis."""
+    gw = gateway()
+    before = all_keys(redis)
+    r = gw.request("POST", "/ussd", body=body, headers=headers)
+    assert r.status == 400, r
+    assert one_line(r.body), r
+    if want is not None:
+        assert want in r.body, r
+    assert all_keys(redis) == before
+    # The same gateway serves a well-formed hop (and then stores it).
+    assert gw.post_form(form()).con
+    return gw
+
+
+FORM_CT = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize("field,raw,want", [
+    ("sessionId", "nul1%00XYZ", "NUL"),
+    ("phoneNumber", "923001117777%00junk", "NUL"),
+    ("text", "1%00", "NUL"),
+    ("text", "%zz", "percent escape"),
+    ("text", "1%", "percent escape"),
+    ("text", "%4", "percent escape"),
+    ("sessionId", "ab%g0", "percent escape"),
+    ("serviceCode", "*786%0Aerror%20event%3Ddead-letter#", "serviceCode"),
+    ("serviceCode", "*786#x", "serviceCode"),
+    ("serviceCode", "%E2%81%8E786#", "serviceCode"),
+])
+def test_strict_field_is_400(gateway, redis, field, raw, want):
+    body = urllib.parse.urlencode(form(**{field: None})) + f"&{field}={raw}"
+    gw = strict_case(gateway, redis, body.encode(), FORM_CT, want)
+    # The reason is logged on one line; the forged line is not there.
+    assert "event=bad-request" in gw.log()
+    assert not any(x.startswith("error event=dead-letter")
+                   for x in gw.log().splitlines())
+
+
+def test_raw_nul_in_body_is_400(gateway, redis):
+    body = urllib.parse.urlencode(form()).encode() + b"&x=\x00"
+    strict_case(gateway, redis, body, FORM_CT, "NUL")
+
+
+def test_missing_content_type_is_400(gateway, redis):
+    strict_case(gateway, redis, urllib.parse.urlencode(form()).encode(),
+                {}, "Content-Type")
+
+
+@pytest.mark.parametrize("ct", [
+    "text/plain", "application/x-www-form-urlencodedx",
+    "multipart/form-data; boundary=x"])
+def test_other_content_type_is_400(gateway, redis, ct):
+    strict_case(gateway, redis, urllib.parse.urlencode(form()).encode(),
+                {"Content-Type": ct}, "Content-Type")
+
+
+def test_field_given_twice_is_400(gateway, redis):
+    body = urllib.parse.urlencode(form()) + "&phoneNumber=923001117777"
+    strict_case(gateway, redis, body.encode(), FORM_CT, "twice")
+
+
+def test_content_type_with_charset_is_accepted(gateway):
+    gw = gateway()
+    r = gw.request("POST", "/ussd",
+                   body=urllib.parse.urlencode(form()).encode(),
+                   headers={"Content-Type": "application/x-www-form-"
+                            "urlencoded; charset=UTF-8"})
+    assert r.con, r
+
+
+@pytest.mark.parametrize("code", ["*786#", "*786*1#", "786", "+786"])
+def test_short_code_characters_are_accepted(gateway, code):
+    gw = gateway()
+    r = gw.post_form(form(serviceCode=code))
+    assert r.status == 200, r
+
+
+# -- /admin/send reads its form as strictly ---------------------------------
+
+def admin_send(gw, body, content_type="application/x-www-form-urlencoded"):
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return gw.request("POST", "/admin/send", body=body, headers=headers)
+
+
+@pytest.mark.parametrize("body,ct,want", [
+    ("to=923001234567&text=", FORM_CT["Content-Type"], "text is empty"),
+    ("to=923001234567&text=hi%00there", FORM_CT["Content-Type"], "NUL"),
+    ("to=923001234567%00x&text=hi", FORM_CT["Content-Type"], "NUL"),
+    ("to=923001234567&text=%zz", FORM_CT["Content-Type"], "escape"),
+    ("to=923001234567&text=1%", FORM_CT["Content-Type"], "escape"),
+    ("to=923001234567&text=hi", None, "Content-Type"),
+    ("to=923001234567&text=hi", "application/json", "Content-Type"),
+    ("to=923001234567&text=%FF", FORM_CT["Content-Type"], "UTF-8"),
+])
+def test_admin_send_strict_form_is_400(gateway, body, ct, want):
+    gw = gateway()
+    r = admin_send(gw, body.encode(), ct)
+    assert r.status == 400, r
+    assert want in json.loads(r.body)["error"], r
+    # The same form made right gets past the form (503: no sendsms here).
+    r = admin_send(gw, b"to=923001234567&text=hi")
+    assert r.status == 503, r

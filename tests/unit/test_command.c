@@ -131,6 +131,28 @@ START_TEST(usage)
 }
 END_TEST
 
+START_TEST(negative_amount)
+{
+	/* the minus sign is no punctuation to drop: no Rs 500 proposed */
+	ck_assert_str_eq(match("GIVE N12 -500"), "give");
+	ck_assert_int_eq(cm.kind, MATCH_USAGE);
+	ck_assert_str_eq(match("give n12 Rs -500"), "give");
+	ck_assert_int_eq(cm.kind, MATCH_USAGE);
+	ck_assert_str_eq(match("pledge -500 food"), "pledge");
+	ck_assert_int_eq(cm.kind, MATCH_USAGE);
+	ck_assert_str_eq(match("pledge rs.-500 food"), "pledge");
+	ck_assert_int_eq(cm.kind, MATCH_USAGE);
+	/* a dash standing alone still separates */
+	ck_assert_str_eq(match("pledge 500 - food"), "pledge");
+	ck_assert_int_eq(cm.kind, MATCH_OK);
+	ck_assert_str_eq(var("amount"), "500");
+	ck_assert_str_eq(match("GIVE N-12 500"), "give");
+	ck_assert_int_eq(cm.kind, MATCH_OK);
+	ck_assert_str_eq(var("need"), "N-12");
+	ck_assert_str_eq(var("amount"), "500");
+}
+END_TEST
+
 START_TEST(rest_argument)
 {
 	ck_assert_str_eq(match("needs  Dera   Ghazi Khan"), "needs");
@@ -274,6 +296,7 @@ command_suite(void)
 	tcase_add_test(tc, forgiving);
 	tcase_add_test(tc, urdu);
 	tcase_add_test(tc, usage);
+	tcase_add_test(tc, negative_amount);
 	tcase_add_test(tc, rest_argument);
 	tcase_add_test(tc, unknown);
 	tcase_add_test(tc, list_rendering);

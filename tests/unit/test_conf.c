@@ -734,6 +734,74 @@ START_TEST(test_restart_needed)
 }
 END_TEST
 
+/* A warning (not an error) at the line, mentioning the needle. */
+static int
+has_warning(const struct conf *c, int line, const char *needle)
+{
+	char	 want[600];
+
+	snprintf(want, sizeof want, "%s:%d: warning: ", path, line);
+	for (size_t i = 0; i < c->warnings.n; i++)
+		if (strncmp(c->warnings.msgs[i], want, strlen(want)) == 0 &&
+		    strstr(c->warnings.msgs[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+START_TEST(test_aggregator_callers)
+{
+	struct errlist	 e = { 0 };
+	struct conf	*c;
+
+	/* Neither setting: loopback only, no secret, no warning. */
+	c = load(MINIMAL, 0, &e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->aggregators[0].nallow, 2);
+	ck_assert_int_eq(c->aggregators[0].allow[0].bits, 32);
+	ck_assert_int_eq(c->aggregators[0].allow[1].bits, 128);
+	ck_assert_str_eq(c->aggregators[0].secret, "");
+	ck_assert_uint_eq(c->warnings.n, 0);
+	conf_free(c);
+
+	setenv("ASANIGW_TEST_USSD", "tok-from-env", 1);
+	c = load("listen = { port = 9000; };\n"			/* 1 */
+	    "redis = { port = 6390; };\n"
+	    "services = ( { code = \"*1#\"; menu = \"%s\"; } );\n"
+	    "aggregators = (\n"
+	    "  { path = \"/at\"; allow = [ \"0.0.0.0/0\" ]; },\n"	/* 5 */
+	    "  { path = \"/hubtel\"; allow = [ \"::/0\", \"0.0.0.0/0\" ];\n"
+	    "    secret = \"env:ASANIGW_TEST_USSD\"; },\n"
+	    "  { path = \"/v6\"; allow = [ \"2001:db8::/32\", \"::/0\" ]; },\n"
+	    "  { path = \"/lan\"; allow = [ \"10.0.0.0/8\" ]; }\n"
+	    ");\n", 0, &e);						/* 10 */
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->aggregators[1].nallow, 2);
+	ck_assert_str_eq(c->aggregators[1].secret, "tok-from-env");
+	ck_assert_uint_eq(c->aggregators[3].nallow, 1);
+	ck_assert_uint_eq(c->warnings.n, 2);
+	ck_assert(has_warning(c, 5, "aggregator /at is open to every address"));
+	ck_assert(has_warning(c, 8, "aggregator /v6 is open to every address"));
+	conf_free(c);
+	unsetenv("ASANIGW_TEST_USSD");
+
+	ck_assert_ptr_null(load("listen = { port = 9000; };\n"	/* 1 */
+	    "redis = { port = 6390; };\n"
+	    "services = ( { code = \"*1#\"; menu = \"%s\"; } );\n"
+	    "aggregators = (\n"
+	    "  { path = \"/a\"; allow = ( \"10.0.0.1/8\", 7 ); },\n"	/* 5 */
+	    "  { path = \"/b\"; allow = [ ];\n"
+	    "    secret = \"env:ASANIGW_TEST_UNSET_USSD\"; }\n"
+	    ");\n", 0, &e));
+	dump(&e);
+	ck_assert(has_error(&e, 5, "past its prefix"));
+	ck_assert(has_error(&e, 5, "addresses as strings"));
+	ck_assert(has_error(&e, 6, "lets nobody in"));
+	ck_assert(has_error(&e, 7, "ASANIGW_TEST_UNSET_USSD is not set"));
+	errlist_free(&e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -757,6 +825,7 @@ main(void)
 	tcase_add_test(tc, test_sms_and_notify);
 	tcase_add_test(tc, test_restart_needed);
 	tcase_add_test(tc, test_adapter_settings_typed);
+	tcase_add_test(tc, test_aggregator_callers);
 	tcase_add_loop_test(tc, test_adapter_errors, 0,
 	    (int)(sizeof adapter_cases / sizeof adapter_cases[0]));
 	suite_add_tcase(s, tc);

@@ -22,6 +22,13 @@ START_TEST(test_hex)
 	ck_assert_str_eq(hex_encode(b, sizeof b, small, sizeof small),
 	    "009f");
 	ck_assert_str_eq(hex_encode(b, 0, out, sizeof out), "");
+	ck_assert_int_eq(hex_digit('0'), 0);
+	ck_assert_int_eq(hex_digit('9'), 9);
+	ck_assert_int_eq(hex_digit('a'), 10);
+	ck_assert_int_eq(hex_digit('F'), 15);
+	ck_assert_int_eq(hex_digit('g'), -1);
+	ck_assert_int_eq(hex_digit('%'), -1);
+	ck_assert_int_eq(hex_digit('\0'), -1);
 }
 END_TEST
 
