@@ -3,8 +3,9 @@
  *
  * The text is decoded by hand (UTF-16BE with surrogate pairs, Latin-1,
  * Windows-1252, UTF-8 checked by utf8_valid()): no iconv, so nothing
- * depends on the host's locale tables.  Percent escapes in meta-data are
- * checked here and decoded by libevent's evhttp_uridecode().
+ * depends on the host's locale tables.  Percent escapes in the query and
+ * in its meta-data are checked here and decoded by libevent's
+ * evhttp_uridecode().
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -266,7 +267,8 @@ kannel_hex(char c)
 
 /*
  * Decodes s[0..n) ('+' is a space, %XX a byte) into a new NUL-terminated
- * buffer the caller frees.  what names the part for the error.
+ * buffer the caller frees.  what names the part for the error; a '%'
+ * not followed by two hex digits is one.
  */
 static int
 kannel_unescape(const char *s, size_t n, const char *what, char **out,
@@ -282,8 +284,8 @@ kannel_unescape(const char *s, size_t n, const char *what, char **out,
 		    kannel_hex(s[i + 2]) == -1) {
 			kannel_printable(s + i, n - i < 3 ? n - i : 3, shown,
 			    sizeof shown);
-			err_set(err, errlen, "meta-data %s has a bad "
-			    "percent escape \"%s\"", what, shown);
+			err_set(err, errlen, "%s has a bad percent escape "
+			    "\"%s\"", what, shown);
 			return -1;
 		}
 		i += 2;
@@ -312,8 +314,8 @@ kannel_meta_add(struct kannel_meta *m, const char *pair, size_t n,
 		    shown);
 		return -1;
 	}
-	if (kannel_unescape(pair, (size_t)(eq - pair), "key", &key, &klen,
-	    err, errlen) != 0)
+	if (kannel_unescape(pair, (size_t)(eq - pair), "meta-data key", &key,
+	    &klen, err, errlen) != 0)
 		return -1;
 	if (klen == 0 || memchr(key, '\0', klen) != NULL) {
 		err_set(err, errlen, "meta-data key is %s",
@@ -321,8 +323,8 @@ kannel_meta_add(struct kannel_meta *m, const char *pair, size_t n,
 		free(key);
 		return -1;
 	}
-	if (kannel_unescape(eq + 1, n - (size_t)(eq + 1 - pair), "value",
-	    &value, &vlen, err, errlen) != 0) {
+	if (kannel_unescape(eq + 1, n - (size_t)(eq + 1 - pair),
+	    "meta-data value", &value, &vlen, err, errlen) != 0) {
 		free(key);
 		return -1;
 	}
@@ -374,8 +376,8 @@ kannel_meta_parse1(const char *meta, struct kannel_meta *out, char *err,
 			    "no closing '?'", shown);
 			return -1;
 		}
-		if (kannel_unescape(p, (size_t)(q - p), "group", &group,
-		    &glen, err, errlen) != 0)
+		if (kannel_unescape(p, (size_t)(q - p), "meta-data group",
+		    &group, &glen, err, errlen) != 0)
 			return -1;
 		keep = glen == strlen(KANNEL_SMPP_GROUP) &&
 		    strcasecmp(group, KANNEL_SMPP_GROUP) == 0;
@@ -482,4 +484,49 @@ kannel_meta_build(const struct kannel_tlv *tlvs, size_t n)
 	}
 	*o = '\0';
 	return out;
+}
+
+int
+kannel_query_parse(const char *raw, const char *const *names, size_t n,
+    struct kannel_field *out, char *err, size_t errlen)
+{
+	const char	*p = raw, *amp, *eq;
+	char		 what[48];
+	size_t		 plen, i;
+
+	memset(out, 0, n * sizeof *out);
+	for (; p != NULL && *p != '\0'; p = amp != NULL ? amp + 1 : NULL) {
+		amp = strchr(p, '&');
+		plen = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		if ((eq = memchr(p, '=', plen)) == NULL)
+			continue;
+		for (i = 0; i < n; i++)
+			if ((size_t)(eq - p) == strlen(names[i]) &&
+			    strncmp(p, names[i], (size_t)(eq - p)) == 0)
+				break;
+		if (i == n)
+			continue;
+		if (out[i].v != NULL) {
+			err_set(err, errlen, "field %s is repeated", names[i]);
+			goto fail;
+		}
+		snprintf(what, sizeof what, "field %s", names[i]);
+		if (kannel_unescape(eq + 1, plen - (size_t)(eq + 1 - p), what,
+		    &out[i].v, &out[i].len, err, errlen) != 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	kannel_query_free(out, n);
+	return -1;
+}
+
+void
+kannel_query_free(struct kannel_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].v);
+		f[i].v = NULL;
+		f[i].len = 0;
+	}
 }

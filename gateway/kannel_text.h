@@ -1,6 +1,6 @@
 /*
  * What Kannel's smsbox puts in a get-url request, turned into what the
- * gateway works with: the message text (%b with %c and %C) as UTF-8, and
+ * gateway works with: the query's fields, the message text (%b with %c and %C) as UTF-8, and
  * the SMPP TLVs of the meta-data (%D), plus the reverse for the
  * X-Kannel-Meta-Data reply header.  Pure functions, no I/O.
  */
@@ -77,5 +77,26 @@ void	kannel_meta_free(struct kannel_meta *);
  * string that the caller frees; never fails.
  */
 char	*kannel_meta_build(const struct kannel_tlv *tlvs, size_t n);
+
+/* One field of a get-url query: its value percent-decoded, NUL-terminated
+ * (it may hold NULs: len says how long it is); v NULL when absent. */
+struct kannel_field {
+	char	*v;
+	size_t	 len;
+};
+
+/*
+ * Splits raw, a get-url's query as smsbox writes it ("k=S&from=%p&..."),
+ * into the fields named names[0..n): out[i] is the value of names[i],
+ * decoded ('+' is a space, %XX any byte).  Fields with other names, and
+ * parts without '=', are ignored; raw NULL is an empty query.
+ *
+ * Returns 0; or -1 with a sentence in err, and out emptied, when a named
+ * field is repeated or holds a '%' not followed by two hex digits (smsbox
+ * escapes every '%' it sends).  Free the values with kannel_query_free().
+ */
+int	kannel_query_parse(const char *raw, const char *const *names,
+	    size_t n, struct kannel_field *out, char *err, size_t errlen);
+void	kannel_query_free(struct kannel_field *, size_t n);
 
 #endif
