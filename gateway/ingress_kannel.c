@@ -450,18 +450,8 @@ handle_mo(struct evhttp_request *req, void *arg)
 	query_free(&q);
 }
 
-/* Kannel's report types (%d) and what they mean for a message. */
-static const struct dlr_type {
-	int		 type;
-	const char	*state;
-	int		 final;
-} dlr_types[] = {
-	{ 1, "delivered", 1 },
-	{ 2, "failed", 1 },
-	{ 4, "buffered", 0 },
-	{ 8, "accepted", 0 },
-	{ 16, "rejected", 1 },
-};
+_Static_assert(KANNEL_DLR_ID_LEN == SENDSMS_ID_LEN,
+    "a delivery report's id is a sendsms message id");
 
 struct dlr_req {
 	struct evhttp_request	*req;
@@ -499,35 +489,22 @@ static void
 handle_dlr(struct evhttp_request *req, void *arg)
 {
 	struct ingress_kannel	*ik = arg;
-	const struct dlr_type	*t = NULL;
 	struct kquery		 q;
+	struct kannel_dlr	 r;
 	struct dlr_req		*d;
-	const char		*id, *type, *smscid;
-	char			*end;
-	long			 v;
+	char			 err[128];
 
 	if (kannel_query(ik, req, &q) == -1)
 		return;
-	id = query_str(&q, F_ID);
-	type = query_str(&q, F_TYPE);
-	smscid = query_str(&q, F_SMSCID);
-	v = type != NULL ? strtol(type, &end, 10) : -1;
-	for (size_t i = 0; type != NULL && *end == '\0' &&
-	    i < sizeof dlr_types / sizeof *dlr_types; i++)
-		if (dlr_types[i].type == v)
-			t = &dlr_types[i];
-	if (id == NULL || strlen(id) != SENDSMS_ID_LEN ||
-	    strspn(id, "0123456789abcdef") != SENDSMS_ID_LEN) {
-		bad_request(req, "id is not a message id of this gateway");
-	} else if (t == NULL) {
-		bad_request(req, "type (%d) is not a report type");
+	if (kannel_dlr_parse(&q.f[F_ID], &q.f[F_TYPE], &q.f[F_SMSCID], &r,
+	    err, sizeof err) == -1) {
+		bad_request(req, err);
 	} else {
 		d = xcalloc(1, sizeof *d);
 		d->req = req;
-		memcpy(d->id, id, sizeof d->id);
-		d->state = t->state;
-		store_dlr_report(ik->store, d->id, t->state, t->final,
-		    smscid != NULL && strlen(smscid) <= 64 ? smscid : "",
+		memcpy(d->id, r.id, sizeof d->id);
+		d->state = r.state;
+		store_dlr_report(ik->store, d->id, r.state, r.final, r.smsc_id,
 		    ik->k->dlr_ttl, dlr_recorded, d);
 	}
 	query_free(&q);

@@ -530,3 +530,55 @@ kannel_query_free(struct kannel_field *f, size_t n)
 		f[i].len = 0;
 	}
 }
+
+/* Kannel's report types (%d) and what they mean for a message. */
+static const struct kannel_dlr_type {
+	int		 type;
+	const char	*state;
+	int		 final;
+} kannel_dlr_types[] = {
+	{ 1, "delivered", 1 },
+	{ 2, "failed", 1 },
+	{ 4, "buffered", 0 },
+	{ 8, "accepted", 0 },
+	{ 16, "rejected", 1 },
+};
+
+int
+kannel_dlr_parse(const struct kannel_field *id, const struct kannel_field *type,
+    const struct kannel_field *smscid, struct kannel_dlr *out, char *err,
+    size_t errlen)
+{
+	const struct kannel_dlr_type	*t = NULL;
+	size_t				 i;
+	int				 v;
+
+	memset(out, 0, sizeof *out);
+	if (id->v == NULL || id->len != KANNEL_DLR_ID_LEN ||
+	    strspn(id->v, "0123456789abcdef") != KANNEL_DLR_ID_LEN) {
+		err_set(err, errlen, "id is not a message id of this gateway");
+		return -1;
+	}
+	if (type->v != NULL && type->len > 0 && type->len <= 5 &&
+	    strspn(type->v, "0123456789") == type->len) {
+		v = atoi(type->v);
+		for (i = 0; i < sizeof kannel_dlr_types /
+		    sizeof *kannel_dlr_types; i++)
+			if (kannel_dlr_types[i].type == v)
+				t = &kannel_dlr_types[i];
+	}
+	if (t == NULL) {
+		err_set(err, errlen, "type (%%d) is not a report type");
+		return -1;
+	}
+	memcpy(out->id, id->v, KANNEL_DLR_ID_LEN);
+	out->state = t->state;
+	out->final = t->final;
+	if (smscid->v == NULL || smscid->len > KANNEL_SMSC_ID_MAX)
+		return 0;
+	for (i = 0; i < smscid->len; i++)
+		if (smscid->v[i] < 0x20 || smscid->v[i] > 0x7e)
+			return 0;
+	memcpy(out->smsc_id, smscid->v, smscid->len);
+	return 0;
+}

@@ -99,4 +99,31 @@ int	kannel_query_parse(const char *raw, const char *const *names,
 	    size_t n, struct kannel_field *out, char *err, size_t errlen);
 void	kannel_query_free(struct kannel_field *, size_t n);
 
+/* A delivery report's id is the gateway's own message id (sendsms). */
+#define KANNEL_DLR_ID_LEN	16
+#define KANNEL_SMSC_ID_MAX	64
+
+/* A delivery report as smsbox calls the dlr-url with it. */
+struct kannel_dlr {
+	char		 id[KANNEL_DLR_ID_LEN + 1];
+	const char	*state;		/* "delivered", "failed", ... */
+	int		 final;		/* no later report may change it */
+	char		 smsc_id[KANNEL_SMSC_ID_MAX + 1];
+};
+
+/*
+ * Reads a delivery report's decoded query fields id, type (%d) and
+ * smscid (%F; any may be absent, v NULL).  The id must be
+ * KANNEL_DLR_ID_LEN lowercase hex digits and the type one of Kannel's
+ * report types, in decimal digits.  An smscid that is absent, longer
+ * than KANNEL_SMSC_ID_MAX or holds a byte outside printable ASCII is
+ * kept as "": it is the operator's, only informative.
+ *
+ * Returns 0 with *out filled; or -1 with a sentence in err.
+ */
+int	kannel_dlr_parse(const struct kannel_field *id,
+	    const struct kannel_field *type,
+	    const struct kannel_field *smscid, struct kannel_dlr *out,
+	    char *err, size_t errlen);
+
 #endif
