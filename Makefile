@@ -148,7 +148,8 @@ FUZZ_SECONDS ?= 60
 SECONDS ?= 60
 FUZZ_MAKE = $(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
 	    SANITIZE=fuzzer-no-link,address,undefined CFLAGS="-g -O1"
-FUZZ_RUN = build-fuzz/libfuzzer_$$t -print_final_stats=1 \
+FUZZ_RUN = LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
+	   build-fuzz/libfuzzer_$$t -print_final_stats=1 \
 	   build-fuzz/corpus-$$t tests/fuzz/corpus/$$t
 
 $(BUILD)/libfuzzer_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libasanigw.a
