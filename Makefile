@@ -84,7 +84,8 @@ LIB_SRCS = gateway/xmalloc.c \
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command store_keys msisdn form ingress_aggregator admin
-FUZZ_TARGETS = session text step kannel command answer
+FUZZ_TARGETS = session text step kannel command answer query dlr notify \
+	       conf menu
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
@@ -94,8 +95,8 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(BUILD)/tests/backoffice/backoffice.o $(BUILD)/tests/lib/emit.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
-.PHONY: all deps test unit integration demo demo-kannel bench fuzz clean \
-	install uninstall deb FORCE
+.PHONY: all deps test unit integration demo demo-kannel bench fuzz fuzz-all \
+	clean install uninstall deb FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -155,20 +156,36 @@ unit: $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%) \
 		$(BUILD)/fuzz_$$t tests/fuzz/corpus/$$t; \
 	done
 
-# Coverage-guided fuzzing with clang's libFuzzer, e.g.
+# Coverage-guided fuzzing with clang's libFuzzer under ASan+UBSan, e.g.
 #   make fuzz FUZZ=step FUZZ_SECONDS=120
-# New inputs land in build-fuzz/corpus-$(FUZZ); copy the interesting ones
-# to tests/fuzz/corpus/$(FUZZ) so "make test" replays them.
+#   make fuzz-all SECONDS=60          every target in turn, N seconds each
+# The library is built once in build-fuzz/.  New inputs land in
+# build-fuzz/corpus-NAME, out of the tree; copy the interesting ones to
+# tests/fuzz/corpus/NAME so "make test" replays them.
 FUZZ ?= step
 FUZZ_SECONDS ?= 60
+SECONDS ?= 60
+FUZZ_MAKE = $(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	    SANITIZE=fuzzer-no-link,address,undefined CFLAGS="-g -O1"
+FUZZ_RUN = LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
+	   build-fuzz/libfuzzer_$$t -print_final_stats=1 \
+	   build-fuzz/corpus-$$t tests/fuzz/corpus/$$t
+
+$(BUILD)/libfuzzer_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libasanigw.a
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 fuzz: deps
-	@mkdir -p build-fuzz/corpus-$(FUZZ)
-	clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 \
-	    -fsanitize=fuzzer,address,undefined -Igateway -Iadapters \
-	    $(PKG_CFLAGS) -o build-fuzz/fuzz_$(FUZZ) \
-	    tests/fuzz/fuzz_$(FUZZ).c $(LIB_SRCS) $(LIBS)
-	build-fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) \
-	    build-fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)
+	@$(FUZZ_MAKE) build-fuzz/libfuzzer_$(FUZZ)
+	@t=$(FUZZ); mkdir -p build-fuzz/corpus-$$t && \
+	    $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS)
+
+fuzz-all: deps
+	@$(FUZZ_MAKE) $(FUZZ_TARGETS:%=build-fuzz/libfuzzer_%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz-all: $$t for $(SECONDS) s"; \
+		mkdir -p build-fuzz/corpus-$$t; \
+		$(FUZZ_RUN) -max_total_time=$(SECONDS); \
+	done
 
 integration: $(BUILD)/asanigw $(BUILD)/fakesmpp $(BUILD)/backoffice
 	ASANIGW=$(BUILD)/asanigw FAKESMPP=$(BUILD)/fakesmpp \

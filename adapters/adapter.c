@@ -465,13 +465,14 @@ adapter_verify(const char *secret, const char *ts, const char *body,
     size_t len, const char *sig, long window_s)
 {
 	char		 want[ADAPTER_SIG_LEN], *end;
-	long long	 t;
+	long long	 t, now = (long long)time(NULL);
 
 	if (ts == NULL || sig == NULL || strlen(sig) != ADAPTER_SIG_LEN - 1)
 		return 0;
 	t = strtoll(ts, &end, 10);
-	if (*ts == '\0' || *end != '\0' ||
-	    llabs(t - (long long)time(NULL)) > window_s)
+	/* Compared without subtracting: t may be LLONG_MIN. */
+	if (*ts == '\0' || *end != '\0' || t < now - window_s ||
+	    t > now + window_s)
 		return 0;
 	adapter_sign(secret, ts, body, len, want);
 	return CRYPTO_memcmp(want, sig, ADAPTER_SIG_LEN - 1) == 0;

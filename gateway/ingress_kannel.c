@@ -14,7 +14,9 @@
  *	                  ─▶ begin, continue: engine_hop() ─▶ 200, the page,
  *	                     op and TLVs in X-Kannel-Meta-Data
  *	                  ─▶ abort, unknown op: 200, empty
- *	GET /kannel/dlr ─▶ store_dlr_record() ─▶ 200 (or 503: smsbox retries)
+ *	GET /kannel/dlr ─▶ store_dlr_report() ─▶ 200 (or 503: smsbox retries);
+ *	    an id with no record (sendsms's "submitted") is logged, not
+ *	    recorded or counted, and answered 200
  *
  * smsbox retries a get-url that fails, with the same %I: that id is the
  * hop id (USSD), or the message id (SMS), so the engine and the SMS
@@ -75,10 +77,9 @@ enum field { F_K, F_FROM, F_TO, F_TEXT, F_ID, F_SMSC, F_META, F_CODING,
 static const char *const field_names[NFIELDS] = { "k", "from", "to", "text",
 	"id", "smsc", "meta", "coding", "charset", "type", "smscid" };
 
-/* Decoded query values: bytes with their length, NUL-terminated. */
+/* Decoded query values, by enum field. */
 struct kquery {
-	char	*v[NFIELDS];
-	size_t	 len[NFIELDS];
+	struct kannel_field	 f[NFIELDS];
 };
 
 /* One USSD message in flight: what its reply must say, copied, so a
@@ -94,53 +95,16 @@ struct ussd_req {
 static void
 query_free(struct kquery *q)
 {
-	for (size_t i = 0; i < NFIELDS; i++)
-		free(q->v[i]);
-}
-
-/* Splits the raw query; a value is percent-decoded ('+' is a space, as
- * Kannel writes it) and may hold any byte.  -1 with err on a repeated
- * field. */
-static int
-query_parse(const char *raw, struct kquery *q, char *err, size_t errlen)
-{
-	const char	*p = raw, *amp, *eq;
-	char		*val;
-
-	memset(q, 0, sizeof *q);
-	while (p != NULL && *p != '\0') {
-		amp = strchr(p, '&');
-		eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
-		for (size_t i = 0; eq != NULL && i < NFIELDS; i++) {
-			size_t n = strlen(field_names[i]);
-
-			if ((size_t)(eq - p) != n ||
-			    strncmp(p, field_names[i], n) != 0)
-				continue;
-			if (q->v[i] != NULL) {
-				err_set(err, errlen, "field %s is repeated",
-				    field_names[i]);
-				return -1;
-			}
-			val = xstrndup(eq + 1, amp ? (size_t)(amp - eq - 1) :
-			    strlen(eq + 1));
-			q->v[i] = evhttp_uridecode(val, 1, &q->len[i]);
-			free(val);
-			if (q->v[i] == NULL)
-				fatalx("kannel: out of memory");
-		}
-		p = amp ? amp + 1 : NULL;
-	}
-	return 0;
+	kannel_query_free(q->f, NFIELDS);
 }
 
 /* A field as a string, "" when absent; NULL if it holds a NUL byte. */
 static const char *
 query_str(const struct kquery *q, enum field f)
 {
-	if (q->v[f] == NULL)
+	if (q->f[f].v == NULL)
 		return "";
-	return strlen(q->v[f]) == q->len[f] ? q->v[f] : NULL;
+	return strlen(q->f[f].v) == q->f[f].len ? q->f[f].v : NULL;
 }
 
 static int
@@ -202,9 +166,9 @@ kannel_query(struct ingress_kannel *ik, struct evhttp_request *req,
 		    "smsbox calls with GET");
 		return -1;
 	}
-	if (query_parse(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(
-	    req)), q, err, sizeof err) == -1) {
-		query_free(q);
+	if (kannel_query_parse(evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req)), field_names, NFIELDS, q->f,
+	    err, sizeof err) == -1) {
 		bad_request(req, err);
 		return -1;
 	}
@@ -452,7 +416,7 @@ handle_mo(struct evhttp_request *req, void *arg)
 		why = "smsc is not in kannel.smsc";
 	else if (id == NULL || !hop_id_valid(id))
 		why = "id (%I) is missing or not an id";
-	else if (q.v[F_TEXT] == NULL)
+	else if (q.f[F_TEXT].v == NULL)
 		why = "text (%b) is missing";
 	else if (coding == NULL || (coding[0] != '\0' &&
 	    (strlen(coding) != 1 || !isdigit((unsigned char)coding[0]))))
@@ -464,7 +428,7 @@ handle_mo(struct evhttp_request *req, void *arg)
 	}
 	if (coding[0] != '\0')
 		c = coding[0] - '0';
-	text = kannel_text_decode(q.v[F_TEXT], q.len[F_TEXT], c,
+	text = kannel_text_decode(q.f[F_TEXT].v, q.f[F_TEXT].len, c,
 	    query_str(&q, F_CHARSET), NULL, err, sizeof err);
 	if (text == NULL) {
 		/* The subscriber's message, not the configuration: a polite
@@ -486,18 +450,8 @@ handle_mo(struct evhttp_request *req, void *arg)
 	query_free(&q);
 }
 
-/* Kannel's report types (%d) and what they mean for a message. */
-static const struct dlr_type {
-	int		 type;
-	const char	*state;
-	int		 final;
-} dlr_types[] = {
-	{ 1, "delivered", 1 },
-	{ 2, "failed", 1 },
-	{ 4, "buffered", 0 },
-	{ 8, "accepted", 0 },
-	{ 16, "rejected", 1 },
-};
+_Static_assert(KANNEL_DLR_ID_LEN == SENDSMS_ID_LEN,
+    "a delivery report's id is a sendsms message id");
 
 struct dlr_req {
 	struct evhttp_request	*req;
@@ -505,8 +459,10 @@ struct dlr_req {
 	const char		*state;
 };
 
+/* An unknown id is answered 200 all the same: smsbox would otherwise
+ * retry a report the gateway will never want. */
 static void
-dlr_recorded(const char *err, void *arg)
+dlr_recorded(const char *err, enum store_dlr r, void *arg)
 {
 	struct dlr_req	*d = arg;
 
@@ -516,8 +472,14 @@ dlr_recorded(const char *err, void *arg)
 		    "error=\"%s\"", d->id, d->state, err);
 		httpd_reply_text(d->req, 503, "Service Unavailable",
 		    "not recorded");
+	} else if (r == STORE_DLR_UNKNOWN) {
+		log_warnx("event=dlr-unknown id=%s state=%s reason=\"not an "
+		    "id this gateway issued, or its record expired\"", d->id,
+		    d->state);
+		httpd_reply_text(d->req, 200, "OK", "unknown id");
 	} else {
-		log_info("event=dlr id=%s state=%s", d->id, d->state);
+		log_info("event=dlr id=%s state=%s%s", d->id, d->state,
+		    r == STORE_DLR_REPEATED ? " repeated=1" : "");
 		httpd_reply_text(d->req, 200, "OK", "recorded");
 	}
 	free(d);
@@ -527,35 +489,22 @@ static void
 handle_dlr(struct evhttp_request *req, void *arg)
 {
 	struct ingress_kannel	*ik = arg;
-	const struct dlr_type	*t = NULL;
 	struct kquery		 q;
+	struct kannel_dlr	 r;
 	struct dlr_req		*d;
-	const char		*id, *type, *smscid;
-	char			*end;
-	long			 v;
+	char			 err[128];
 
 	if (kannel_query(ik, req, &q) == -1)
 		return;
-	id = query_str(&q, F_ID);
-	type = query_str(&q, F_TYPE);
-	smscid = query_str(&q, F_SMSCID);
-	v = type != NULL ? strtol(type, &end, 10) : -1;
-	for (size_t i = 0; type != NULL && *end == '\0' &&
-	    i < sizeof dlr_types / sizeof *dlr_types; i++)
-		if (dlr_types[i].type == v)
-			t = &dlr_types[i];
-	if (id == NULL || strlen(id) != SENDSMS_ID_LEN ||
-	    strspn(id, "0123456789abcdef") != SENDSMS_ID_LEN) {
-		bad_request(req, "id is not a message id of this gateway");
-	} else if (t == NULL) {
-		bad_request(req, "type (%d) is not a report type");
+	if (kannel_dlr_parse(&q.f[F_ID], &q.f[F_TYPE], &q.f[F_SMSCID], &r,
+	    err, sizeof err) == -1) {
+		bad_request(req, err);
 	} else {
 		d = xcalloc(1, sizeof *d);
 		d->req = req;
-		memcpy(d->id, id, sizeof d->id);
-		d->state = t->state;
-		store_dlr_record(ik->store, d->id, t->state, t->final,
-		    smscid != NULL && strlen(smscid) <= 64 ? smscid : "",
+		memcpy(d->id, r.id, sizeof d->id);
+		d->state = r.state;
+		store_dlr_report(ik->store, d->id, r.state, r.final, r.smsc_id,
 		    ik->k->dlr_ttl, dlr_recorded, d);
 	}
 	query_free(&q);

@@ -3,8 +3,9 @@
  *
  * The text is decoded by hand (UTF-16BE with surrogate pairs, Latin-1,
  * Windows-1252, UTF-8 checked by utf8_valid()): no iconv, so nothing
- * depends on the host's locale tables.  Percent escapes in meta-data are
- * checked here and decoded by libevent's evhttp_uridecode().
+ * depends on the host's locale tables.  Percent escapes in the query and
+ * in its meta-data are checked here and decoded by libevent's
+ * evhttp_uridecode().
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -255,7 +256,8 @@ kannel_text_decode(const char *raw, size_t rawlen, int coding,
 
 /*
  * Decodes s[0..n) ('+' is a space, %XX a byte) into a new NUL-terminated
- * buffer the caller frees.  what names the part for the error.
+ * buffer the caller frees.  what names the part for the error; a '%'
+ * not followed by two hex digits is one.
  */
 static int
 kannel_unescape(const char *s, size_t n, const char *what, char **out,
@@ -271,8 +273,8 @@ kannel_unescape(const char *s, size_t n, const char *what, char **out,
 		    hex_digit(s[i + 2]) == -1) {
 			kannel_printable(s + i, n - i < 3 ? n - i : 3, shown,
 			    sizeof shown);
-			err_set(err, errlen, "meta-data %s has a bad "
-			    "percent escape \"%s\"", what, shown);
+			err_set(err, errlen, "%s has a bad percent escape "
+			    "\"%s\"", what, shown);
 			return -1;
 		}
 		i += 2;
@@ -301,8 +303,8 @@ kannel_meta_add(struct kannel_meta *m, const char *pair, size_t n,
 		    shown);
 		return -1;
 	}
-	if (kannel_unescape(pair, (size_t)(eq - pair), "key", &key, &klen,
-	    err, errlen) != 0)
+	if (kannel_unescape(pair, (size_t)(eq - pair), "meta-data key", &key,
+	    &klen, err, errlen) != 0)
 		return -1;
 	if (klen == 0 || memchr(key, '\0', klen) != NULL) {
 		err_set(err, errlen, "meta-data key is %s",
@@ -310,8 +312,8 @@ kannel_meta_add(struct kannel_meta *m, const char *pair, size_t n,
 		free(key);
 		return -1;
 	}
-	if (kannel_unescape(eq + 1, n - (size_t)(eq + 1 - pair), "value",
-	    &value, &vlen, err, errlen) != 0) {
+	if (kannel_unescape(eq + 1, n - (size_t)(eq + 1 - pair),
+	    "meta-data value", &value, &vlen, err, errlen) != 0) {
 		free(key);
 		return -1;
 	}
@@ -363,8 +365,8 @@ kannel_meta_parse1(const char *meta, struct kannel_meta *out, char *err,
 			    "no closing '?'", shown);
 			return -1;
 		}
-		if (kannel_unescape(p, (size_t)(q - p), "group", &group,
-		    &glen, err, errlen) != 0)
+		if (kannel_unescape(p, (size_t)(q - p), "meta-data group",
+		    &group, &glen, err, errlen) != 0)
 			return -1;
 		keep = glen == strlen(KANNEL_SMPP_GROUP) &&
 		    strcasecmp(group, KANNEL_SMPP_GROUP) == 0;
@@ -471,4 +473,101 @@ kannel_meta_build(const struct kannel_tlv *tlvs, size_t n)
 	}
 	*o = '\0';
 	return out;
+}
+
+int
+kannel_query_parse(const char *raw, const char *const *names, size_t n,
+    struct kannel_field *out, char *err, size_t errlen)
+{
+	const char	*p = raw, *amp, *eq;
+	char		 what[48];
+	size_t		 plen, i;
+
+	memset(out, 0, n * sizeof *out);
+	for (; p != NULL && *p != '\0'; p = amp != NULL ? amp + 1 : NULL) {
+		amp = strchr(p, '&');
+		plen = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		if ((eq = memchr(p, '=', plen)) == NULL)
+			continue;
+		for (i = 0; i < n; i++)
+			if ((size_t)(eq - p) == strlen(names[i]) &&
+			    strncmp(p, names[i], (size_t)(eq - p)) == 0)
+				break;
+		if (i == n)
+			continue;
+		if (out[i].v != NULL) {
+			err_set(err, errlen, "field %s is repeated", names[i]);
+			goto fail;
+		}
+		snprintf(what, sizeof what, "field %s", names[i]);
+		if (kannel_unescape(eq + 1, plen - (size_t)(eq + 1 - p), what,
+		    &out[i].v, &out[i].len, err, errlen) != 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	kannel_query_free(out, n);
+	return -1;
+}
+
+void
+kannel_query_free(struct kannel_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].v);
+		f[i].v = NULL;
+		f[i].len = 0;
+	}
+}
+
+/* Kannel's report types (%d) and what they mean for a message. */
+static const struct kannel_dlr_type {
+	int		 type;
+	const char	*state;
+	int		 final;
+} kannel_dlr_types[] = {
+	{ 1, "delivered", 1 },
+	{ 2, "failed", 1 },
+	{ 4, "buffered", 0 },
+	{ 8, "accepted", 0 },
+	{ 16, "rejected", 1 },
+};
+
+int
+kannel_dlr_parse(const struct kannel_field *id, const struct kannel_field *type,
+    const struct kannel_field *smscid, struct kannel_dlr *out, char *err,
+    size_t errlen)
+{
+	const struct kannel_dlr_type	*t = NULL;
+	size_t				 i;
+	int				 v;
+
+	memset(out, 0, sizeof *out);
+	if (id->v == NULL || id->len != KANNEL_DLR_ID_LEN ||
+	    strspn(id->v, "0123456789abcdef") != KANNEL_DLR_ID_LEN) {
+		err_set(err, errlen, "id is not a message id of this gateway");
+		return -1;
+	}
+	if (type->v != NULL && type->len > 0 && type->len <= 5 &&
+	    strspn(type->v, "0123456789") == type->len) {
+		v = atoi(type->v);
+		for (i = 0; i < sizeof kannel_dlr_types /
+		    sizeof *kannel_dlr_types; i++)
+			if (kannel_dlr_types[i].type == v)
+				t = &kannel_dlr_types[i];
+	}
+	if (t == NULL) {
+		err_set(err, errlen, "type (%%d) is not a report type");
+		return -1;
+	}
+	memcpy(out->id, id->v, KANNEL_DLR_ID_LEN);
+	out->state = t->state;
+	out->final = t->final;
+	if (smscid->v == NULL || smscid->len > KANNEL_SMSC_ID_MAX)
+		return 0;
+	for (i = 0; i < smscid->len; i++)
+		if (smscid->v[i] < 0x20 || smscid->v[i] > 0x7e)
+			return 0;
+	memcpy(out->smsc_id, smscid->v, smscid->len);
+	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * What Kannel's smsbox puts in a get-url request, turned into what the
- * gateway works with: the message text (%b with %c and %C) as UTF-8, and
+ * gateway works with: the query's fields, the message text (%b with %c and %C) as UTF-8, and
  * the SMPP TLVs of the meta-data (%D), plus the reverse for the
  * X-Kannel-Meta-Data reply header.  Pure functions, no I/O.
  */
@@ -77,5 +77,53 @@ void	kannel_meta_free(struct kannel_meta *);
  * string that the caller frees; never fails.
  */
 char	*kannel_meta_build(const struct kannel_tlv *tlvs, size_t n);
+
+/* One field of a get-url query: its value percent-decoded, NUL-terminated
+ * (it may hold NULs: len says how long it is); v NULL when absent. */
+struct kannel_field {
+	char	*v;
+	size_t	 len;
+};
+
+/*
+ * Splits raw, a get-url's query as smsbox writes it ("k=S&from=%p&..."),
+ * into the fields named names[0..n): out[i] is the value of names[i],
+ * decoded ('+' is a space, %XX any byte).  Fields with other names, and
+ * parts without '=', are ignored; raw NULL is an empty query.
+ *
+ * Returns 0; or -1 with a sentence in err, and out emptied, when a named
+ * field is repeated or holds a '%' not followed by two hex digits (smsbox
+ * escapes every '%' it sends).  Free the values with kannel_query_free().
+ */
+int	kannel_query_parse(const char *raw, const char *const *names,
+	    size_t n, struct kannel_field *out, char *err, size_t errlen);
+void	kannel_query_free(struct kannel_field *, size_t n);
+
+/* A delivery report's id is the gateway's own message id (sendsms). */
+#define KANNEL_DLR_ID_LEN	16
+#define KANNEL_SMSC_ID_MAX	64
+
+/* A delivery report as smsbox calls the dlr-url with it. */
+struct kannel_dlr {
+	char		 id[KANNEL_DLR_ID_LEN + 1];
+	const char	*state;		/* "delivered", "failed", ... */
+	int		 final;		/* no later report may change it */
+	char		 smsc_id[KANNEL_SMSC_ID_MAX + 1];
+};
+
+/*
+ * Reads a delivery report's decoded query fields id, type (%d) and
+ * smscid (%F; any may be absent, v NULL).  The id must be
+ * KANNEL_DLR_ID_LEN lowercase hex digits and the type one of Kannel's
+ * report types, in decimal digits.  An smscid that is absent, longer
+ * than KANNEL_SMSC_ID_MAX or holds a byte outside printable ASCII is
+ * kept as "": it is the operator's, only informative.
+ *
+ * Returns 0 with *out filled; or -1 with a sentence in err.
+ */
+int	kannel_dlr_parse(const struct kannel_field *id,
+	    const struct kannel_field *type,
+	    const struct kannel_field *smscid, struct kannel_dlr *out,
+	    char *err, size_t errlen);
 
 #endif

@@ -30,8 +30,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define BODY_MAX	8192
-#define WINDOW_S	300	/* a signature older than this is a replay */
 
 struct notify {
 	struct httpd			*httpd;
@@ -135,6 +133,51 @@ claimed(const char *err, enum store_claim claim, const char *sent_id,
 	sendsms_send(c->n->sendsms, &m, sent, c);
 }
 
+int
+notify_check(const char *secret, const char *ts, const char *sig,
+    const char *key, const char *body, size_t len, struct notify_in *in,
+    const char **why)
+{
+	const char	*msisdn;
+
+	memset(in, 0, sizeof *in);
+	if (len > NOTIFY_BODY_MAX) {
+		*why = "the body is too large";
+		return 413;
+	}
+	if (!adapter_verify(secret, ts, body != NULL ? body : "", len, sig,
+	    NOTIFY_WINDOW_S)) {
+		*why = "bad or old signature";
+		return 401;
+	}
+	if (key == NULL || *key == '\0' || strlen(key) > 128) {
+		*why = "an X-Asanigw-Idempotency-Key of 1 to 128 characters "
+		    "is needed";
+		return 400;
+	}
+	in->body = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
+	msisdn = json_string_value(json_object_get(in->body, "msisdn"));
+	in->event = json_string_value(json_object_get(in->body, "event"));
+	if (!json_is_object(in->body))
+		*why = "the body is not a JSON object";
+	else if (msisdn == NULL ||
+	    msisdn_normalize(msisdn, in->msisdn, sizeof in->msisdn) == -1)
+		*why = "msisdn is missing or not an MSISDN";
+	else if (in->event == NULL)
+		*why = "event is missing";
+	else
+		return 0;
+	notify_in_clear(in);
+	return 400;
+}
+
+void
+notify_in_clear(struct notify_in *in)
+{
+	json_decref(in->body);
+	memset(in, 0, sizeof *in);
+}
+
 /* The text for the callback's event, in its language; NULL with a reason
  * in why. */
 static char *
@@ -179,12 +222,12 @@ handle(struct evhttp_request *req, void *arg)
 	struct notify		*n = arg;
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
-	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
-	size_t			 len = evbuffer_get_length(in);
-	const char		*body, *key, *msisdn, *event, *why = NULL;
-	const char		*sig;
+	struct evbuffer		*buf = evhttp_request_get_input_buffer(req);
+	size_t			 len = evbuffer_get_length(buf);
+	const char		*body = NULL, *why = NULL;
+	struct notify_in	 in;
 	struct call		*c;
-	json_t			*o;
+	int			 status;
 
 	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST"))
 		return;
@@ -195,44 +238,32 @@ handle(struct evhttp_request *req, void *arg)
 		httpd_reply_error(req, 403, "Forbidden", "forbidden");
 		return;
 	}
-	if (len > BODY_MAX) {
-		httpd_reply_error(req, 413, "Payload Too Large",
-		    "the body is too large");
+	if (len <= NOTIFY_BODY_MAX)
+		body = (const char *)evbuffer_pullup(buf, -1);
+	status = notify_check(n->conf->secret, evhttp_find_header(h,
+	    "X-Asanigw-Timestamp"), evhttp_find_header(h,
+	    "X-Asanigw-Signature"), evhttp_find_header(h,
+	    "X-Asanigw-Idempotency-Key"), body, len, &in, &why);
+	if (status == 413) {
+		httpd_reply_error(req, 413, "Payload Too Large", why);
 		return;
 	}
-	body = (const char *)evbuffer_pullup(in, -1);
-	sig = evhttp_find_header(h, "X-Asanigw-Signature");
-	if (!adapter_verify(n->conf->secret, evhttp_find_header(h,
-	    "X-Asanigw-Timestamp"), body ? body : "", len, sig, WINDOW_S)) {
-		log_warnx("event=forbidden path=%s reason=\"bad or old "
-		    "signature\"", n->conf->path);
-		httpd_reply_error(req, 401, "Unauthorized",
-		    "bad or old signature");
+	if (status == 401) {
+		log_warnx("event=forbidden path=%s reason=\"%s\"",
+		    n->conf->path, why);
+		httpd_reply_error(req, 401, "Unauthorized", why);
 		return;
 	}
-	key = evhttp_find_header(h, "X-Asanigw-Idempotency-Key");
-	o = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
-	msisdn = json_string_value(json_object_get(o, "msisdn"));
-	event = json_string_value(json_object_get(o, "event"));
 	c = xcalloc(1, sizeof *c);
 	c->n = n;
 	c->req = req;
 	c->gen = engine_hold(n->engine);
-	if (key == NULL || *key == '\0' || strlen(key) > 128)
-		why = "an X-Asanigw-Idempotency-Key of 1 to 128 characters "
-		    "is needed";
-	else if (!json_is_object(o))
-		why = "the body is not a JSON object";
-	else if (msisdn == NULL ||
-	    msisdn_normalize(msisdn, c->msisdn, sizeof c->msisdn) == -1)
-		why = "msisdn is missing or not an MSISDN";
-	else if (event == NULL)
-		why = "event is missing";
-	else {
-		c->event = xstrdup(event);
-		c->text = render(c, o, &why);
+	if (status == 0) {
+		memcpy(c->msisdn, in.msisdn, sizeof c->msisdn);
+		c->event = xstrdup(in.event);
+		c->text = render(c, in.body, &why);
 	}
-	json_decref(o);
+	notify_in_clear(&in);
 	if (why != NULL) {
 		log_info("event=notify-refused reason=\"%s\"", why);
 		httpd_reply_error(req, 400, "Bad Request", why);
@@ -240,12 +271,12 @@ handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	log_msisdn(c->msisdn, c->who, sizeof c->who);
-	c->key = xstrdup(key);
-	c->sig = xstrdup(sig);
+	c->key = xstrdup(evhttp_find_header(h, "X-Asanigw-Idempotency-Key"));
+	c->sig = xstrdup(evhttp_find_header(h, "X-Asanigw-Signature"));
 	/* The signature is remembered long enough to outlive its own
 	 * validity either way. */
 	store_notify_claim(n->store, c->msisdn, c->key, c->sig,
-	    n->conf->dedupe_ttl, 2 * WINDOW_S + 60, claimed, c);
+	    n->conf->dedupe_ttl, 2 * NOTIFY_WINDOW_S + 60, claimed, c);
 }
 
 struct notify *

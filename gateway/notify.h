@@ -32,4 +32,33 @@ struct notify	*notify_new(struct httpd *, const struct conf *,
 		    char *err, size_t errlen);
 void		 notify_free(struct notify *);
 
+#define NOTIFY_BODY_MAX		8192
+#define NOTIFY_WINDOW_S		300	/* an older signature is a replay */
+
+struct json_t;
+
+/* A callback that passed notify_check(). */
+struct notify_in {
+	struct json_t	*body;		/* the JSON object */
+	char		 msisdn[16];	/* normalized */
+	const char	*event;		/* borrowed from body */
+};
+
+/*
+ * Checks a callback as it came: the values of its X-Asanigw-Timestamp,
+ * X-Asanigw-Signature and X-Asanigw-Idempotency-Key headers (NULL when
+ * absent) and its body[0..len), against the shared secret.  Pure but for
+ * the clock the timestamp is held against.
+ *
+ * Returns 0 with *in filled (free with notify_in_clear()); or the HTTP
+ * status to answer — 413 for a body over NOTIFY_BODY_MAX, 401 for a
+ * signature that is wrong or older than NOTIFY_WINDOW_S, 400 for a
+ * missing key or a body that is not an object with an msisdn and an
+ * event — with a sentence in *why and *in empty.
+ */
+int		 notify_check(const char *secret, const char *ts,
+		    const char *sig, const char *key, const char *body,
+		    size_t len, struct notify_in *in, const char **why);
+void		 notify_in_clear(struct notify_in *);
+
 #endif

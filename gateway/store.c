@@ -472,14 +472,14 @@ store_save(struct store *st, const char *key, unsigned expected,
 
 /* Delivery reports and counters. */
 
-void
-store_dlr_record(struct store *st, const char *msgid, const char *state,
-    int final, const char *smsc_msgid, unsigned ttl_s, store_done_cb cb,
-    void *arg)
+static void
+dlr_eval(struct store *st, const char *msgid, const char *state, int final,
+    const char *smsc_msgid, unsigned ttl_s, int known_only, store_parse_fn p,
+    store_fn cb, void *arg)
 {
 	struct store_keyargs ka = { .msgid = msgid };
 	char		 ms[24], ttl[16];
-	const char	*argv[5];
+	const char	*argv[6];
 
 	snprintf(ms, sizeof ms, "%lld", now_ms());
 	snprintf(ttl, sizeof ttl, "%u", ttl_s);
@@ -488,8 +488,42 @@ store_dlr_record(struct store *st, const char *msgid, const char *state,
 	argv[2] = ms;
 	argv[3] = ttl;
 	argv[4] = smsc_msgid != NULL ? smsc_msgid : "";
-	store_eval(st, SCRIPT_DLR_RECORD, &ka, 5, argv, NULL,
+	argv[5] = known_only ? "1" : "0";
+	store_eval(st, SCRIPT_DLR_RECORD, &ka, 6, argv, NULL, p, cb, arg);
+}
+
+void
+store_dlr_record(struct store *st, const char *msgid, const char *state,
+    int final, const char *smsc_msgid, unsigned ttl_s, store_done_cb cb,
+    void *arg)
+{
+	dlr_eval(st, msgid, state, final, smsc_msgid, ttl_s, 0,
 	    store_parse_done, (store_fn)cb, arg);
+}
+
+static void
+parse_dlr(const char *err, const redisReply *r, store_fn cb, void *arg)
+{
+	store_dlr_cb	 done = (store_dlr_cb)cb;
+
+	if (err == NULL && r->type != REDIS_REPLY_INTEGER)
+		err = "unexpected reply to the delivery report";
+	if (err != NULL)
+		done(err, STORE_DLR_UNKNOWN, arg);
+	else if (r->integer == -1)
+		done(NULL, STORE_DLR_UNKNOWN, arg);
+	else
+		done(NULL, r->integer == 1 ? STORE_DLR_RECORDED :
+		    STORE_DLR_REPEATED, arg);
+}
+
+void
+store_dlr_report(struct store *st, const char *msgid, const char *state,
+    int final, const char *smsc_msgid, unsigned ttl_s, store_dlr_cb cb,
+    void *arg)
+{
+	dlr_eval(st, msgid, state, final, smsc_msgid, ttl_s, 1, parse_dlr,
+	    (store_fn)cb, arg);
 }
 
 /* An HGETALL reply of counts to the user callback. */

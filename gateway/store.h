@@ -244,10 +244,24 @@ void		 store_notify_release(struct store *, const char *msisdn,
 
 /* Records that message msgid reached state (e.g. "delivered"; final
  * when no later report may change it), kept ttl_s seconds after the last
- * report, and counts the state once per message. */
+ * report, and counts the state once per message.  Creates the record:
+ * for the gateway's own "submitted". */
 void		 store_dlr_record(struct store *, const char *msgid,
 		    const char *state, int final, const char *smsc_msgid,
 		    unsigned ttl_s, store_done_cb, void *arg);
+
+enum store_dlr {
+	STORE_DLR_RECORDED,	/* a state new for the message, counted */
+	STORE_DLR_REPEATED,	/* a state it had already, not counted again */
+	STORE_DLR_UNKNOWN,	/* no record: not an id the gateway issued,
+				 * or its record expired; nothing written */
+};
+typedef void (*store_dlr_cb)(const char *err, enum store_dlr, void *arg);
+/* The same for an operator's report (smsbox's dlr-url): recorded only
+ * if the gateway recorded msgid first. */
+void		 store_dlr_report(struct store *, const char *msgid,
+		    const char *state, int final, const char *smsc_msgid,
+		    unsigned ttl_s, store_dlr_cb, void *arg);
 
 /* Counters for operators, each a set of name -> count. */
 enum store_counter {

@@ -45,10 +45,15 @@ session_save_keys(const struct store_keyargs *ka, char *k[])
  * when each state came; a state is counted once per message, so a report
  * Kannel repeats is not counted twice.  KEYS: the message's record, the
  * counts.  ARGV: state, final (1 or 0), now_ms, TTL in seconds, the
- * SMSC's message id ("" for none).  Returns 1 if the state is new for
- * the message, 0 if not.
+ * SMSC's message id ("" for none), 1 if the record must exist already
+ * (an operator's report) or 0 (the gateway's own).  Returns 1 if the
+ * state is new for the message, 0 if not, -1 (and writes nothing) for a
+ * record that must exist and does not.
  */
 static const char dlr_record[] =
+    "if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then\n"
+    "  return -1\n"
+    "end\n"
     "if redis.call('HGET', KEYS[1], 'final') ~= '1' then\n"
     "  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
     "  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'final', '1') end\n"

@@ -234,6 +234,11 @@ def test_get_url_mistakes_are_400_and_said_loudly(kgw):
         (box.url(phone, "x", "ussd", extra="&coding=0"), "repeated"),
         (box.url(phone, "x", "ussd").replace("&coding=0", "&coding=x"),
          "coding"),
+        # smsbox escapes every '%' it sends: a bare one is no get-url's
+        (box.url(phone, "x", "ussd").replace("text=x", "text=%zz"),
+         "field text has a bad percent escape"),
+        (box.url(phone, "x", "ussd").replace("text=x", "text=1%"),
+         "bad percent escape"),
     ]
     for url, want in cases:
         r = box.get(url)
@@ -247,6 +252,13 @@ def dlr(gw, msg_id, typ, secret=SECRET, smscid="77"):
                   f"&ts=1&id={msg_id}")
 
 
+def submitted(redis, msg_id):
+    """The record sendsms leaves for a message smsbox took."""
+    redis.command("HSET", "asanigw:{dlr}:" + msg_id, "state", "submitted",
+                  "submitted_ms", "1")
+    redis.command("HINCRBY", "asanigw:{dlr}:counts", "submitted", 1)
+
+
 def admin_get(gw, path, token=ADMIN_TOKEN):
     return gw.request("GET", path,
                       headers={"Authorization": f"Bearer {token}"})
@@ -256,6 +268,8 @@ def test_dlr_states_are_recorded_and_counted(kgw, redis):
     gw, box = kgw(expect_errors=[r"event=bad-request"],
                   sendsms={"url": "http://127.0.0.1:9/", "dlr_ttl": 120})
     a, b = "0123456789abcdef", "fedcba9876543210"
+    for msg_id in (a, b):       # as sendsms leaves them
+        submitted(redis, msg_id)
     assert dlr(gw, a, 8).status == 200
     assert dlr(gw, a, 1).status == 200
     assert dlr(gw, a, 8).status == 200     # late and repeated
@@ -265,13 +279,33 @@ def test_dlr_states_are_recorded_and_counted(kgw, redis):
     assert rec[b"state"] == b"delivered" and rec[b"smsc_id"] == b"77"
     assert 0 < redis.command("TTL", "asanigw:{dlr}:" + a) <= 120
     stats = json.loads(admin_get(gw, "/admin/stats").body)
-    assert stats["dlr"] == {"accepted": 1, "delivered": 1, "rejected": 1}
+    assert stats["dlr"] == {"accepted": 1, "delivered": 1, "rejected": 1,
+                            "submitted": 2}
     assert dlr(gw, a, 3).status == 400
     assert dlr(gw, "xyz", 1).status == 400
     assert dlr(gw, a, 1, secret="nope").status == 403
     redis.stop()
     assert dlr(gw, a, 1).status == 503
     redis.start()
+
+
+def test_dlr_for_an_id_never_issued_is_answered_but_not_counted(kgw, redis):
+    """A report for an id the gateway never sent (or whose record
+    expired) is logged and answered 200, so smsbox does not retry it, but
+    neither recorded nor counted."""
+    gw, box = kgw(sendsms={"url": "http://127.0.0.1:9/", "dlr_ttl": 120})
+    known, forged = "00112233445566aa", "ffeeddccbbaa9988"
+    submitted(redis, known)
+    r = dlr(gw, forged, 1)
+    assert r.status == 200 and r.body.strip() == "unknown id", r
+    assert dlr(gw, forged, 8).status == 200
+    assert redis.command("EXISTS", "asanigw:{dlr}:" + forged) == 0
+    assert dlr(gw, known, 1).status == 200
+    stats = json.loads(admin_get(gw, "/admin/stats").body)
+    assert stats["dlr"] == {"delivered": 1, "submitted": 1}
+    lines = [ln for ln in gw.log().splitlines() if "event=dlr-unknown" in ln]
+    assert len(lines) == 2 and all(f"id={forged}" in ln for ln in lines)
+    assert f"event=dlr id={known} state=delivered" in gw.log()
 
 
 class FakeSendsms(http.server.ThreadingHTTPServer):

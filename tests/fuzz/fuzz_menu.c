@@ -1,0 +1,50 @@
+/* menu_load() on any bytes, then the deeper checks of "asanigw -t": it
+ * must never crash, and it fails exactly when it says why.  A menu that
+ * compiles must open: its first screen, in every language it has, gives
+ * a reply that fits the page. */
+#include <assert.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errlist.h"
+#include "gsm.h"
+#include "menu.h"
+#include "scratch.h"
+#include "session.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct errlist		 errs = { 0 };
+	struct step_env		 env = { { 182, 80 }, "ABC234" };
+	struct step_result	 r = { 0 };
+	struct session		*s;
+	struct menu		*m;
+
+	const char		*path = scratch_input(data, len);
+
+	if (path == NULL)
+		return 0;
+	m = menu_load(path, &errs);
+	if (m == NULL) {
+		assert(errs.n > 0);
+		for (size_t i = 0; i < errs.n; i++)
+			assert(errs.msgs[i] != NULL && errs.msgs[i][0] != '\0');
+		errlist_free(&errs);
+		return 0;
+	}
+	assert(errs.n == 0);
+	menu_check(m, &env.budget, &errs);
+	errlist_free(&errs);
+	s = session_new();
+	menu_step(m, s, NULL, &env, &r);
+	assert(r.text != NULL);
+	assert(text_fits(r.text, strlen(r.text), &env.budget));
+	step_result_clear(&r);
+	session_free(s);
+	menu_free(m);
+	return 0;
+}
