@@ -85,7 +85,7 @@ LIB_SRCS = gateway/xmalloc.c \
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command store_keys msisdn form ingress_aggregator admin
 FUZZ_TARGETS = session text step kannel command answer query dlr notify \
-	       conf menu
+	       conf menu form
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
