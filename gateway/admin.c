@@ -52,14 +52,11 @@ struct admin {
 static int
 admin_allowed(struct admin *a, struct evhttp_request *req)
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	const struct sockaddr	 *sa = conn ? evhttp_connection_get_addr(conn) :
-				    NULL;
 	const char		 *auth;
 
 	auth = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	if (!access_allowed(a->conf->allow, a->conf->nallow, sa)) {
+	if (!httpd_client_allowed(req, a->conf->allow, a->conf->nallow)) {
 		log_warnx("event=forbidden path=%s reason=\"address not "
 		    "allowed\"", evhttp_request_get_uri(req));
 		httpd_reply_error(req, 403, "Forbidden", "forbidden");

@@ -360,7 +360,7 @@ read_listen(struct reader *r, struct conf *c, const config_setting_t *root)
 {
 	static const char *const keys[] = { "address", "port", "max_body",
 		"max_connections", "max_per_address", "request_ms",
-		"keepalive_ms", NULL };
+		"keepalive_ms", "trusted_proxies", NULL };
 	const config_setting_t	*g = group(r, root, "listen", 1);
 
 	if (g != NULL)
@@ -377,6 +377,8 @@ read_listen(struct reader *r, struct conf *c, const config_setting_t *root)
 	    600000);
 	c->keepalive_ms = (unsigned)get_int(r, g, "keepalive_ms", 30000, 100,
 	    3600000);
+	get_nets(r, g, "trusted_proxies", &c->trusted_proxies,
+	    &c->ntrusted_proxies);
 }
 
 /* "host:port" (host non-empty, port 1 to 65535) into its parts. */
@@ -1244,6 +1246,7 @@ conf_free(struct conf *c)
 		return;
 	free(c->path);
 	free(c->listen_address);
+	free(c->trusted_proxies);
 	free(c->redis_host);
 	free(c->redis_password);
 	free(c->redis_username);

@@ -164,6 +164,8 @@ struct conf {
 	unsigned		 max_per_address;
 	unsigned		 request_ms;
 	unsigned		 keepalive_ms;
+	struct access_net	*trusted_proxies;	/* X-Forwarded-For from */
+	size_t			 ntrusted_proxies;
 
 	char			*redis_host;
 	unsigned short		 redis_port;

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -44,6 +45,7 @@
 #include <event2/util.h>
 #include <jansson.h>
 
+#include "access.h"
 #include "httpd.h"
 #include "log.h"
 #include "util.h"
@@ -110,6 +112,11 @@ struct httpd {
 /* The listener's callbacks get evhttp's argument, not ours: they find
  * their httpd here. */
 static LIST_HEAD(, httpd) all_httpd = LIST_HEAD_INITIALIZER(all_httpd);
+
+/* The trusted proxies, for httpd_client_allowed(), which a request
+ * reaches without its httpd: one list for the process. */
+static struct access_net	*proxies;
+static size_t			 nproxies;
 
 static void
 peer_text(const struct conn *c, char *buf, size_t len)
@@ -565,6 +572,14 @@ httpd_set_limits(struct httpd *h, const struct httpd_limits *l)
 	unsigned long	 fds = 1024;
 
 	h->lim = l != NULL ? *l : (struct httpd_limits){ 0 };
+	free(proxies);
+	proxies = NULL;
+	nproxies = h->lim.nproxies;
+	if (nproxies > 0) {
+		proxies = xreallocarray(NULL, nproxies, sizeof *proxies);
+		memcpy(proxies, h->lim.proxies, nproxies * sizeof *proxies);
+	}
+	h->lim.proxies = NULL;
 	if (h->lim.max_connections == 0) {
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 		    rl.rlim_cur != RLIM_INFINITY)
@@ -596,6 +611,90 @@ httpd_raise_fd_limit(void)
 	}
 	return rl.rlim_cur == RLIM_INFINITY ? (unsigned long)-1 :
 	    (unsigned long)rl.rlim_cur;
+}
+
+/* Reads one address of X-Forwarded-For into ss; -1 if it is none. */
+static int
+forwarded_addr(const char *s, size_t len, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*in = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6	*in6 = (struct sockaddr_in6 *)(void *)ss;
+	char			 buf[64];
+
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(ss, 0, sizeof *ss);
+	if (evutil_inet_pton(AF_INET, buf, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		return 0;
+	}
+	if (evutil_inet_pton(AF_INET6, buf, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+int
+httpd_client_allowed(struct evhttp_request *req,
+    const struct access_net *nets, size_t n)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const struct sockaddr	*peer = conn != NULL ?
+				    evhttp_connection_get_addr(conn) : NULL;
+	struct evkeyvalq	*hdrs = evhttp_request_get_input_headers(req);
+	struct evkeyval		*kv;
+	struct sockaddr_storage	 ss;
+	const char		*chain = NULL, *end, *comma;
+	char			*all = NULL;
+
+	if (peer == NULL)
+		return 0;
+	if (nproxies == 0 || !access_allowed(proxies, nproxies, peer))
+		return access_allowed(nets, n, peer);
+	/* Several X-Forwarded-For headers read as one list, in order. */
+	TAILQ_FOREACH(kv, hdrs, next) {
+		if (strcasecmp(kv->key, "X-Forwarded-For") != 0)
+			continue;
+		if (all == NULL)
+			all = xstrdup(kv->value);
+		else {
+			char	*joined;
+
+			xasprintf(&joined, "%s,%s", all, kv->value);
+			free(all);
+			all = joined;
+		}
+	}
+	if (all == NULL)
+		return access_allowed(nets, n, peer);
+	/* From the right: past the trusted proxies to the first other. */
+	chain = all;
+	end = chain + strlen(chain);
+	for (;;) {
+		comma = end;
+		while (comma > chain && comma[-1] != ',')
+			comma--;
+		if (forwarded_addr(comma, (size_t)(end - comma), &ss) == -1)
+			break;
+		if (!access_allowed(proxies, nproxies,
+		    (struct sockaddr *)&ss) || comma == chain) {
+			free(all);
+			return access_allowed(nets, n,
+			    (struct sockaddr *)&ss);
+		}
+		end = comma - 1;
+	}
+	free(all);
+	return 0;
 }
 
 int

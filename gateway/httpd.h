@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+struct access_net;
 struct event_base;
 struct evhttp;
 struct evhttp_request;
@@ -39,11 +40,14 @@ struct httpd_limits {
 	unsigned	 keepalive_ms;		/* from a request until the
 						 * next is read whole
 						 * (30 000) */
+	const struct access_net *proxies;	/* whose X-Forwarded-For is
+						 * believed (copied) */
+	size_t		 nproxies;
 };
 
 /* Serves on fd, taking ownership of it, with the default limits. */
 struct httpd	*httpd_new(struct event_base *, int fd);
-/* Applies limits (borrowed) to connections from now on. */
+/* Applies limits (copied) to connections from now on. */
 void		 httpd_set_limits(struct httpd *,
 		    const struct httpd_limits *);
 /* Raises the soft descriptor limit to the hard one; returns the soft
@@ -52,6 +56,16 @@ unsigned long	 httpd_raise_fd_limit(void);
 void		 httpd_free(struct httpd *);
 /* Stops accepting; connections already open are served to the end. */
 void		 httpd_stop_accepting(struct httpd *);
+
+/*
+ * 1 if the client of req is in nets.  The client is the connection's
+ * peer; when the peer is a trusted proxy (httpd_limits.proxies), it is
+ * the address X-Forwarded-For names last that is not itself a trusted
+ * proxy (what the proxy appended, not what a client wrote in front).
+ * A chain that cannot be read matches nothing.
+ */
+int		 httpd_client_allowed(struct evhttp_request *,
+		    const struct access_net *nets, size_t n);
 
 typedef void (*httpd_handler)(struct evhttp_request *, void *arg);
 /* Routes an exact path to a handler; -1 if the path is taken. */

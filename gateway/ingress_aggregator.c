@@ -160,12 +160,9 @@ static int
 aggregator_allowed(const struct conf_aggregator *agg,
     struct evhttp_request *req)
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	const struct sockaddr	 *sa = conn ? evhttp_connection_get_addr(conn) :
-				    NULL;
 	const char		 *why = NULL;
 
-	if (!access_allowed(agg->allow, agg->nallow, sa))
+	if (!httpd_client_allowed(req, agg->allow, agg->nallow))
 		why = "address not allowed";
 	else if (agg->secret[0] != '\0' && !secret_given(req, agg->secret))
 		why = "wrong or missing secret";

@@ -125,12 +125,9 @@ static int
 kannel_allowed(struct ingress_kannel *ik, struct evhttp_request *req,
     const struct kquery *q)
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	const struct sockaddr	 *sa = conn ? evhttp_connection_get_addr(conn) :
-				    NULL;
 	const char		 *why = NULL;
 
-	if (!access_allowed(ik->k->allow, ik->k->nallow, sa))
+	if (!httpd_client_allowed(req, ik->k->allow, ik->k->nallow))
 		why = "address not allowed";
 	else if (!access_secret_equal(query_str(q, F_K), ik->k->secret))
 		why = "wrong or missing secret";

@@ -260,6 +260,8 @@ routes_up(struct daemon *d, const struct conf *c)
 		.max_per_address = c->max_per_address,
 		.request_ms = c->request_ms,
 		.keepalive_ms = c->keepalive_ms,
+		.proxies = c->trusted_proxies,
+		.nproxies = c->ntrusted_proxies,
 	});
 
 	if ((d->aggregator = ingress_aggregator_new(d->httpd, c, d->engine,

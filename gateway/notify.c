@@ -220,7 +220,6 @@ static void
 handle(struct evhttp_request *req, void *arg)
 {
 	struct notify		*n = arg;
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
 	struct evbuffer		*buf = evhttp_request_get_input_buffer(req);
 	size_t			 len = evbuffer_get_length(buf);
@@ -231,8 +230,7 @@ handle(struct evhttp_request *req, void *arg)
 
 	if (!httpd_method_is(req, EVHTTP_REQ_POST, "POST"))
 		return;
-	if (!access_allowed(n->conf->allow, n->conf->nallow, conn ?
-	    evhttp_connection_get_addr(conn) : NULL)) {
+	if (!httpd_client_allowed(req, n->conf->allow, n->conf->nallow)) {
 		log_warnx("event=forbidden path=%s reason=\"address not "
 		    "allowed\"", n->conf->path);
 		httpd_reply_error(req, 403, "Forbidden", "forbidden");
