@@ -38,6 +38,9 @@ char		*hex_encode(const void *b, size_t n, char *out, size_t outlen);
  */
 unsigned	backoff_delay_ms(unsigned min_ms, unsigned max_ms,
 		    unsigned attempt);
+/* The nominal delay before the jitter: what a retry waits at most. */
+unsigned	backoff_nominal_ms(unsigned min_ms, unsigned max_ms,
+		    unsigned attempt);
 /* The jitter alone: uniform in [ms/2, ms]. */
 unsigned	jitter_ms(unsigned ms);
 
