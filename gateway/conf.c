@@ -34,20 +34,23 @@ struct reader {
 	struct errlist	*warns;		/* the conf's warnings */
 };
 
-/* "file:line: " the setting s and msg, into list. */
+/* "file:line: " the setting s, prefix and the message, into list. */
 static void
-note(struct reader *r, struct errlist *list, const config_setting_t *s,
-    const char *prefix, const char *msg)
+vnote(struct reader *r, struct errlist *list, const config_setting_t *s,
+    const char *prefix, const char *fmt, va_list ap)
 {
 	const char	*file = NULL;
 	int		 line = 0;
+	char		*msg;
 
 	if (s != NULL) {
 		file = config_setting_source_file(s);
 		line = (int)config_setting_source_line(s);
 	}
+	xvasprintf(&msg, fmt, ap);
 	errlist_add(list, file != NULL ? file : r->path, line, "%s%s", prefix,
 	    msg);
+	free(msg);
 }
 
 static void
@@ -58,13 +61,10 @@ static void
 bad(struct reader *r, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list		 ap;
-	char		*msg;
 
 	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
+	vnote(r, r->errs, s, "", fmt, ap);
 	va_end(ap);
-	note(r, r->errs, s, "", msg);
-	free(msg);
 }
 
 /* Allowed, but likely a mistake: said, and the configuration loads. */
@@ -77,13 +77,10 @@ warn_setting(struct reader *r, const config_setting_t *s, const char *fmt,
     ...)
 {
 	va_list		 ap;
-	char		*msg;
 
 	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
+	vnote(r, r->warns, s, "warning: ", fmt, ap);
 	va_end(ap);
-	note(r, r->warns, s, "warning: ", msg);
-	free(msg);
 }
 
 /* The dotted name of a setting, for messages: "redis.port". */

@@ -176,6 +176,14 @@ def redrive_conf(bo, **outbox):
         "redrive_after_ms": 800, "redrive_max": 3}, **outbox))
 
 
+def confirmed_while_down(bo, gw, n):
+    """n requests confirmed (each of its own subscriber) while the back
+    office answers 503; their refs."""
+    bo.control(fail="503")
+    sent = submit_many(gw, [new_phone() for _ in range(n)], 1)
+    return {ref for rs in sent.values() for ref in rs}
+
+
 def redrive_counts(*gws):
     """The letters each gateway's log says it re-drove."""
     return [sum(int(m) for m in re.findall(r"event=redrive count=(\d+)",
@@ -185,9 +193,7 @@ def redrive_counts(*gws):
 def test_dead_letters_come_back_by_themselves(gateway, backoffice, redis):
     bo = backoffice()
     gw = gateway(**redrive_conf(bo))
-    bo.control(fail="503")
-    sent = submit_many(gw, [new_phone() for _ in range(6)], 1)
-    refs = {ref for rs in sent.values() for ref in rs}
+    refs = confirmed_while_down(bo, gw, 6)
     wait_until(lambda: gw.outbox()["dead"] == 6, 10, "six dead letters")
     assert recorded(bo) == 0 and gw.outbox()["redriven"] == 0
     # The outage ends; nobody replays: the cool-down brings them back.
@@ -207,8 +213,7 @@ def test_dead_letters_come_back_by_themselves(gateway, backoffice, redis):
 def test_redrive_max_leaves_a_letter_for_a_person(gateway, backoffice):
     bo = backoffice()
     gw = gateway(**redrive_conf(bo, redrive_after_ms=200, redrive_max=2))
-    bo.control(fail="503")
-    submit_many(gw, [new_phone() for _ in range(3)], 1)
+    confirmed_while_down(bo, gw, 3)
     # Each letter: 2 tries, then twice re-driven for 2 tries more.
     wait_until(lambda: gw.outbox()["redriven"] == 6, 20, "six re-drives")
     wait_until(lambda: gw.outbox()["dead"] == 3 and
@@ -231,10 +236,7 @@ def test_two_gateways_redrive_each_letter_once(gateway, backoffice):
     conf = redrive_conf(bo, redrive_batch=4)
     a = gateway(**conf)
     b = gateway(**conf)
-    bo.control(fail="503")
-    sent = submit_many(a, [new_phone() for _ in range(12)], 1) | \
-        submit_many(b, [new_phone() for _ in range(12)], 1)
-    refs = {ref for rs in sent.values() for ref in rs}
+    refs = confirmed_while_down(bo, a, 12) | confirmed_while_down(bo, b, 12)
     wait_until(lambda: a.outbox()["dead"] == 24, 10, "24 dead letters")
     bo.control(fail="none")
     wait_until(lambda: recorded(bo) == 24, 30, "all 24 re-driven")
