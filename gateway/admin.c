@@ -272,7 +272,7 @@ handle_stats(struct evhttp_request *req, void *arg)
 
 static void
 outbox_counted(const char *err, long long waiting, long long oldest_ms,
-    long long pending, long long dead, void *arg)
+    long long pending, long long dead, long long redriven, void *arg)
 {
 	struct evhttp_request	*req = arg;
 
@@ -280,9 +280,10 @@ outbox_counted(const char *err, long long waiting, long long oldest_ms,
 		httpd_reply_error(req, 503, "Service Unavailable", err);
 		return;
 	}
-	httpd_reply_json(req, 200, "OK", json_pack("{s:I,s:I,s:I,s:I}",
+	httpd_reply_json(req, 200, "OK", json_pack("{s:I,s:I,s:I,s:I,s:I}",
 	    "waiting", (json_int_t)waiting, "oldest_ms", (json_int_t)oldest_ms,
-	    "pending", (json_int_t)pending, "dead", (json_int_t)dead));
+	    "pending", (json_int_t)pending, "dead", (json_int_t)dead,
+	    "redriven", (json_int_t)redriven));
 }
 
 static void

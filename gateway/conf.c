@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "log.h"
 #include "menu.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct reader {
@@ -30,7 +31,27 @@ struct reader {
 					 * a source file */
 	char		*dir;		/* its directory, for relative paths */
 	struct errlist	*errs;
+	struct errlist	*warns;		/* the conf's warnings */
 };
+
+/* "file:line: " the setting s, prefix and the message, into list. */
+static void
+vnote(struct reader *r, struct errlist *list, const config_setting_t *s,
+    const char *prefix, const char *fmt, va_list ap)
+{
+	const char	*file = NULL;
+	int		 line = 0;
+	char		*msg;
+
+	if (s != NULL) {
+		file = config_setting_source_file(s);
+		line = (int)config_setting_source_line(s);
+	}
+	xvasprintf(&msg, fmt, ap);
+	errlist_add(list, file != NULL ? file : r->path, line, "%s%s", prefix,
+	    msg);
+	free(msg);
+}
 
 static void
 bad(struct reader *r, const config_setting_t *s, const char *fmt, ...)
@@ -40,40 +61,26 @@ static void
 bad(struct reader *r, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list		 ap;
-	char		*msg;
-	const char	*file = NULL;
-	int		 line = 0;
 
-	if (s != NULL) {
-		file = config_setting_source_file(s);
-		line = (int)config_setting_source_line(s);
-	}
 	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
+	vnote(r, r->errs, s, "", fmt, ap);
 	va_end(ap);
-	errlist_add(r->errs, file != NULL ? file : r->path, line, "%s", msg);
-	free(msg);
 }
 
-/* A warning (with file and line) for -t: the configuration still loads. */
+/* Allowed, but likely a mistake: said, and the configuration loads. */
 static void
-warn(struct reader *r, struct conf *c, const config_setting_t *s,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+warn_setting(struct reader *r, const config_setting_t *s, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
-warn(struct reader *r, struct conf *c, const config_setting_t *s,
-    const char *fmt, ...)
+warn_setting(struct reader *r, const config_setting_t *s, const char *fmt,
+    ...)
 {
 	va_list		 ap;
-	char		*msg;
-	const char	*file = config_setting_source_file(s);
 
 	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
+	vnote(r, r->warns, s, "warning: ", fmt, ap);
 	va_end(ap);
-	errlist_add(&c->warnings, file != NULL ? file : r->path,
-	    (int)config_setting_source_line(s), "warning: %s", msg);
-	free(msg);
 }
 
 /* The dotted name of a setting, for messages: "redis.port". */
@@ -559,7 +566,7 @@ read_aggregators(struct reader *r, struct conf *c,
 		a->secret = get_secret(r, g, "secret");
 		for (size_t j = 0; a->secret[0] == '\0' && j < a->nallow; j++)
 			if (a->allow[j].bits == 0) {
-				warn(r, c, g, "aggregator %s is open to every "
+				warn_setting(r, g, "aggregator %s is open to every "
 				    "address and has no secret: anyone who "
 				    "reaches it can act as any phone",
 				    a->path != NULL ? a->path : "");
@@ -847,13 +854,55 @@ read_kannel(struct reader *r, struct conf *c, const config_setting_t *root)
 	read_sendsms(r, c, k, g);
 }
 
+void
+conf_outbox_window_ms(const struct conf_outbox *o,
+    unsigned long long *shortest, unsigned long long *longest)
+{
+	unsigned	 d;
+
+	*shortest = *longest = 0;
+	/* The wait after failed try k (1 = the first) is delay k. */
+	for (unsigned k = 1; k < o->attempts; k++) {
+		d = backoff_nominal_ms(o->backoff_min_ms, o->backoff_max_ms, k);
+		*longest += d;
+		*shortest += d / 2;
+	}
+}
+
+/* -t: an outage the retries do not outlast turns requests into dead
+ * letters; say so with both figures and what to change. */
+static void
+check_ride_out(struct reader *r, const config_setting_t *g,
+    const struct conf_outbox *o)
+{
+	unsigned long long	 lo, hi;
+
+	if (o->ride_out_s == 0)
+		return;
+	conf_outbox_window_ms(o, &lo, &hi);
+	if (lo >= o->ride_out_s * 1000ULL)
+		return;
+	warn_setting(r, g, "outbox: the retry window is %llu.%llu s at the "
+	    "shortest (%llu.%llu s at the longest, as the jitter draws it; "
+	    "attempts=%u, backoff_min_ms=%u, "
+	    "backoff_max_ms=%u), shorter than outbox.ride_out_s=%u: a "
+	    "back-office outage that long makes dead letters%s; raise "
+	    "outbox.attempts or outbox.backoff_max_ms (with claim_idle_ms), "
+	    "or lower outbox.ride_out_s", lo / 1000, lo % 1000 / 100,
+	    hi / 1000, hi % 1000 / 100, o->attempts, o->backoff_min_ms,
+	    o->backoff_max_ms, o->ride_out_s, o->redrive_after_ms > 0 &&
+	    o->redrive_max > 0 ? " (re-driven after outbox.redrive_after_ms)" :
+	    " (which wait for POST /admin/outbox/replay)");
+}
+
 static void
 read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
 {
 	static const char *const keys[] = { "consumer", "attempts",
 		"backoff_min_ms", "backoff_max_ms", "claim_idle_ms", "batch",
 		"inflight", "dedupe_ttl", "replicas", "replica_wait_ms",
-		NULL };
+		"redrive_after_ms", "redrive_max", "redrive_batch",
+		"ride_out_s", NULL };
 	const config_setting_t	*g = group(r, root, "outbox", 0);
 	struct conf_outbox	*o = &c->outbox;
 	char			 host[256], def[300];
@@ -869,7 +918,7 @@ read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
 		free(o->consumer);
 		o->consumer = xstrdup(def);
 	}
-	o->attempts = (unsigned)get_int(r, g, "attempts", 10, 1, 1000);
+	o->attempts = (unsigned)get_int(r, g, "attempts", 30, 1, 1000);
 	o->backoff_min_ms = (unsigned)get_int(r, g, "backoff_min_ms", 500, 10,
 	    600000);
 	o->backoff_max_ms = (unsigned)get_int(r, g, "backoff_max_ms", 30000,
@@ -890,6 +939,13 @@ read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
 		    "redis.timeout_ms (%u) must fit in session.hop_deadline_ms "
 		    "(%u)", o->replica_wait_ms, c->redis_timeout_ms,
 		    c->hop_deadline_ms);
+	o->redrive_after_ms = (unsigned)get_int(r, g, "redrive_after_ms",
+	    600000, 0, 7 * 86400000);
+	o->redrive_max = (unsigned)get_int(r, g, "redrive_max", 3, 0, 1000);
+	o->redrive_batch = (unsigned)get_int(r, g, "redrive_batch", 50, 1,
+	    10000);
+	o->ride_out_s = (unsigned)get_int(r, g, "ride_out_s", 300, 0,
+	    30 * 86400);
 	if (o->backoff_min_ms > o->backoff_max_ms)
 		bad(r, g, "outbox.backoff_min_ms must not exceed "
 		    "outbox.backoff_max_ms");
@@ -898,6 +954,7 @@ read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
 		bad(r, g, "outbox.backoff_max_ms (%u) must be at most half of "
 		    "outbox.claim_idle_ms (%u)", o->backoff_max_ms,
 		    o->claim_idle_ms);
+	check_ride_out(r, g != NULL ? g : root, o);
 }
 
 static void
@@ -1170,6 +1227,7 @@ conf_load(const char *path, int check, struct errlist *errs)
 
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
+	r.warns = &c->warnings;
 	root = config_root_setting(&cfg);
 	check_keys(&r, root, keys);
 	read_listen(&r, c, root);

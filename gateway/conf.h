@@ -128,7 +128,19 @@ struct conf_outbox {
 	 * the hop answers busy after replica_wait_ms; 0: the master alone. */
 	unsigned	 replicas;
 	unsigned	 replica_wait_ms;
+	unsigned	 redrive_after_ms;	/* 0: dead letters wait */
+	unsigned	 redrive_max;
+	unsigned	 redrive_batch;
+	unsigned	 ride_out_s;	/* -t warns below; 0: no warning */
 };
+
+/* The retry window of one outbox request: the sum of the backoff delays
+ * between its `attempts` tries as outbox.c draws them (util.h), at the
+ * shortest (every delay at half its nominal value, as the jitter may
+ * draw it) and at the longest (every delay at its nominal value). */
+void		 conf_outbox_window_ms(const struct conf_outbox *,
+		    unsigned long long *shortest,
+		    unsigned long long *longest);
 
 /* The operators' own endpoints (/admin/...): address and bearer token. */
 struct conf_admin {
@@ -156,6 +168,9 @@ struct conf_notify {
 
 struct conf {
 	char			*path;		/* the file read */
+	/* What is allowed but likely a mistake, "file:line: warning: ...":
+	 * -t prints them (and still says OK), the daemon logs them. */
+	struct errlist		 warnings;
 
 	char			*listen_address;
 	unsigned short		 listen_port;
@@ -199,8 +214,6 @@ struct conf {
 	size_t			 nadapters;
 	struct conf_service	*services;
 	size_t			 nservices;
-	struct errlist		 warnings;	/* what -t shows though the
-						 * file loads */
 };
 
 /* Reads path and every menu it names.  Returns NULL after appending all

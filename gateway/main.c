@@ -192,6 +192,9 @@ engine_up(struct daemon *d)
 		.batch = o->batch,
 		.inflight = o->inflight,
 		.dedupe_ttl = o->dedupe_ttl,
+		.redrive_after_ms = o->redrive_after_ms,
+		.redrive_max = o->redrive_max,
+		.redrive_batch = o->redrive_batch,
 	}, deliver, d);
 	d->sms = sms_new(&(struct sms_host){
 		.base = d->base,
@@ -426,6 +429,9 @@ main(int argc, char *argv[])
 	log_init(1, (enum log_level)d.boot->log_level);
 	set_log_secret(d.boot);
 	log_libevent();
+	for (size_t i = 0; i < d.boot->warnings.n; i++)
+		log_warnx("event=config-warning msg=\"%s\"",
+		    d.boot->warnings.msgs[i]);
 	fds = httpd_raise_fd_limit();
 	if ((fd = httpd_bind(d.boot->listen_address, d.boot->listen_port, err,
 	    sizeof err)) == -1)

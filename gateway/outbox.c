@@ -5,6 +5,10 @@
  * without BLOCK, so the one Redis connection never stalls), claims what
  * dead consumers left, and keeps its own held entries fresh so no other
  * gateway claims them while they wait behind a subscriber's earlier one.
+ * Once a second it also asks the store to re-drive the dead letters
+ * whose cool-down is over (when redrive_after_ms is set): the move is one
+ * script, so of several gateways asking at once each letter goes back
+ * once, and the batch bounds how fast a pile of them comes back.
  * It speaks to Redis only through the store's outbox verbs
  * (store_outbox.c), in stream ids and requests, so this file is the
  * delivery logic alone.
@@ -27,6 +31,7 @@
 #include "xmalloc.h"
 
 #define POLL_IDLE_MS	50
+#define REDRIVE_MS	1000	/* between two re-drive passes */
 #define ID_MAX		48
 
 enum dstate {
@@ -64,8 +69,10 @@ struct outbox {
 	void			*ctx;
 	struct event		*poll;
 	struct event		*claim;
+	struct event		*redrive;	/* NULL: re-drive off */
 	int			 reading;	/* XREADGROUP pending */
 	int			 claiming;
+	int			 redriving;
 	int			 group_ready;
 	int			 own_done;	/* own pending re-read at start */
 	char			 own_from[ID_MAX]; /* where that reading is */
@@ -490,6 +497,41 @@ claim_cb(evutil_socket_t fd, short what, void *arg)
 	    ob->p.batch, claim_done, ob);
 }
 
+static void
+redriven(const char *err, long long n, void *arg)
+{
+	struct outbox	*ob = arg;
+
+	if (outbox_call_back(ob))
+		return;
+	ob->redriving = 0;
+	if (err != NULL) {
+		log_warnx("event=redrive-failed error=\"%s\"", err);
+		return;
+	}
+	if (n > 0) {
+		log_info("event=redrive count=%lld after_ms=%u max=%u", n,
+		    ob->p.redrive_after_ms, ob->p.redrive_max);
+		outbox_poll_soon(ob, 0);
+	}
+}
+
+/* Once a second: dead letters whose cool-down is over, back in. */
+static void
+redrive_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox	*ob = arg;
+
+	(void)fd;
+	(void)what;
+	if (ob->redriving || !store_connected(ob->store))
+		return;
+	ob->redriving = 1;
+	ob->calls++;
+	store_outbox_redrive(ob->store, ob->p.redrive_after_ms,
+	    ob->p.redrive_max, ob->p.redrive_batch, redriven, ob);
+}
+
 /* The outbox may be gone when Redis answers (the store answers its
  * calls when it is freed): the store calls cb directly. */
 void
@@ -523,10 +565,10 @@ stats_done(const char *err, const struct store_outbox_stats *s, void *arg)
 	struct stats_req *sr = arg;
 
 	if (err != NULL)
-		sr->cb(err, 0, 0, 0, 0, sr->arg);
+		sr->cb(err, 0, 0, 0, 0, 0, sr->arg);
 	else
 		sr->cb(NULL, s->waiting, s->oldest_ms, s->pending, s->dead,
-		    sr->arg);
+		    s->redriven, sr->arg);
 	free(sr);
 }
 
@@ -586,6 +628,11 @@ outbox_new(struct event_base *base, struct store *store,
 	ob->claim = event_new(base, -1, EV_PERSIST, claim_cb, ob);
 	tv = ms_to_tv(p->claim_idle_ms / 2);
 	event_add(ob->claim, &tv);
+	if (p->redrive_after_ms > 0 && p->redrive_max > 0) {
+		ob->redrive = event_new(base, -1, EV_PERSIST, redrive_cb, ob);
+		tv = ms_to_tv(REDRIVE_MS);
+		event_add(ob->redrive, &tv);
+	}
 	outbox_poll_soon(ob, 0);
 	return ob;
 }
@@ -615,7 +662,9 @@ outbox_free(struct outbox *ob)
 	}
 	event_free(ob->poll);
 	event_free(ob->claim);
-	ob->poll = ob->claim = NULL;
+	if (ob->redrive != NULL)
+		event_free(ob->redrive);
+	ob->poll = ob->claim = ob->redrive = NULL;
 	/* Its own Redis calls still pending hold it until they are back. */
 	ob->closing = 1;
 	if (ob->calls == 0)

@@ -16,6 +16,13 @@
  * Requests of one subscriber are delivered one at a time, in order, by
  * the gateway that holds them.  Delivery is at least once: the back
  * office books by idempotency key.
+ *
+ * Dead letters wait for a person (outbox_replay()), or, when
+ * redrive_after_ms is set, go back into the stream by themselves once
+ * they have been dead that long, a batch per second at most, each at
+ * most redrive_max times: an outage longer than the retry window costs
+ * a delay, not a phone call.  A re-driven request is the same request
+ * (same idempotency key), tried attempts times again.
  */
 #ifndef ASANIGW_OUTBOX_H
 #define ASANIGW_OUTBOX_H
@@ -40,6 +47,9 @@ struct outbox_params {
 	unsigned	 replicas;
 	unsigned	 replica_wait_ms;
 	struct store	*durable;
+	unsigned	 redrive_after_ms; /* dead that long: again; 0: never */
+	unsigned	 redrive_max;	/* times one request is re-driven */
+	unsigned	 redrive_batch;	/* letters looked at per pass */
 };
 
 /* Hands one request (its JSON) to its back office; done fires once with
@@ -66,9 +76,11 @@ void		 outbox_add(struct outbox *, const char *idempotency_key,
 		    const char *json, outbox_added_cb, void *arg);
 
 /* For operators: requests waiting (not yet delivered), the age of the
- * oldest in ms, those handed out and not acknowledged, dead letters. */
+ * oldest in ms, those handed out and not acknowledged, dead letters,
+ * and how many dead letters were re-driven so far. */
 typedef void (*outbox_stats_cb)(const char *err, long long waiting,
-    long long oldest_ms, long long pending, long long dead, void *arg);
+    long long oldest_ms, long long pending, long long dead,
+    long long redriven, void *arg);
 void		 outbox_stats(struct outbox *, outbox_stats_cb, void *arg);
 
 /* Moves up to n dead letters back into the stream, oldest first. */

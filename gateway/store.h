@@ -54,7 +54,13 @@
  *  asanigw:{outbox}:attempts    hash    none          outbox      outbox
  *    stream id -> failed attempts so far
  *  asanigw:{outbox}:dead        stream  none          outbox      outbox
- *    fields r, id, attempts, error: dead letters, until replayed
+ *    fields r, id, attempts, error, redriven: dead letters, until
+ *    replayed or re-driven (an entry of :requests re-driven carries
+ *    field redriven too: how many times it was)
+ *  asanigw:{outbox}:redrive     hash    none          outbox      outbox
+ *    from: the re-drive's cursor in :dead (the letters before it have
+ *    used up their re-drives), max: the redrive_max it holds for,
+ *    count: letters re-driven so far
  *  (configured stream)          stream  MAXLEN ~      redis-stream adapter
  *    fields request, key; read by in-house consumers, on their Redis
  *
@@ -346,6 +352,7 @@ struct store_outbox_stats {
 	long long	 oldest_ms;	/* age of the oldest; -1: none */
 	long long	 pending;	/* handed out, not acknowledged */
 	long long	 dead;		/* dead letters */
+	long long	 redriven;	/* letters re-driven, ever */
 };
 typedef void (*store_stats_cb)(const char *err,
     const struct store_outbox_stats *, void *arg);
@@ -355,6 +362,13 @@ void		 store_outbox_stats(struct store *, store_stats_cb,
  * is how many. */
 void		 store_outbox_replay(struct store *, unsigned max,
 		    store_number_cb, void *arg);
+/* Moves back into the stream up to batch dead letters that died at
+ * least after_ms ago (by Redis' clock) and were re-driven fewer than
+ * max times, oldest first, in one script: of several gateways calling
+ * at once, each letter goes back once.  n is how many. */
+void		 store_outbox_redrive(struct store *, unsigned after_ms,
+		    unsigned max, unsigned batch, store_number_cb,
+		    void *arg);
 
 /* The redis-stream adapter: appends a request to a stream of its own
  * choosing, trimmed to about maxlen entries ("" or NULL: not trimmed). */

@@ -24,6 +24,7 @@ struct redisReply;
 #define STORE_KEY_OUTBOX	"asanigw:{outbox}:requests"
 #define STORE_KEY_OUTBOX_DEAD	"asanigw:{outbox}:dead"
 #define STORE_KEY_OUTBOX_TRIES	"asanigw:{outbox}:attempts"
+#define STORE_KEY_OUTBOX_REDRIVE "asanigw:{outbox}:redrive"
 #define STORE_OUTBOX_GROUP	"asanigw"
 
 char		*store_key_pledges(const char *msisdn);
@@ -58,6 +59,7 @@ enum store_script {
 	SCRIPT_OUTBOX_FAIL,
 	SCRIPT_OUTBOX_STATS,
 	SCRIPT_OUTBOX_REPLAY,
+	SCRIPT_OUTBOX_REDRIVE,
 	NSCRIPTS
 };
 

@@ -275,7 +275,7 @@ parse_stats(const char *err, const redisReply *r, store_fn cb, void *arg)
 {
 	struct store_outbox_stats s = { .oldest_ms = -1 };
 
-	if (err == NULL && (r->type != REDIS_REPLY_ARRAY || r->elements != 4))
+	if (err == NULL && (r->type != REDIS_REPLY_ARRAY || r->elements != 5))
 		err = "unexpected answer";
 	if (err != NULL) {
 		((store_stats_cb)cb)(err, NULL, arg);
@@ -288,6 +288,7 @@ parse_stats(const char *err, const redisReply *r, store_fn cb, void *arg)
 		s.oldest_ms = now_ms() - strtoll(r->element[1]->str, NULL, 10);
 	s.pending = integer_of(r->element[2]);
 	s.dead = integer_of(r->element[3]);
+	s.redriven = integer_of(r->element[4]);
 	((store_stats_cb)cb)(NULL, &s, arg);
 }
 
@@ -308,6 +309,21 @@ store_outbox_replay(struct store *st, unsigned max, store_number_cb cb,
 	struct store_keyargs ka = { 0 };
 
 	store_eval_number(st, SCRIPT_OUTBOX_REPLAY, &ka, max,
+	    store_parse_number, (store_fn)cb, arg);
+}
+
+void
+store_outbox_redrive(struct store *st, unsigned after_ms, unsigned max,
+    unsigned batch, store_number_cb cb, void *arg)
+{
+	struct store_keyargs ka = { 0 };
+	char		 a[16], m[16], b[16];
+	const char	*argv[] = { a, m, b };
+
+	snprintf(a, sizeof a, "%u", after_ms);
+	snprintf(m, sizeof m, "%u", max);
+	snprintf(b, sizeof b, "%u", batch);
+	store_eval(st, SCRIPT_OUTBOX_REDRIVE, &ka, 3, argv, NULL,
 	    store_parse_number, (store_fn)cb, arg);
 }
 

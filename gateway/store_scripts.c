@@ -227,6 +227,7 @@ outbox_ack_keys(const struct store_keyargs *ka, char *k[])
  * Failed: one more attempt; a dead letter when refused or at the last.
  * KEYS: the stream, the attempts, the dead letters.  ARGV: the group,
  * the entry's id, the attempts allowed, the error, final (1: refused).
+ * The dead letter keeps how many times the request was re-driven.
  * Returns the attempts so far, negative once it is a dead letter.
  */
 static const char outbox_fail[] =
@@ -234,8 +235,12 @@ static const char outbox_fail[] =
     "if ARGV[5] == '1' or n >= tonumber(ARGV[3]) then\n"
     "  local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])\n"
     "  if #e > 0 then\n"
-    "    redis.call('XADD', KEYS[3], '*', 'r', e[1][2][2], 'id', ARGV[2],\n"
-    "      'attempts', n, 'error', ARGV[4])\n"
+    "    local f, d = e[1][2], '0'\n"
+    "    for i = 1, #f - 1, 2 do\n"
+    "      if f[i] == 'redriven' then d = f[i + 1] end\n"
+    "    end\n"
+    "    redis.call('XADD', KEYS[3], '*', 'r', f[2], 'id', ARGV[2],\n"
+    "      'attempts', n, 'error', ARGV[4], 'redriven', d)\n"
     "  end\n"
     "  redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
     "  redis.call('XDEL', KEYS[1], ARGV[2])\n"
@@ -254,9 +259,10 @@ outbox_fail_keys(const struct store_keyargs *ka, char *k[])
 }
 
 /*
- * For operators.  KEYS: the stream, the dead letters.  ARGV: the group.
- * Returns {entries, id of the oldest ("" for none), pending in the
- * group (0 without a group), dead letters}.
+ * For operators.  KEYS: the stream, the dead letters, the re-drive's
+ * hash.  ARGV: the group.  Returns {entries, id of the oldest ("" for
+ * none), pending in the group (0 without a group), dead letters,
+ * letters re-driven}.
  */
 static const char outbox_stats[] =
     "local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)\n"
@@ -266,7 +272,8 @@ static const char outbox_stats[] =
     "local ok, r = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])\n"
     "if ok then p = r[1] end\n"
     "return { redis.call('XLEN', KEYS[1]), oldest, p,\n"
-    "  redis.call('XLEN', KEYS[2]) }\n";
+    "  redis.call('XLEN', KEYS[2]),\n"
+    "  tonumber(redis.call('HGET', KEYS[3], 'count') or '0') }\n";
 
 /*
  * Dead letters back into the stream, oldest first.  KEYS: the stream,
@@ -290,6 +297,56 @@ outbox_dead_keys(const struct store_keyargs *ka, char *k[])
 	k[1] = xstrdup(STORE_KEY_OUTBOX_DEAD);
 }
 
+/*
+ * Dead letters back into the stream by themselves, oldest first: those
+ * dead for the cool-down (by Redis' clock, so gateways with skewed
+ * clocks agree) and re-driven fewer than the most allowed, each with
+ * its count one higher.  The others stay for a person; a cursor in the
+ * re-drive's hash steps past them, so they never block the letters
+ * behind them (it starts again when the most allowed changes).  KEYS:
+ * the stream, the dead letters, the re-drive's hash.  ARGV: the
+ * cool-down in ms, the most re-drives, how many letters to look at.
+ * Returns how many went back.
+ */
+static const char outbox_redrive[] =
+    "local t = redis.call('TIME')\n"
+    "local cut = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "  - tonumber(ARGV[1])\n"
+    "if cut <= 0 then return 0 end\n"
+    "local from = '-'\n"
+    "if redis.call('HGET', KEYS[3], 'max') == ARGV[2] then\n"
+    "  from = redis.call('HGET', KEYS[3], 'from') or '-'\n"
+    "end\n"
+    "local e = redis.call('XRANGE', KEYS[2], from,\n"
+    "  string.format('%d', cut), 'COUNT', ARGV[3])\n"
+    "local n = 0\n"
+    "for _, x in ipairs(e) do\n"
+    "  local r, d = nil, 0\n"
+    "  for i = 1, #x[2] - 1, 2 do\n"
+    "    if x[2][i] == 'r' then r = x[2][i + 1] end\n"
+    "    if x[2][i] == 'redriven' then d = tonumber(x[2][i + 1]) or 0 end\n"
+    "  end\n"
+    "  if r and d < tonumber(ARGV[2]) then\n"
+    "    redis.call('XADD', KEYS[1], '*', 'r', r, 'redriven', d + 1)\n"
+    "    redis.call('XDEL', KEYS[2], x[1])\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "if #e > 0 then\n"
+    "  redis.call('HSET', KEYS[3], 'from', '(' .. e[#e][1], 'max', ARGV[2])\n"
+    "end\n"
+    "if n > 0 then redis.call('HINCRBY', KEYS[3], 'count', n) end\n"
+    "return n\n";
+
+static void
+outbox_redrive_keys(const struct store_keyargs *ka, char *k[])
+{
+	(void)ka;
+	k[0] = xstrdup(STORE_KEY_OUTBOX);
+	k[1] = xstrdup(STORE_KEY_OUTBOX_DEAD);
+	k[2] = xstrdup(STORE_KEY_OUTBOX_REDRIVE);
+}
+
 const struct store_script_def store_scripts[NSCRIPTS] = {
 	[SCRIPT_SESSION_SAVE] = { "session_save", session_save, 1,
 	    session_save_keys },
@@ -311,8 +368,10 @@ const struct store_script_def store_scripts[NSCRIPTS] = {
 	    outbox_ack_keys },
 	[SCRIPT_OUTBOX_FAIL] = { "outbox_fail", outbox_fail, 3,
 	    outbox_fail_keys },
-	[SCRIPT_OUTBOX_STATS] = { "outbox_stats", outbox_stats, 2,
-	    outbox_dead_keys },
+	[SCRIPT_OUTBOX_STATS] = { "outbox_stats", outbox_stats, 3,
+	    outbox_redrive_keys },
 	[SCRIPT_OUTBOX_REPLAY] = { "outbox_replay", outbox_replay, 2,
 	    outbox_dead_keys },
+	[SCRIPT_OUTBOX_REDRIVE] = { "outbox_redrive", outbox_redrive, 3,
+	    outbox_redrive_keys },
 };

@@ -89,7 +89,7 @@ jitter_ms(unsigned ms)
 }
 
 unsigned
-backoff_delay_ms(unsigned min_ms, unsigned max_ms, unsigned attempt)
+backoff_nominal_ms(unsigned min_ms, unsigned max_ms, unsigned attempt)
 {
 	unsigned long long	 ms = min_ms;
 
@@ -97,7 +97,13 @@ backoff_delay_ms(unsigned min_ms, unsigned max_ms, unsigned attempt)
 		ms *= 2;
 	if (ms > max_ms)
 		ms = max_ms;
-	return jitter_ms((unsigned)ms);
+	return (unsigned)ms;
+}
+
+unsigned
+backoff_delay_ms(unsigned min_ms, unsigned max_ms, unsigned attempt)
+{
+	return jitter_ms(backoff_nominal_ms(min_ms, max_ms, attempt));
 }
 
 void

@@ -40,6 +40,9 @@ int		 hex_digit(char c);
  */
 unsigned	backoff_delay_ms(unsigned min_ms, unsigned max_ms,
 		    unsigned attempt);
+/* The nominal delay before the jitter: what a retry waits at most. */
+unsigned	backoff_nominal_ms(unsigned min_ms, unsigned max_ms,
+		    unsigned attempt);
 /* The jitter alone: uniform in [ms/2, ms]. */
 unsigned	jitter_ms(unsigned ms);
 

@@ -308,7 +308,8 @@ class Gateway:
                              "page_budget": 182}],
             # Quick retries, so tests see a back office come back soon.
             "outbox": {"attempts": 4, "backoff_min_ms": 20,
-                       "backoff_max_ms": 200, "claim_idle_ms": 2000},
+                       "backoff_max_ms": 200, "claim_idle_ms": 2000,
+                       "ride_out_s": 0},
             "admin": {"token": ADMIN_TOKEN},
             "adapters": {"requests": {"type": "file",
                                       "path": self.requests_path}},

@@ -296,3 +296,33 @@ def test_daemon_refuses_broken_adapter(tmp_path):
     assert (f"{path}:{line_of(path, 'connections = 1000')}: "
             "adapters.backoffice.connections must be between 1 and 256, "
             "not 1000") in out, out
+
+
+def test_short_retry_window_is_a_warning(tmp_path):
+    """A retry window shorter than outbox.ride_out_s: still OK (exit 0),
+    with a warning line on stderr that gives both figures, the line and
+    what to change."""
+    conf = base_conf(tmp_path, outbox={
+        "attempts": 4, "backoff_min_ms": 20, "backoff_max_ms": 200,
+        "claim_idle_ms": 2000, "ride_out_s": 60})
+    path = write_conf(tmp_path, to_libconfig(conf), "short.conf")
+    p = subprocess.run([asanigw_binary(), "-t", "-c", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       stdin=subprocess.DEVNULL, timeout=10)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 0, err
+    assert out.strip() == "configuration OK", out
+    line = line_of(path, "outbox")
+    warnings = [x for x in err.splitlines() if x.strip()]
+    assert len(warnings) == 1, err
+    assert warnings[0].startswith(f"{path}:{line}: warning: "), err
+    for needle in ("retry window is 0.0 s", "0.1 s at the longest",
+                   "attempts=4", "ride_out_s=60", "raise outbox.attempts",
+                   "outbox.backoff_max_ms"):
+        assert needle in warnings[0], (needle, err)
+    # Long enough, or no outage to ride out: no warning.
+    for outbox in ({"ride_out_s": 0}, {"attempts": 700, "ride_out_s": 60}):
+        conf = base_conf(tmp_path, outbox=outbox)
+        path = write_conf(tmp_path, to_libconfig(conf), "long.conf")
+        rc, out = run_check(path)
+        assert rc == 0 and out.strip() == "configuration OK", out

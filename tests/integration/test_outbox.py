@@ -5,6 +5,7 @@ of deliveries, and two gateways sharing the work (one of them killed).
 """
 
 import concurrent.futures
+import re
 import time
 
 from conftest import BACKOFFICE_SECRET, wait_until
@@ -162,3 +163,90 @@ def test_restart_with_back_office_still_down(gateway, backoffice, redis):
     bo.control(fail="none")
     wait_until(lambda: recorded(bo) == 30, 30, "all 30 requests")
     wait_until(lambda: gw.outbox()["waiting"] == 0, 10, "an empty outbox")
+
+
+# -- dead letters re-driven -------------------------------------------------
+
+def redrive_conf(bo, **outbox):
+    """A retry window far shorter than the outage the tests make: two
+    tries a few ms apart, then a dead letter; re-driven after a short
+    cool-down."""
+    return http_backoffice(bo, **dict({
+        "attempts": 2, "backoff_min_ms": 20, "backoff_max_ms": 50,
+        "redrive_after_ms": 800, "redrive_max": 3}, **outbox))
+
+
+def confirmed_while_down(bo, gw, n):
+    """n requests confirmed (each of its own subscriber) while the back
+    office answers 503; their refs."""
+    bo.control(fail="503")
+    sent = submit_many(gw, [new_phone() for _ in range(n)], 1)
+    return {ref for rs in sent.values() for ref in rs}
+
+
+def redrive_counts(*gws):
+    """The letters each gateway's log says it re-drove."""
+    return [sum(int(m) for m in re.findall(r"event=redrive count=(\d+)",
+                                           gw.log())) for gw in gws]
+
+
+def test_dead_letters_come_back_by_themselves(gateway, backoffice, redis):
+    bo = backoffice()
+    gw = gateway(**redrive_conf(bo))
+    refs = confirmed_while_down(bo, gw, 6)
+    wait_until(lambda: gw.outbox()["dead"] == 6, 10, "six dead letters")
+    assert recorded(bo) == 0 and gw.outbox()["redriven"] == 0
+    # The outage ends; nobody replays: the cool-down brings them back.
+    bo.control(fail="none")
+    wait_until(lambda: recorded(bo) == 6, 20, "all six re-driven")
+    got = bo.requests()
+    assert sorted(r["body"]["ref"] for r in got) == sorted(refs)
+    # Booked once each, under the key they were confirmed with.
+    assert bo.stats()["duplicates"] == 0
+    assert {r["key"] for r in got} == seen_keys(redis)
+    wait_until(lambda: gw.outbox()["waiting"] == 0, 5, "an empty outbox")
+    st = gw.outbox()
+    assert st["dead"] == 0 and st["redriven"] == 6, st
+    assert redrive_counts(gw) == [6]
+
+
+def test_redrive_max_leaves_a_letter_for_a_person(gateway, backoffice):
+    bo = backoffice()
+    gw = gateway(**redrive_conf(bo, redrive_after_ms=200, redrive_max=2))
+    confirmed_while_down(bo, gw, 3)
+    # Each letter: 2 tries, then twice re-driven for 2 tries more.
+    wait_until(lambda: gw.outbox()["redriven"] == 6, 20, "six re-drives")
+    wait_until(lambda: gw.outbox()["dead"] == 3 and
+               gw.outbox()["waiting"] == 0, 10, "three dead letters")
+    # Several passes later, they are still dead and tried no more.
+    time.sleep(2.5)
+    st = gw.outbox()
+    assert st["dead"] == 3 and st["redriven"] == 6, st
+    assert bo.stats()["received"] == 3 * 2 * 3
+    # A person's replay still brings them back.
+    bo.control(fail="none")
+    status, body = gw.admin("POST", "/admin/outbox/replay")
+    assert status == 200 and body == {"replayed": 3}
+    wait_until(lambda: recorded(bo) == 3, 10, "three replayed")
+    assert bo.stats()["duplicates"] == 0
+
+
+def test_two_gateways_redrive_each_letter_once(gateway, backoffice):
+    bo = backoffice()
+    conf = redrive_conf(bo, redrive_batch=4)
+    a = gateway(**conf)
+    b = gateway(**conf)
+    refs = confirmed_while_down(bo, a, 12) | confirmed_while_down(bo, b, 12)
+    wait_until(lambda: a.outbox()["dead"] == 24, 10, "24 dead letters")
+    bo.control(fail="none")
+    wait_until(lambda: recorded(bo) == 24, 30, "all 24 re-driven")
+    wait_until(lambda: a.outbox()["waiting"] == 0, 5, "an empty outbox")
+    got = [r["body"]["ref"] for r in bo.requests()]
+    assert sorted(got) == sorted(refs)
+    assert bo.stats()["duplicates"] == 0
+    # Four letters a pass, a pass a second on each: both took part, and
+    # between them each letter went back once.
+    counts = redrive_counts(a, b)
+    assert sum(counts) == 24 and a.outbox()["redriven"] == 24, counts
+    assert all(counts), counts
+    assert bo.stats()["received"] == 24 * 2 + 24

@@ -802,6 +802,87 @@ START_TEST(test_aggregator_callers)
 }
 END_TEST
 
+/* The retry window: the backoff delays between the tries, at half and
+ * at full nominal value. */
+START_TEST(test_outbox_window)
+{
+	struct conf_outbox	 o = { .attempts = 4, .backoff_min_ms = 20,
+				    .backoff_max_ms = 200 };
+	unsigned long long	 lo, hi;
+
+	conf_outbox_window_ms(&o, &lo, &hi);	/* 20 + 40 + 80 */
+	ck_assert_uint_eq(hi, 140);
+	ck_assert_uint_eq(lo, 70);
+	o.attempts = 1;				/* no retry: no window */
+	conf_outbox_window_ms(&o, &lo, &hi);
+	ck_assert_uint_eq(hi, 0);
+	ck_assert_uint_eq(lo, 0);
+	o = (struct conf_outbox){ .attempts = 10, .backoff_min_ms = 500,
+	    .backoff_max_ms = 30000 };		/* capped from the 7th */
+	conf_outbox_window_ms(&o, &lo, &hi);
+	ck_assert_uint_eq(hi, 500 + 1000 + 2000 + 4000 + 8000 + 16000 +
+	    3 * 30000);
+	ck_assert_uint_eq(lo, hi / 2);
+	o.attempts = 30;
+	conf_outbox_window_ms(&o, &lo, &hi);
+	ck_assert_uint_eq(hi, 31500 + 23 * 30000);
+}
+END_TEST
+
+/* Re-drive settings and their defaults; a short retry window is a
+ * warning with its line, not an error. */
+START_TEST(test_outbox_redrive_and_ride_out)
+{
+	struct errlist	 e = { 0 };
+	struct conf	*c = load(MINIMAL, 0, &e);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->outbox.attempts, 30);
+	ck_assert_uint_eq(c->outbox.redrive_after_ms, 600000);
+	ck_assert_uint_eq(c->outbox.redrive_max, 3);
+	ck_assert_uint_eq(c->outbox.redrive_batch, 50);
+	ck_assert_uint_eq(c->outbox.ride_out_s, 300);
+	ck_assert_uint_eq(c->warnings.n, 0);
+	conf_free(c);
+
+	c = load(MINIMAL "outbox = { attempts = 4; backoff_min_ms = 20;\n"
+	    "  backoff_max_ms = 200; redrive_after_ms = 0; redrive_max = 7;\n"
+	    "  redrive_batch = 5; ride_out_s = 60; };\n", 0, &e);
+	dump(&e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(e.n, 0);
+	ck_assert_uint_eq(c->outbox.redrive_after_ms, 0);
+	ck_assert_uint_eq(c->outbox.redrive_max, 7);
+	ck_assert_uint_eq(c->outbox.redrive_batch, 5);
+	dump(&c->warnings);
+	ck_assert_uint_eq(c->warnings.n, 1);
+	ck_assert(has_error(&c->warnings, 5, "warning: outbox: the retry "
+	    "window is 0.0 s"));
+	ck_assert(has_error(&c->warnings, 5, "0.1 s at the longest"));
+	ck_assert(has_error(&c->warnings, 5, "ride_out_s=60"));
+	ck_assert(has_error(&c->warnings, 5, "raise outbox.attempts"));
+	conf_free(c);
+
+	c = load(MINIMAL "outbox = { attempts = 4; ride_out_s = 0; };\n", 0,
+	    &e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->warnings.n, 0);
+	conf_free(c);
+
+	ck_assert_ptr_null(load(MINIMAL "outbox = { redrive_batch = 0; };\n",
+	    0, &e));
+	ck_assert(has_error(&e, 5, "outbox.redrive_batch"));
+	errlist_free(&e);
+
+	c = conf_load("conf/asanigw.conf", 1, &e);
+	ck_assert_ptr_nonnull(c);
+	dump(&c->warnings);
+	ck_assert_uint_eq(c->warnings.n, 0);
+	conf_free(c);
+	errlist_free(&e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -826,6 +907,8 @@ main(void)
 	tcase_add_test(tc, test_restart_needed);
 	tcase_add_test(tc, test_adapter_settings_typed);
 	tcase_add_test(tc, test_aggregator_callers);
+	tcase_add_test(tc, test_outbox_window);
+	tcase_add_test(tc, test_outbox_redrive_and_ride_out);
 	tcase_add_loop_test(tc, test_adapter_errors, 0,
 	    (int)(sizeof adapter_cases / sizeof adapter_cases[0]));
 	suite_add_tcase(s, tc);
