@@ -95,7 +95,7 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(BUILD)/tests/backoffice/backoffice.o $(BUILD)/tests/lib/emit.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
-.PHONY: all deps test unit integration demo demo-kannel bench fuzz fuzz-all \
+.PHONY: all deps test unit integration demo demo-kannel demo-ha bench fuzz fuzz-all \
 	clean install uninstall deb FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -203,6 +203,12 @@ demo: deps
 demo-kannel: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/fakesmpp
 	@$(PYTHON) scripts/demo-kannel $(BUILD)/asanigw $(BUILD)/fakesmpp
+
+# A session surviving the Redis master's death: Sentinel, two gateways,
+# haproxy.
+demo-ha: deps
+	@$(MAKE) --no-print-directory $(BUILD)/asanigw
+	@$(PYTHON) scripts/demo-ha $(BUILD)/asanigw
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver \

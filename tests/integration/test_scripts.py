@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import sys
 
 from conftest import ROOT, asanigw_binary, port_open
 
@@ -112,5 +113,20 @@ def test_demo_kannel_scripted():
     assert not os.path.exists(d)
     ports = re.findall(r":(\d+)", out.split("the chain is up")[1]
                        .split("\n\n")[0])
+    for port in ports:
+        assert not port_open(int(port)), f"port {port} still open"
+
+
+def test_demo_ha_scripted():
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts",
+                                                     "demo-ha"),
+                        asanigw_binary()],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=120, cwd=ROOT)
+    out = p.stdout.decode("utf-8")
+    assert p.returncode == 0, out
+    assert re.search(r"demo: OK: reference ([0-9A-Z]{6}) reached the back "
+                     r"office once, through a failover", out), out
+    ports = re.findall(r":(\d+)", out.split("demo: killed")[0])
     for port in ports:
         assert not port_open(int(port)), f"port {port} still open"
