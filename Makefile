@@ -69,6 +69,10 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/access.c \
 	gateway/sendsms.c \
 	gateway/admin.c \
+	gateway/metrics.c \
+	gateway/metrics_gateway.c \
+	gateway/metrics_http.c \
+	gateway/funnel.c \
 	adapters/adapter.c \
 	adapters/adapter_file.c \
 	adapters/adapter_http.c \

@@ -54,8 +54,10 @@
 #include "adapter.h"
 #include "cache.h"
 #include "engine.h"
+#include "funnel.h"
 #include "log.h"
 #include "menu.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "refcode.h"
 #include "session.h"
@@ -143,6 +145,8 @@ struct hop {
 	TAILQ_ENTRY(hop)	 queue;		/* waiting behind another */
 	TAILQ_HEAD(hopq, hop)	 waiters;	/* same session, behind this
 						 * one, in order */
+	const char		*transport;	/* the caller's literal */
+	struct funnel_mark	 fmark;		/* the page answered */
 };
 
 /*
@@ -319,6 +323,10 @@ hop_end(struct hop *h)
 	    h->service ? h->service : "-", h->s ? h->s->seq : 0,
 	    h->s && h->s->screen ? h->s->screen : "-",
 	    h->outcome ? h->outcome : "late", h->cached, hop_elapsed_ms(h));
+	metrics_hop(h->svc ? h->svc->code : "", h->transport, h->outcome ?
+	    h->outcome : "late", hop_elapsed_ms(h) / 1000);
+	funnel_hop(&h->fmark, h->svc ? h->svc->code : "", h->s, hop_lang(h),
+	    h->outcome);
 
 	next = running_leave(e, h);
 	e->inflight--;
@@ -739,6 +747,7 @@ hop_run_menu(struct hop *h)
 		input = hop_input(h);
 
 	refcode_new(h->ref, sizeof h->ref);
+	funnel_mark(&h->fmark, h->s, input, hop_lang(h));
 	menu_step(h->svc->menu, h->s, input, &env, &h->res);
 	return 0;
 }
@@ -982,6 +991,7 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	h->retry_window_ms = in->retry_window_ms;
 	h->hop_id = in->hop_id != NULL ? xstrdup(in->hop_id) : NULL;
 	h->begin = in->begin;
+	h->transport = in->transport != NULL ? in->transport : "-";
 	h->key = store_session_key(h->msisdn, h->session_id);
 	TAILQ_INIT(&h->waiters);
 	h->gen = e->gen;

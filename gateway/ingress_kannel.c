@@ -45,6 +45,7 @@
 #include "access.h"
 #include "conf.h"
 #include "engine.h"
+#include "funnel.h"
 #include "gsm.h"
 #include "httpd.h"
 #include "ingress_kannel.h"
@@ -374,6 +375,8 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 		begin = 0;
 	else {
 		if (ussd_op_in(p->abort, p->nabort, op))
+			funnel_aborted(sc->id);
+		if (ussd_op_in(p->abort, p->nabort, op))
 			log_info("event=ussd-abort smsc=%s sid=%s msisdn=%s "
 			    "op=%d", sc->id, sid, log_msisdn(msisdn, who,
 			    sizeof who), op);
@@ -398,6 +401,7 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 		.budget = sc->budget,
 		.hop_id = query_str(q, F_ID),
 		.begin = begin,
+		.transport = "kannel",
 	};
 	engine_hop(ik->engine, &in, ussd_reply, u);
 }

@@ -1,0 +1,106 @@
+/*
+ * The gateway's own metrics: what the modules count, one call each at the
+ * point where it happens (metrics.h).  The families are made together in
+ * families_up(), so their names, help texts, labels and buckets read as
+ * one table, and a scrape lists all of them from the start.
+ *
+ * Callers hand label values from the configuration or from fixed sets
+ * (outcomes, results, transports); the service of a hop is its configured
+ * code, never a code a subscriber dialled that is not served.
+ */
+#include <stdio.h>
+
+#include "metrics.h"
+
+/* Seconds: 0.5 ms ... 2.5 s, the span of a hop's deadline. */
+static const double hop_buckets[] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+	1, 2.5,
+};
+
+static const char *const no_labels[] = { NULL };
+static const char *const version_labels[] = { "version", NULL };
+static const char *const result_labels[] = { "result", NULL };
+static const char *const hop_labels[] = { "service", "transport",
+	"outcome", NULL };
+static const char *const hop_time_labels[] = { "service", "transport",
+	NULL };
+static const char *const http_labels[] = { "route", "status", NULL };
+
+static struct {
+	struct metrics_family	*build, *generation, *reloads;
+	struct metrics_family	*hops, *hop_seconds;
+	struct metrics_family	*http;
+	struct metrics_series	*generation_now;
+	int			 up;
+} m;
+
+static void
+families_up(void)
+{
+	if (m.up)
+		return;
+	m.up = 1;
+	m.build = metrics_family("asanigw_build_info",
+	    "A constant 1, labelled with the version of the gateway.",
+	    METRICS_GAUGE, version_labels, NULL, 0);
+	m.generation = metrics_family("asanigw_config_generation",
+	    "The configuration serving now: 1 at start, one more per "
+	    "reload that took.", METRICS_GAUGE, no_labels, NULL, 0);
+	m.reloads = metrics_family("asanigw_config_reloads_total",
+	    "SIGHUP reloads by result (ok, failed).", METRICS_COUNTER,
+	    result_labels, NULL, 0);
+	m.hops = metrics_family("asanigw_hops_total",
+	    "USSD hops answered, by service, transport and outcome.",
+	    METRICS_COUNTER, hop_labels, NULL, 0);
+	m.hop_seconds = metrics_family("asanigw_hop_duration_seconds",
+	    "From a hop's arrival to its answer.", METRICS_HISTOGRAM,
+	    hop_time_labels, hop_buckets,
+	    sizeof hop_buckets / sizeof hop_buckets[0]);
+	m.http = metrics_family("asanigw_http_requests_total",
+	    "HTTP requests answered, by route and status.", METRICS_COUNTER,
+	    http_labels, NULL, 0);
+	m.generation_now = metrics_get(m.generation, NULL);
+}
+
+void
+metrics_start(void)
+{
+	families_up();
+	metrics_set(metrics_get(m.build,
+	    (const char *[]){ ASANIGW_VERSION }), 1);
+	metrics_set(m.generation_now, 1);
+	metrics_get(m.reloads, (const char *[]){ "ok" });
+	metrics_get(m.reloads, (const char *[]){ "failed" });
+}
+
+void
+metrics_reload(int ok)
+{
+	families_up();
+	metrics_add(metrics_get(m.reloads,
+	    (const char *[]){ ok ? "ok" : "failed" }), 1);
+	if (ok)
+		metrics_add(m.generation_now, 1);
+}
+
+void
+metrics_hop(const char *service, const char *transport, const char *outcome,
+    double seconds)
+{
+	families_up();
+	metrics_add(metrics_get(m.hops,
+	    (const char *[]){ service, transport, outcome }), 1);
+	metrics_observe(metrics_get(m.hop_seconds,
+	    (const char *[]){ service, transport }), seconds);
+}
+
+void
+metrics_http(const char *route, int status)
+{
+	char	 code[8];
+
+	families_up();
+	snprintf(code, sizeof code, "%d", status);
+	metrics_add(metrics_get(m.http, (const char *[]){ route, code }), 1);
+}
