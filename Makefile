@@ -79,7 +79,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	adapters/adapter_redis_stream.c
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
-	     adapter command store_keys msisdn
+	     adapter command store_keys msisdn metrics
 FUZZ_TARGETS = session text step kannel command answer
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
