@@ -1024,6 +1024,8 @@ struct delivery_ctx {
 	void		*arg;
 	char		*err;		/* failed before the adapter */
 	struct event	*ev;
+	const char	*adapter;	/* its name, interned */
+	struct timespec	 t0;
 };
 
 static void
@@ -1031,6 +1033,8 @@ delivered(const char *err, int final, void *arg)
 {
 	struct delivery_ctx	*dc = arg;
 
+	metrics_delivery(dc->adapter, err == NULL ? "ok" : final ? "failed" :
+	    "retry", elapsed_ms(&dc->t0) / 1000);
 	if (err == NULL)
 		log_info("event=delivered ref=%s key=%s service=%s",
 		    dc->req->ref, dc->req->idempotency_key, dc->req->service);
@@ -1078,6 +1082,8 @@ engine_deliver(struct engine *e, const char *json, outbox_done_cb done,
 			if (strcmp(c->adapters[i].name, svc->adapter) == 0) {
 				dc->gen = e->gen;
 				dc->gen->refs++;
+				dc->adapter = metrics_intern(svc->adapter);
+				clock_gettime(CLOCK_MONOTONIC, &dc->t0);
 				adapter_submit(e->gen->adapters[i], dc->req,
 				    delivered, dc);
 				return;
@@ -1238,6 +1244,7 @@ struct ask {
 	struct event		*timer;
 	struct timespec		 t0;
 	int			 told;		/* cb has fired */
+	const char		*adapter;	/* its name, interned */
 };
 
 static void
@@ -1257,6 +1264,7 @@ ask_late(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_warnx("event=lookup-late query=%s ms=%.1f", a->query,
 	    elapsed_ms(&a->t0));
+	metrics_lookup(a->adapter, "late");
 	a->told = 1;
 	a->cb("no answer in time", NULL, a->arg);
 }
@@ -1266,6 +1274,8 @@ ask_answered(const char *err, const struct answer *ans, void *arg)
 {
 	struct ask	*a = arg;
 
+	metrics_lookup(a->adapter, a->told ? "dropped" : err != NULL ?
+	    "failed" : ans->found ? "found" : "not_found");
 	if (a->told) {
 		log_info("event=lookup query=%s outcome=dropped ms=%.1f "
 		    "error=\"%s\"", a->query, elapsed_ms(&a->t0),
@@ -1303,6 +1313,8 @@ engine_lookup(struct engine *e, struct gen *g, const char *service,
 	a->cb = cb;
 	a->arg = arg;
 	a->query = xstrdup(q->kind);
+	a->adapter = metrics_intern(conf_service(g->conf, service) != NULL ?
+	    conf_service(g->conf, service)->adapter : "");
 	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	a->timer = evtimer_new(e->base, ask_late, a);
 	tv = ms_to_tv(timeout_ms);

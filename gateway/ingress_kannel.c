@@ -46,6 +46,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "funnel.h"
+#include "metrics.h"
 #include "gsm.h"
 #include "httpd.h"
 #include "ingress_kannel.h"
@@ -173,6 +174,7 @@ kannel_allowed(struct ingress_kannel *ik, struct evhttp_request *req,
 		why = "wrong or missing secret";
 	if (why == NULL)
 		return 1;
+	metrics_kannel_refused(why);
 	log_warnx("event=forbidden path=%s reason=\"%s\"",
 	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)), why);
 	httpd_reply_text(req, 403, "Forbidden", "forbidden");
@@ -466,6 +468,7 @@ handle_mo(struct evhttp_request *req, void *arg)
 		bad_request(req, why);
 		return;
 	}
+	metrics_kannel_mo(sc->id, sc->kind == SMSC_SMS ? "sms" : "ussd");
 	if (coding[0] != '\0')
 		c = coding[0] - '0';
 	text = kannel_text_decode(q.v[F_TEXT], q.len[F_TEXT], c,

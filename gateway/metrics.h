@@ -80,5 +80,15 @@ void		 metrics_hop(const char *service, const char *transport,
 const char	*metrics_intern(const char *s);
 /* An HTTP answer: route is the routed path ("other" for none). */
 void		 metrics_http(const char *route, int status);
+/* A lookup's end: result found, not_found, failed, late (the hop went
+ * on without it) or dropped (its answer came after that). */
+void		 metrics_lookup(const char *adapter, const char *result);
+/* A delivery from the outbox: result ok, retry or failed. */
+void		 metrics_delivery(const char *adapter, const char *result,
+		    double seconds);
+/* A message from Kannel's smsbox on smsc (kind ussd or sms), or a call
+ * refused for a reason (a fixed sentence). */
+void		 metrics_kannel_mo(const char *smsc, const char *kind);
+void		 metrics_kannel_refused(const char *reason);
 
 #endif

@@ -26,11 +26,22 @@ static const char *const hop_labels[] = { "service", "transport",
 static const char *const hop_time_labels[] = { "service", "transport",
 	NULL };
 static const char *const http_labels[] = { "route", "status", NULL };
+static const char *const adapter_labels[] = { "adapter", "result", NULL };
+static const char *const adapter_time_labels[] = { "adapter", NULL };
+static const char *const mo_labels[] = { "smsc", "kind", NULL };
+static const char *const reason_labels[] = { "reason", NULL };
+
+/* Seconds a back office takes: 5 ms ... 30 s. */
+static const double delivery_buckets[] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
 
 static struct {
 	struct metrics_family	*build, *generation, *reloads;
 	struct metrics_family	*hops, *hop_seconds;
 	struct metrics_family	*http;
+	struct metrics_family	*lookups, *deliveries, *delivery_seconds;
+	struct metrics_family	*kannel_mo, *kannel_refused;
 	struct metrics_series	*generation_now;
 	int			 up;
 } m;
@@ -60,6 +71,25 @@ families_up(void)
 	m.http = metrics_family("asanigw_http_requests_total",
 	    "HTTP requests answered, by route and status.", METRICS_COUNTER,
 	    http_labels, NULL, 0);
+	m.lookups = metrics_family("asanigw_lookups_total",
+	    "Lookups of lookup screens, by adapter and result (found, "
+	    "not_found, failed, late, dropped).", METRICS_COUNTER,
+	    adapter_labels, NULL, 0);
+	m.deliveries = metrics_family("asanigw_outbox_deliveries_total",
+	    "Requests the outbox handed to a back office, by adapter and "
+	    "result (ok, retry, failed).", METRICS_COUNTER, adapter_labels,
+	    NULL, 0);
+	m.delivery_seconds = metrics_family(
+	    "asanigw_outbox_delivery_duration_seconds",
+	    "From handing a request to its back office to the answer.",
+	    METRICS_HISTOGRAM, adapter_time_labels, delivery_buckets,
+	    sizeof delivery_buckets / sizeof delivery_buckets[0]);
+	m.kannel_mo = metrics_family("asanigw_kannel_mo_total",
+	    "Messages from Kannel's smsbox, by smsc and kind (ussd, sms).",
+	    METRICS_COUNTER, mo_labels, NULL, 0);
+	m.kannel_refused = metrics_family("asanigw_kannel_refused_total",
+	    "Calls to the Kannel endpoints refused, by reason.",
+	    METRICS_COUNTER, reason_labels, NULL, 0);
 	m.generation_now = metrics_get(m.generation, NULL);
 }
 
@@ -103,4 +133,38 @@ metrics_http(const char *route, int status)
 	families_up();
 	snprintf(code, sizeof code, "%d", status);
 	metrics_add(metrics_get(m.http, (const char *[]){ route, code }), 1);
+}
+
+void
+metrics_lookup(const char *adapter, const char *result)
+{
+	families_up();
+	metrics_add(metrics_get(m.lookups,
+	    (const char *[]){ adapter, result }), 1);
+}
+
+void
+metrics_delivery(const char *adapter, const char *result, double seconds)
+{
+	families_up();
+	metrics_add(metrics_get(m.deliveries,
+	    (const char *[]){ adapter, result }), 1);
+	metrics_observe(metrics_get(m.delivery_seconds,
+	    (const char *[]){ adapter }), seconds);
+}
+
+void
+metrics_kannel_mo(const char *smsc, const char *kind)
+{
+	families_up();
+	metrics_add(metrics_get(m.kannel_mo,
+	    (const char *[]){ smsc, kind }), 1);
+}
+
+void
+metrics_kannel_refused(const char *reason)
+{
+	families_up();
+	metrics_add(metrics_get(m.kannel_refused,
+	    (const char *[]){ reason }), 1);
 }

@@ -304,3 +304,19 @@ def test_prometheus_sees_the_funnel(gateway, tmp_path):
         assert sorted(up.values()) == [1, 1]
     finally:
         prom.stop()
+
+
+def test_deliveries_counted(gateway):
+    """A request confirmed on the flagship menu and delivered by the file
+    adapter: counted by adapter and result, with its duration."""
+    from flagship import Dialog, submit_request
+    gw = gateway()
+    submit_request(Dialog(gw, new_phone(), new_session()), "en")
+    wait_until(lambda: samples(gw.get("/metrics").body).get(
+        'asanigw_outbox_deliveries_total{adapter="requests",result="ok"}')
+        == 1, 10, "the delivery counted")
+    s = samples(gw.get("/metrics").body)
+    assert s['asanigw_outbox_delivery_duration_seconds_count'
+             '{adapter="requests"}'] == 1
+    assert s['asanigw_hops_total{service="*786#",transport="aggregator",'
+             'outcome="end"}'] == 1
