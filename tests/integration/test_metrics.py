@@ -320,3 +320,25 @@ def test_deliveries_counted(gateway):
              '{adapter="requests"}'] == 1
     assert s['asanigw_hops_total{service="*786#",transport="aggregator",'
              'outcome="end"}'] == 1
+
+
+def test_dashboard_uses_what_the_gateway_exposes(gateway, tmp_path):
+    """contrib/grafana/asanigw.json is JSON, and every metric its queries
+    name is one a scrape lists (a HELP line, with samples or not)."""
+    import re
+    from conftest import ROOT
+    path = os.path.join(ROOT, "contrib", "grafana", "asanigw.json")
+    with open(path, encoding="utf-8") as f:
+        dash = json.load(f)
+    exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+    exprs += [v["query"] for v in dash["templating"]["list"]
+              if v["type"] == "query"]
+    used = set()
+    for e in exprs:
+        used.update(re.findall(r"\b((?:asanigw|process)_[a-z_]+)", e))
+    assert len(used) > 10, used
+    gw = funnel_gateway(gateway, tmp_path)
+    exposed = set(re.findall(r"^# HELP (\S+)", scrape(gw), re.M))
+    for name in used:
+        base = re.sub(r"_(bucket|sum|count)$", "", name)
+        assert name in exposed or base in exposed, name
