@@ -219,7 +219,7 @@ routes_up(struct daemon *d, const struct conf *c)
 	    (d->notify = notify_new(d->httpd, c, d->engine, d->store,
 	    d->sendsms, err, sizeof err)) == NULL)
 		fatalx("%s", err);
-	if ((d->metrics = metrics_http_new(d->httpd, c, err,
+	if ((d->metrics = metrics_http_new(d->httpd, c, d->store, err,
 	    sizeof err)) == NULL)
 		fatalx("%s", err);
 }

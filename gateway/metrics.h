@@ -90,5 +90,12 @@ void		 metrics_delivery(const char *adapter, const char *result,
  * refused for a reason (a fixed sentence). */
 void		 metrics_kannel_mo(const char *smsc, const char *kind);
 void		 metrics_kannel_refused(const char *reason);
+/* A Redis command's end: seconds until its reply (< 0: none came), and
+ * err, the store's sentence when it failed (NULL: it did not). */
+void		 metrics_redis(double seconds, const char *err);
+/* The outbox as the store counts it (waiting < 0: it could not say; the
+ * gauges keep their last values and asanigw_outbox_up is 0). */
+void		 metrics_outbox(long long waiting, long long pending,
+		    long long dead, long long oldest_ms);
 
 #endif

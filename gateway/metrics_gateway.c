@@ -9,6 +9,7 @@
  * code, never a code a subscriber dialled that is not served.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "metrics.h"
 
@@ -30,6 +31,13 @@ static const char *const adapter_labels[] = { "adapter", "result", NULL };
 static const char *const adapter_time_labels[] = { "adapter", NULL };
 static const char *const mo_labels[] = { "smsc", "kind", NULL };
 static const char *const reason_labels[] = { "reason", NULL };
+static const char *const kind_labels[] = { "kind", NULL };
+
+/* Seconds Redis takes: 0.1 ms ... 1 s (the store's timeouts are below). */
+static const double redis_buckets[] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+	0.1, 0.25, 0.5, 1,
+};
 
 /* Seconds a back office takes: 5 ms ... 30 s. */
 static const double delivery_buckets[] = {
@@ -42,9 +50,21 @@ static struct {
 	struct metrics_family	*http;
 	struct metrics_family	*lookups, *deliveries, *delivery_seconds;
 	struct metrics_family	*kannel_mo, *kannel_refused;
+	struct metrics_family	*redis_seconds, *redis_errors;
+	struct metrics_series	*redis_now;
+	struct metrics_series	*ob_up, *ob_waiting, *ob_pending, *ob_dead;
+	struct metrics_series	*ob_oldest;
 	struct metrics_series	*generation_now;
 	int			 up;
 } m;
+
+/* A gauge with no labels, and its one series. */
+static struct metrics_series *
+gauge(const char *name, const char *help)
+{
+	return metrics_get(metrics_family(name, help, METRICS_GAUGE,
+	    no_labels, NULL, 0), NULL);
+}
 
 static void
 families_up(void)
@@ -90,6 +110,25 @@ families_up(void)
 	m.kannel_refused = metrics_family("asanigw_kannel_refused_total",
 	    "Calls to the Kannel endpoints refused, by reason.",
 	    METRICS_COUNTER, reason_labels, NULL, 0);
+	m.redis_seconds = metrics_family("asanigw_redis_command_duration_seconds",
+	    "From sending a command to Redis to its reply.",
+	    METRICS_HISTOGRAM, no_labels, redis_buckets,
+	    sizeof redis_buckets / sizeof redis_buckets[0]);
+	m.redis_errors = metrics_family("asanigw_redis_errors_total",
+	    "Redis commands that failed, by kind (timeout, disconnected, "
+	    "refused, error_reply, other).", METRICS_COUNTER, kind_labels,
+	    NULL, 0);
+	m.redis_now = metrics_get(m.redis_seconds, NULL);
+	m.ob_up = gauge("asanigw_outbox_up", "1 if the last scrape could "
+	    "read the outbox's figures from the store, else 0.");
+	m.ob_waiting = gauge("asanigw_outbox_waiting",
+	    "Confirmed requests in the outbox, delivered or not yet.");
+	m.ob_pending = gauge("asanigw_outbox_pending",
+	    "Requests handed to a gateway and not yet acknowledged.");
+	m.ob_dead = gauge("asanigw_outbox_dead",
+	    "Dead letters: requests no back office took.");
+	m.ob_oldest = gauge("asanigw_outbox_oldest_age_seconds",
+	    "Age of the oldest request in the outbox; 0 when it is empty.");
 	m.generation_now = metrics_get(m.generation, NULL);
 }
 
@@ -167,4 +206,45 @@ metrics_kannel_refused(const char *reason)
 	families_up();
 	metrics_add(metrics_get(m.kannel_refused,
 	    (const char *[]){ reason }), 1);
+}
+
+/* The store's sentences (store.c), as kinds. */
+static const char *
+redis_error_kind(const char *err)
+{
+	if (strstr(err, "in time") != NULL)
+		return "timeout";
+	if (strstr(err, "not connected") != NULL ||
+	    strstr(err, "lost") != NULL)
+		return "disconnected";
+	if (strstr(err, "refused") != NULL)
+		return "refused";
+	if (strcmp(err, "error reply") == 0)
+		return "error_reply";
+	return "other";
+}
+
+void
+metrics_redis(double seconds, const char *err)
+{
+	families_up();
+	if (seconds >= 0)
+		metrics_observe(m.redis_now, seconds);
+	if (err != NULL)
+		metrics_add(metrics_get(m.redis_errors,
+		    (const char *[]){ redis_error_kind(err) }), 1);
+}
+
+void
+metrics_outbox(long long waiting, long long pending, long long dead,
+    long long oldest_ms)
+{
+	families_up();
+	metrics_set(m.ob_up, waiting >= 0);
+	if (waiting < 0)
+		return;
+	metrics_set(m.ob_waiting, (double)waiting);
+	metrics_set(m.ob_pending, (double)pending);
+	metrics_set(m.ob_dead, (double)dead);
+	metrics_set(m.ob_oldest, oldest_ms > 0 ? (double)oldest_ms / 1000 : 0);
 }

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
@@ -26,6 +27,7 @@
 struct metrics_http {
 	struct httpd			*httpd;
 	const struct conf_metrics	*conf;
+	struct store			*store;
 };
 
 /* An allowed address, and the token when one is set; else answered
@@ -63,15 +65,15 @@ scraper_allowed(const struct metrics_http *mh, struct evhttp_request *req)
 	return 1;
 }
 
+/* The outbox's figures are in: the whole exposition, at last. */
 static void
-handle_metrics(struct evhttp_request *req, void *arg)
+outbox_read(const char *err, const struct store_outbox_stats *s, void *arg)
 {
-	struct metrics_http	*mh = arg;
+	struct evhttp_request	*req = arg;
 	struct evbuffer		*b;
 
-	if (!httpd_method_is(req, EVHTTP_REQ_GET, "GET") ||
-	    !scraper_allowed(mh, req))
-		return;
+	metrics_outbox(err == NULL ? s->waiting : -1, s ? s->pending : 0,
+	    s ? s->dead : 0, s ? s->oldest_ms : 0);
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("evbuffer_new failed");
 	metrics_render(b);
@@ -81,13 +83,25 @@ handle_metrics(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
+static void
+handle_metrics(struct evhttp_request *req, void *arg)
+{
+	struct metrics_http	*mh = arg;
+
+	if (!httpd_method_is(req, EVHTTP_REQ_GET, "GET") ||
+	    !scraper_allowed(mh, req))
+		return;
+	store_outbox_stats(mh->store, outbox_read, req);
+}
+
 struct metrics_http *
-metrics_http_new(struct httpd *httpd, const struct conf *c, char *err,
-    size_t errlen)
+metrics_http_new(struct httpd *httpd, const struct conf *c,
+    struct store *store, char *err, size_t errlen)
 {
 	struct metrics_http	*mh = xcalloc(1, sizeof *mh);
 
 	mh->httpd = httpd;
+	mh->store = store;
 	mh->conf = &c->metrics;
 	if (!mh->conf->enabled)
 		return mh;

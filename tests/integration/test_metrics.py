@@ -209,6 +209,20 @@ def test_counters_survive_a_reload(gateway, tmp_path):
     k = ('asanigw_funnel_pages_shown_total{service="*111#",'
          'screen="main",page="0",lang="en"}')
     assert again[k] == before[k] + 1
+    # A screen a reload takes away stops growing; its successor counts.
+    menu = gw.conf["services"][0]["menu"]
+    with open(menu) as f:
+        text = f.read()
+    with open(menu, "w") as f:
+        f.write(text.replace('"main"', '"start"').replace("main =",
+                                                          "start ="))
+    gw.signal(signal.SIGHUP)
+    wait_until(lambda: samples(scrape(gw))["asanigw_config_generation"]
+               == 3, 10, "the second reload")
+    play([gw], ["1", "1"])
+    last = samples(scrape(gw))
+    assert last[k] == again[k]
+    assert last[k.replace('"main"', '"start"')] == 1
 
 
 class Prometheus:
@@ -320,6 +334,11 @@ def test_deliveries_counted(gateway):
              '{adapter="requests"}'] == 1
     assert s['asanigw_hops_total{service="*786#",transport="aggregator",'
              'outcome="end"}'] == 1
+    # The queue as the store counts it, read at the scrape.
+    assert s["asanigw_outbox_up"] == 1
+    wait_until(lambda: samples(gw.get("/metrics").body)[
+        "asanigw_outbox_waiting"] == 0, 10, "an empty outbox")
+    assert s["asanigw_outbox_dead"] == 0
 
 
 def test_dashboard_uses_what_the_gateway_exposes(gateway, tmp_path):
@@ -342,3 +361,23 @@ def test_dashboard_uses_what_the_gateway_exposes(gateway, tmp_path):
     for name in used:
         base = re.sub(r"_(bucket|sum|count)$", "", name)
         assert name in exposed or base in exposed, name
+
+
+def test_redis_commands_and_errors(gateway, redis, tmp_path):
+    gw = funnel_gateway(gateway, tmp_path)
+    play([gw], ["1", "1"])
+    s = samples(scrape(gw))
+    assert s["asanigw_redis_command_duration_seconds_count"] >= 3
+    assert not any(k.startswith("asanigw_redis_errors_total") for k in s)
+    redis.stop()
+    r = gw.hop(new_session(), new_phone(), "", SERVICE)
+    assert r.status == 200 and r.end, r
+    s = samples(scrape(gw))
+    errors = sum(v for k, v in s.items()
+                 if k.startswith("asanigw_redis_errors_total{kind="
+                                 '"disconnected"') or
+                 k.startswith('asanigw_redis_errors_total{kind="timeout"'))
+    assert errors >= 1, s
+    assert s['asanigw_hops_total{service="*111#",transport="aggregator",'
+             'outcome="busy"}'] == 1
+    assert s["asanigw_outbox_up"] == 0
