@@ -561,6 +561,7 @@ handle_dlr(struct evhttp_request *req, void *arg)
 		d->req = req;
 		memcpy(d->id, id, sizeof d->id);
 		d->state = t->state;
+		metrics_dlr(t->state);
 		store_dlr_record(ik->store, d->id, t->state, t->final,
 		    smscid != NULL && strlen(smscid) <= 64 ? smscid : "",
 		    ik->k->dlr_ttl, dlr_recorded, d);

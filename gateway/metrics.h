@@ -93,6 +93,17 @@ void		 metrics_kannel_refused(const char *reason);
 /* A Redis command's end: seconds until its reply (< 0: none came), and
  * err, the store's sentence when it failed (NULL: it did not). */
 void		 metrics_redis(double seconds, const char *err);
+/* An SMS command answered: service code, command id ("" none) and
+ * outcome. */
+void		 metrics_sms(const char *service, const char *command,
+		    const char *outcome);
+/* A subscriber held back by a limit of kind. */
+void		 metrics_limited(const char *kind);
+/* A message the gateway sent through sendsms (result ok, failed), a
+ * delivery report in state, a back office's notification by result. */
+void		 metrics_sendsms(const char *result);
+void		 metrics_dlr(const char *state);
+void		 metrics_notify(const char *result);
 /* The outbox as the store counts it (waiting < 0: it could not say; the
  * gauges keep their last values and asanigw_outbox_up is 0). */
 void		 metrics_outbox(long long waiting, long long pending,

@@ -32,6 +32,9 @@ static const char *const adapter_time_labels[] = { "adapter", NULL };
 static const char *const mo_labels[] = { "smsc", "kind", NULL };
 static const char *const reason_labels[] = { "reason", NULL };
 static const char *const kind_labels[] = { "kind", NULL };
+static const char *const state_labels[] = { "state", NULL };
+static const char *const sms_labels[] = { "service", "command", "outcome",
+	NULL };
 
 /* Seconds Redis takes: 0.1 ms ... 1 s (the store's timeouts are below). */
 static const double redis_buckets[] = {
@@ -51,6 +54,7 @@ static struct {
 	struct metrics_family	*lookups, *deliveries, *delivery_seconds;
 	struct metrics_family	*kannel_mo, *kannel_refused;
 	struct metrics_family	*redis_seconds, *redis_errors;
+	struct metrics_family	*sms, *limited, *sendsms, *dlr, *notify;
 	struct metrics_series	*redis_now;
 	struct metrics_series	*ob_up, *ob_waiting, *ob_pending, *ob_dead;
 	struct metrics_series	*ob_oldest;
@@ -119,6 +123,22 @@ families_up(void)
 	    "refused, error_reply, other).", METRICS_COUNTER, kind_labels,
 	    NULL, 0);
 	m.redis_now = metrics_get(m.redis_seconds, NULL);
+	m.sms = metrics_family("asanigw_sms_commands_total",
+	    "SMS commands answered, by service, command and outcome.",
+	    METRICS_COUNTER, sms_labels, NULL, 0);
+	m.limited = metrics_family("asanigw_limited_total",
+	    "Subscribers held back by a limit, by kind.", METRICS_COUNTER,
+	    kind_labels, NULL, 0);
+	m.sendsms = metrics_family("asanigw_sendsms_total",
+	    "Messages sent through Kannel's sendsms, by result (ok, failed).",
+	    METRICS_COUNTER, result_labels, NULL, 0);
+	m.dlr = metrics_family("asanigw_dlr_total",
+	    "Delivery reports from Kannel, by state.", METRICS_COUNTER,
+	    state_labels, NULL, 0);
+	m.notify = metrics_family("asanigw_notify_total",
+	    "Back office notifications, by result (sent, failed, duplicate, "
+	    "replayed, suppressed, refused).", METRICS_COUNTER,
+	    result_labels, NULL, 0);
 	m.ob_up = gauge("asanigw_outbox_up", "1 if the last scrape could "
 	    "read the outbox's figures from the store, else 0.");
 	m.ob_waiting = gauge("asanigw_outbox_waiting",
@@ -247,4 +267,44 @@ metrics_outbox(long long waiting, long long pending, long long dead,
 	metrics_set(m.ob_pending, (double)pending);
 	metrics_set(m.ob_dead, (double)dead);
 	metrics_set(m.ob_oldest, oldest_ms > 0 ? (double)oldest_ms / 1000 : 0);
+}
+
+/* One more in the series of f labelled v. */
+static void
+count1(struct metrics_family **f, const char *v)
+{
+	families_up();
+	metrics_add(metrics_get(*f, (const char *[]){ v }), 1);
+}
+
+void
+metrics_sms(const char *service, const char *command, const char *outcome)
+{
+	families_up();
+	metrics_add(metrics_get(m.sms,
+	    (const char *[]){ service, command, outcome }), 1);
+}
+
+void
+metrics_limited(const char *kind)
+{
+	count1(&m.limited, kind);
+}
+
+void
+metrics_sendsms(const char *result)
+{
+	count1(&m.sendsms, result);
+}
+
+void
+metrics_dlr(const char *state)
+{
+	count1(&m.dlr, state);
+}
+
+void
+metrics_notify(const char *result)
+{
+	count1(&m.notify, result);
 }

@@ -381,3 +381,43 @@ def test_redis_commands_and_errors(gateway, redis, tmp_path):
     assert s['asanigw_hops_total{service="*111#",transport="aggregator",'
              'outcome="busy"}'] == 1
     assert s["asanigw_outbox_up"] == 0
+
+
+def test_kannel_messages_reports_and_aborts(gateway):
+    """Messages from smsbox by smsc and kind, refusals, delivery reports
+    by state, SMS commands and network aborts, all in one exposition
+    that promtool accepts."""
+    from smsbox import SECRET, Smsbox, ussd_tlvs
+    gw = gateway(kannel={"secret": SECRET, "allow": ["127.0.0.1"],
+                         "smsc": [{"id": "ussd", "kind": "ussd"},
+                                  {"id": "sms", "kind": "sms",
+                                   "service": "*786#"}],
+                         "ussd_profiles": {"default": {"abort": [33]}},
+                         "sendsms": {"url": "http://127.0.0.1:9/"}},
+                 admin={"token": ADMIN_TOKEN})
+    box = Smsbox(gw.port)
+    assert box.mo(new_phone(), "hello", "sms").status == 200
+    assert box.mo(new_phone(), "", "ussd",
+                  tlvs=ussd_tlvs(33, 1, 1)).status == 200
+    assert gw.get("/kannel/dlr?k=nope&type=1&id=0123456789abcdef"
+                  ).status == 403
+    assert gw.get(f"/kannel/dlr?k={SECRET}&type=1&smscid=7&ts=1"
+                  "&id=0123456789abcdef").status == 200
+    r = gw.get("/metrics")
+    assert r.status == 200, r
+    s = samples(r.body)
+    assert s['asanigw_kannel_mo_total{smsc="sms",kind="sms"}'] == 1
+    assert s['asanigw_kannel_mo_total{smsc="ussd",kind="ussd"}'] == 1
+    assert s['asanigw_sessions_aborted_total{smsc="ussd"}'] == 1
+    assert s['asanigw_dlr_total{state="delivered"}'] == 1
+    assert sum(v for k, v in s.items()
+               if k.startswith("asanigw_kannel_refused_total")) == 1
+    assert sum(v for k, v in s.items()
+               if k.startswith('asanigw_sms_commands_total{service='
+                               '"*786#"')) == 1
+    promtool = shutil.which("promtool")
+    if promtool is not None:
+        p = subprocess.run([promtool, "check", "metrics"],
+                           input=r.body.encode(), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        assert p.returncode == 0, p.stdout.decode()
