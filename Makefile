@@ -85,7 +85,8 @@ FUZZ_TARGETS = session text step kannel command answer
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
-	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/fuzz/driver.o \
+	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/bench/metrics_cost.o \
+	   $(BUILD)/tests/fuzz/driver.o \
 	   $(BUILD)/tests/kannel/fakesmpp.o \
 	   $(BUILD)/tests/backoffice/backoffice.o $(BUILD)/tests/lib/emit.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
@@ -114,6 +115,11 @@ $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/driver.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/refserver: $(BUILD)/tests/bench/refserver.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# What counting metrics costs a hop (tests/bench/metrics_cost.c).
+$(BUILD)/metrics_cost: $(BUILD)/tests/bench/metrics_cost.o \
+    $(BUILD)/libasanigw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The fake operator SMSC (SMPP) that Kannel's bearerbox binds to.
