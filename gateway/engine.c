@@ -598,7 +598,7 @@ hop_limit_checked(const char *err, enum store_limit limit, void *arg)
 		    "svc=%s", h->session_id, hop_who(h), h->service);
 		store_count(h->e->store, STORE_COUNT_LIMITED,
 		    "requests_per_day");
-		metrics_limited("requests_per_day");
+		metrics_count(METRICS_LIMITED, "requests_per_day");
 		h->limited = 1;
 	}
 	hop_step(h);

@@ -29,11 +29,10 @@ static const char *const answer_labels[] = { "service", "screen", "page",
 	"lang", "result", NULL };
 static const char *const screen_labels[] = { "service", "screen", NULL };
 static const char *const service_labels[] = { "service", NULL };
-static const char *const smsc_labels[] = { "smsc", NULL };
 
 static struct {
 	struct metrics_family	*shown, *answers, *think;
-	struct metrics_family	*started, *ended, *aborted;
+	struct metrics_family	*started, *ended;
 } f;
 
 static void
@@ -57,9 +56,6 @@ families_up(void)
 	f.ended = metrics_family("asanigw_sessions_ended_total",
 	    "USSD sessions ended by a screen that ends them, by that "
 	    "screen.", METRICS_COUNTER, screen_labels, NULL, 0);
-	f.aborted = metrics_family("asanigw_sessions_aborted_total",
-	    "USSD sessions the network gave up (Kannel's abort), by smsc.",
-	    METRICS_COUNTER, smsc_labels, NULL, 0);
 }
 
 void
@@ -122,13 +118,6 @@ funnel_hop(const struct funnel_mark *m, const char *service,
 	snprintf(page, sizeof page, "%u", s->page);
 	metrics_add(metrics_get(f.shown, (const char *[]){ service, s->screen,
 	    page, lang }), 1);
-}
-
-void
-funnel_aborted(const char *smsc)
-{
-	families_up();
-	metrics_add(metrics_get(f.aborted, (const char *[]){ smsc }), 1);
 }
 
 /* Made at start, so a scrape lists the funnel before any traffic. */

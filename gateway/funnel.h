@@ -47,7 +47,4 @@ void	funnel_hop(const struct funnel_mark *, const char *service,
 /* Makes the funnel's metrics, so a scrape lists them before traffic. */
 void	funnel_start(void);
 
-/* The network gave a USSD session up (Kannel's abort), on smsc. */
-void	funnel_aborted(const char *smsc);
-
 #endif

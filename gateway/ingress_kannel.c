@@ -45,7 +45,6 @@
 #include "access.h"
 #include "conf.h"
 #include "engine.h"
-#include "funnel.h"
 #include "metrics.h"
 #include "gsm.h"
 #include "httpd.h"
@@ -174,7 +173,7 @@ kannel_allowed(struct ingress_kannel *ik, struct evhttp_request *req,
 		why = "wrong or missing secret";
 	if (why == NULL)
 		return 1;
-	metrics_kannel_refused(why);
+	metrics_count(METRICS_KANNEL_REFUSED, why);
 	log_warnx("event=forbidden path=%s reason=\"%s\"",
 	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)), why);
 	httpd_reply_text(req, 403, "Forbidden", "forbidden");
@@ -376,13 +375,12 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 	else if (ussd_op_in(p->cont, p->ncont, op))
 		begin = 0;
 	else {
-		if (ussd_op_in(p->abort, p->nabort, op))
-			funnel_aborted(sc->id);
-		if (ussd_op_in(p->abort, p->nabort, op))
+		if (ussd_op_in(p->abort, p->nabort, op)) {
+			metrics_count(METRICS_ABORTED, sc->id);
 			log_info("event=ussd-abort smsc=%s sid=%s msisdn=%s "
 			    "op=%d", sc->id, sid, log_msisdn(msisdn, who,
 			    sizeof who), op);
-		else
+		} else
 			log_warnx("event=ussd-unknown-op smsc=%s sid=%s "
 			    "msisdn=%s op=%d", sc->id, sid,
 			    log_msisdn(msisdn, who, sizeof who), op);
@@ -561,7 +559,7 @@ handle_dlr(struct evhttp_request *req, void *arg)
 		d->req = req;
 		memcpy(d->id, id, sizeof d->id);
 		d->state = t->state;
-		metrics_dlr(t->state);
+		metrics_count(METRICS_DLR, t->state);
 		store_dlr_record(ik->store, d->id, t->state, t->final,
 		    smscid != NULL && strlen(smscid) <= 64 ? smscid : "",
 		    ik->k->dlr_ttl, dlr_recorded, d);

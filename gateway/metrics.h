@@ -86,10 +86,8 @@ void		 metrics_lookup(const char *adapter, const char *result);
 /* A delivery from the outbox: result ok, retry or failed. */
 void		 metrics_delivery(const char *adapter, const char *result,
 		    double seconds);
-/* A message from Kannel's smsbox on smsc (kind ussd or sms), or a call
- * refused for a reason (a fixed sentence). */
+/* A message from Kannel's smsbox on smsc (kind ussd or sms). */
 void		 metrics_kannel_mo(const char *smsc, const char *kind);
-void		 metrics_kannel_refused(const char *reason);
 /* A Redis command's end: seconds until its reply (< 0: none came), and
  * err, the store's sentence when it failed (NULL: it did not). */
 void		 metrics_redis(double seconds, const char *err);
@@ -97,13 +95,22 @@ void		 metrics_redis(double seconds, const char *err);
  * outcome. */
 void		 metrics_sms(const char *service, const char *command,
 		    const char *outcome);
-/* A subscriber held back by a limit of kind. */
-void		 metrics_limited(const char *kind);
-/* A message the gateway sent through sendsms (result ok, failed), a
- * delivery report in state, a back office's notification by result. */
-void		 metrics_sendsms(const char *result);
-void		 metrics_dlr(const char *state);
-void		 metrics_notify(const char *result);
+
+/* The counters with one label, and what their value names. */
+enum metrics_counter {
+	METRICS_LIMITED,	/* a subscriber held back: the limit's kind */
+	METRICS_SENDSMS,	/* a message sent through sendsms: ok, failed */
+	METRICS_DLR,		/* a delivery report: its state */
+	METRICS_NOTIFY,		/* a back office's notification: sent,
+				 * failed, duplicate, replayed, suppressed,
+				 * refused */
+	METRICS_KANNEL_REFUSED,	/* a Kannel call refused: the reason, a
+				 * fixed sentence */
+	METRICS_ABORTED,	/* a USSD session the network gave up
+				 * (Kannel's abort): the smsc */
+	METRICS_NCOUNTERS
+};
+void		 metrics_count(enum metrics_counter, const char *value);
 /* The outbox as the store counts it (waiting < 0: it could not say; the
  * gauges keep their last values and asanigw_outbox_up is 0). */
 void		 metrics_outbox(long long waiting, long long pending,

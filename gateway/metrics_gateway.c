@@ -35,6 +35,30 @@ static const char *const kind_labels[] = { "kind", NULL };
 static const char *const state_labels[] = { "state", NULL };
 static const char *const sms_labels[] = { "service", "command", "outcome",
 	NULL };
+static const char *const smsc_labels[] = { "smsc", NULL };
+
+static const struct {
+	const char		*name;
+	const char		*help;
+	const char *const	*labels;
+} counters[METRICS_NCOUNTERS] = {
+	[METRICS_LIMITED] = { "asanigw_limited_total",
+	    "Subscribers held back by a limit, by kind.", kind_labels },
+	[METRICS_SENDSMS] = { "asanigw_sendsms_total",
+	    "Messages sent through Kannel's sendsms, by result (ok, failed).",
+	    result_labels },
+	[METRICS_DLR] = { "asanigw_dlr_total",
+	    "Delivery reports from Kannel, by state.", state_labels },
+	[METRICS_NOTIFY] = { "asanigw_notify_total",
+	    "Back office notifications, by result (sent, failed, duplicate, "
+	    "replayed, suppressed, refused).", result_labels },
+	[METRICS_KANNEL_REFUSED] = { "asanigw_kannel_refused_total",
+	    "Calls to the Kannel endpoints refused, by reason.",
+	    reason_labels },
+	[METRICS_ABORTED] = { "asanigw_sessions_aborted_total",
+	    "USSD sessions the network gave up (Kannel's abort), by smsc.",
+	    smsc_labels },
+};
 
 /* Seconds Redis takes: 0.1 ms ... 1 s (the store's timeouts are below). */
 static const double redis_buckets[] = {
@@ -52,9 +76,10 @@ static struct {
 	struct metrics_family	*hops, *hop_seconds;
 	struct metrics_family	*http;
 	struct metrics_family	*lookups, *deliveries, *delivery_seconds;
-	struct metrics_family	*kannel_mo, *kannel_refused;
+	struct metrics_family	*kannel_mo;
 	struct metrics_family	*redis_seconds, *redis_errors;
-	struct metrics_family	*sms, *limited, *sendsms, *dlr, *notify;
+	struct metrics_family	*sms;
+	struct metrics_family	*counters[METRICS_NCOUNTERS];
 	struct metrics_series	*redis_now;
 	struct metrics_series	*ob_up, *ob_waiting, *ob_pending, *ob_dead;
 	struct metrics_series	*ob_oldest;
@@ -111,9 +136,6 @@ families_up(void)
 	m.kannel_mo = metrics_family("asanigw_kannel_mo_total",
 	    "Messages from Kannel's smsbox, by smsc and kind (ussd, sms).",
 	    METRICS_COUNTER, mo_labels, NULL, 0);
-	m.kannel_refused = metrics_family("asanigw_kannel_refused_total",
-	    "Calls to the Kannel endpoints refused, by reason.",
-	    METRICS_COUNTER, reason_labels, NULL, 0);
 	m.redis_seconds = metrics_family("asanigw_redis_command_duration_seconds",
 	    "From sending a command to Redis to its reply.",
 	    METRICS_HISTOGRAM, no_labels, redis_buckets,
@@ -126,19 +148,10 @@ families_up(void)
 	m.sms = metrics_family("asanigw_sms_commands_total",
 	    "SMS commands answered, by service, command and outcome.",
 	    METRICS_COUNTER, sms_labels, NULL, 0);
-	m.limited = metrics_family("asanigw_limited_total",
-	    "Subscribers held back by a limit, by kind.", METRICS_COUNTER,
-	    kind_labels, NULL, 0);
-	m.sendsms = metrics_family("asanigw_sendsms_total",
-	    "Messages sent through Kannel's sendsms, by result (ok, failed).",
-	    METRICS_COUNTER, result_labels, NULL, 0);
-	m.dlr = metrics_family("asanigw_dlr_total",
-	    "Delivery reports from Kannel, by state.", METRICS_COUNTER,
-	    state_labels, NULL, 0);
-	m.notify = metrics_family("asanigw_notify_total",
-	    "Back office notifications, by result (sent, failed, duplicate, "
-	    "replayed, suppressed, refused).", METRICS_COUNTER,
-	    result_labels, NULL, 0);
+	for (size_t i = 0; i < METRICS_NCOUNTERS; i++)
+		m.counters[i] = metrics_family(counters[i].name,
+		    counters[i].help, METRICS_COUNTER, counters[i].labels,
+		    NULL, 0);
 	m.ob_up = gauge("asanigw_outbox_up", "1 if the last scrape could "
 	    "read the outbox's figures from the store, else 0.");
 	m.ob_waiting = gauge("asanigw_outbox_waiting",
@@ -220,14 +233,6 @@ metrics_kannel_mo(const char *smsc, const char *kind)
 	    (const char *[]){ smsc, kind }), 1);
 }
 
-void
-metrics_kannel_refused(const char *reason)
-{
-	families_up();
-	metrics_add(metrics_get(m.kannel_refused,
-	    (const char *[]){ reason }), 1);
-}
-
 /* The store's sentences (store.c), as kinds. */
 static const char *
 redis_error_kind(const char *err)
@@ -269,14 +274,6 @@ metrics_outbox(long long waiting, long long pending, long long dead,
 	metrics_set(m.ob_oldest, oldest_ms > 0 ? (double)oldest_ms / 1000 : 0);
 }
 
-/* One more in the series of f labelled v. */
-static void
-count1(struct metrics_family **f, const char *v)
-{
-	families_up();
-	metrics_add(metrics_get(*f, (const char *[]){ v }), 1);
-}
-
 void
 metrics_sms(const char *service, const char *command, const char *outcome)
 {
@@ -286,25 +283,8 @@ metrics_sms(const char *service, const char *command, const char *outcome)
 }
 
 void
-metrics_limited(const char *kind)
+metrics_count(enum metrics_counter c, const char *value)
 {
-	count1(&m.limited, kind);
-}
-
-void
-metrics_sendsms(const char *result)
-{
-	count1(&m.sendsms, result);
-}
-
-void
-metrics_dlr(const char *state)
-{
-	count1(&m.dlr, state);
-}
-
-void
-metrics_notify(const char *result)
-{
-	count1(&m.notify, result);
+	families_up();
+	metrics_add(metrics_get(m.counters[c], (const char *[]){ value }), 1);
 }

@@ -309,7 +309,8 @@ call_step(struct call *c)
 	else
 		log_info("event=sendsms id=%s to=%s attempts=%u", c->id,
 		    c->who, c->attempt);
-	metrics_sendsms(c->err != NULL ? "failed" : "ok");
+	metrics_count(METRICS_SENDSMS, c->err != NULL ? "failed" :
+	    "ok");
 	c->cb(c->err, c->id, c->arg);
 	call_free(c);
 }

@@ -168,7 +168,7 @@ op_limited(struct op *op, const char *kind)
 	log_info("event=limited kind=%s msisdn=%s svc=%s", kind, op->who,
 	    op->service);
 	store_count(op->sms->store, STORE_COUNT_LIMITED, kind);
-	metrics_limited(kind);
+	metrics_count(METRICS_LIMITED, kind);
 	op_answer_message(op, "limited", "limited");
 }
 
