@@ -77,20 +77,26 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/form.c \
 	gateway/sendsms.c \
 	gateway/admin.c \
+	gateway/metrics.c \
+	gateway/metrics_gateway.c \
+	gateway/metrics_http.c \
+	gateway/funnel.c \
 	adapters/adapter.c \
 	adapters/adapter_file.c \
 	adapters/adapter_http.c \
 	adapters/adapter_redis_stream.c
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
-	     adapter command store_keys msisdn form ingress_aggregator admin
+	     adapter command store_keys msisdn form ingress_aggregator admin \
+	     metrics
 FUZZ_TARGETS = session text step kannel command answer query dlr notify \
 	       conf menu form
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
-	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/fuzz/driver.o \
+	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/bench/metrics_cost.o \
+	   $(BUILD)/tests/fuzz/driver.o \
 	   $(BUILD)/tests/kannel/fakesmpp.o \
 	   $(BUILD)/tests/backoffice/backoffice.o $(BUILD)/tests/lib/emit.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
@@ -118,7 +124,7 @@ $(BUILD)/version.h: FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
 
-$(BUILD)/gateway/main.o: $(BUILD)/version.h
+$(BUILD)/gateway/main.o $(BUILD)/gateway/metrics_gateway.o: $(BUILD)/version.h
 
 $(BUILD)/asanigw: $(BUILD)/gateway/main.o $(BUILD)/libasanigw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -131,6 +137,11 @@ $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/driver.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/refserver: $(BUILD)/tests/bench/refserver.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# What counting metrics costs a hop (tests/bench/metrics_cost.c).
+$(BUILD)/metrics_cost: $(BUILD)/tests/bench/metrics_cost.o \
+    $(BUILD)/libasanigw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The fake operator SMSC (SMPP) that Kannel's bearerbox binds to.

@@ -1191,13 +1191,17 @@ read_services(struct reader *r, struct conf *c, const config_setting_t *root)
 	}
 }
 
+static void	read_metrics(struct reader *, struct conf *,
+		    const config_setting_t *);
+static void	conf_metrics_free(struct conf_metrics *);
+
 struct conf *
 conf_load(const char *path, int check, struct errlist *errs)
 {
 	static const char *const keys[] = { "listen", "redis", "session",
 		"log", "pidfile", "default_language", "aggregators", "kannel",
 		"admin", "outbox", "adapters", "services", "sms", "notify",
-		NULL };
+		"metrics", NULL };
 	struct reader		 r = { .path = path, .errs = errs };
 	struct conf		*c;
 	config_t		 cfg;
@@ -1247,6 +1251,7 @@ conf_load(const char *path, int check, struct errlist *errs)
 	read_outbox(&r, c, root);
 	read_sms(&r, c, root);
 	read_notify(&r, c, root);
+	read_metrics(&r, c, root);
 
 	for (size_t i = 0; check && i < c->nservices; i++) {
 		if (c->services[i].menu == NULL)
@@ -1350,6 +1355,7 @@ conf_free(struct conf *c)
 		menu_free(c->services[i].menu);
 	}
 	free(c->services);
+	conf_metrics_free(&c->metrics);
 	free(c);
 }
 
@@ -1489,4 +1495,45 @@ conf_restart_needed(const char *running, const struct conf *next,
 	}
 	free(s);
 	return needed;
+}
+
+/*
+ * metrics = { enabled = true; path = "/metrics"; allow = [...];
+ * token = ""; }: on unless disabled, even without the group, for
+ * scrapers on the addresses allowed (the admin allowlist unless the group
+ * names its own, loopback without either); a token, when set, is asked
+ * for as "Authorization: Bearer <token>".
+ */
+static void
+read_metrics(struct reader *r, struct conf *c, const config_setting_t *root)
+{
+	static const char *const keys[] = { "enabled", "path", "allow",
+		"token", NULL };
+	const config_setting_t	*g = group(r, root, "metrics", 0);
+	struct conf_metrics	*m = &c->metrics;
+
+	if (g != NULL)
+		check_keys(r, g, keys);
+	m->enabled = get_bool(r, g, "enabled", 1);
+	m->path = get_string(r, g, "path", "/metrics");
+	m->token = get_secret(r, g, "token");
+	if (g != NULL && config_setting_get_member(g, "path") != NULL)
+		check_path(r, c, config_setting_get_member(g, "path"),
+		    "metrics.path", m->path);
+	if ((g == NULL || config_setting_get_member(g, "allow") == NULL) &&
+	    c->admin != NULL) {
+		m->allow = xcalloc(c->admin->nallow + 1, sizeof *m->allow);
+		memcpy(m->allow, c->admin->allow,
+		    c->admin->nallow * sizeof *m->allow);
+		m->nallow = c->admin->nallow;
+	} else
+		get_nets(r, g, "allow", &m->allow, &m->nallow);
+}
+
+static void
+conf_metrics_free(struct conf_metrics *m)
+{
+	free(m->path);
+	free(m->allow);
+	free(m->token);
 }

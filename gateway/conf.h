@@ -166,6 +166,16 @@ struct conf_notify {
 	unsigned		 dedupe_ttl;	/* seconds a key is remembered */
 };
 
+/* GET /metrics for Prometheus (metrics_http.h): who may scrape. */
+struct conf_metrics {
+	int			 enabled;
+	char			*path;		/* "/metrics" */
+	struct access_net	*allow;		/* default: admin's, else
+						 * loopback */
+	size_t			 nallow;
+	char			*token;		/* bearer; "" none */
+};
+
 struct conf {
 	char			*path;		/* the file read */
 	/* What is allowed but likely a mistake, "file:line: warning: ...":
@@ -214,6 +224,7 @@ struct conf {
 	size_t			 nadapters;
 	struct conf_service	*services;
 	size_t			 nservices;
+	struct conf_metrics	 metrics;
 };
 
 /* Reads path and every menu it names.  Returns NULL after appending all

@@ -54,8 +54,10 @@
 #include "adapter.h"
 #include "cache.h"
 #include "engine.h"
+#include "funnel.h"
 #include "log.h"
 #include "menu.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "refcode.h"
 #include "session.h"
@@ -143,6 +145,8 @@ struct hop {
 	TAILQ_ENTRY(hop)	 queue;		/* waiting behind another */
 	TAILQ_HEAD(hopq, hop)	 waiters;	/* same session, behind this
 						 * one, in order */
+	const char		*transport;	/* the caller's literal */
+	struct funnel_mark	 fmark;		/* the page answered */
 };
 
 /*
@@ -319,6 +323,10 @@ hop_end(struct hop *h)
 	    h->service ? h->service : "-", h->s ? h->s->seq : 0,
 	    h->s && h->s->screen ? h->s->screen : "-",
 	    h->outcome ? h->outcome : "late", h->cached, hop_elapsed_ms(h));
+	metrics_hop(h->svc ? h->svc->code : "", h->transport, h->outcome ?
+	    h->outcome : "late", hop_elapsed_ms(h) / 1000);
+	funnel_hop(&h->fmark, h->svc ? h->svc->code : "", h->s, hop_lang(h),
+	    h->outcome);
 
 	next = running_leave(e, h);
 	e->inflight--;
@@ -611,6 +619,7 @@ hop_limit_checked(const char *err, enum store_limit limit, void *arg)
 		    "svc=%s", h->session_id, hop_who(h), h->service);
 		store_count(h->e->store, STORE_COUNT_LIMITED,
 		    "requests_per_day");
+		metrics_count(METRICS_LIMITED, "requests_per_day");
 		h->limited = 1;
 	}
 	hop_step(h);
@@ -760,6 +769,7 @@ hop_run_menu(struct hop *h)
 		input = hop_input(h);
 
 	hop_refcode(h);
+	funnel_mark(&h->fmark, h->s, input, hop_lang(h));
 	menu_step(h->svc->menu, h->s, input, &env, &h->res);
 	return 0;
 }
@@ -1003,6 +1013,7 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	h->retry_window_ms = in->retry_window_ms;
 	h->hop_id = in->hop_id != NULL ? xstrdup(in->hop_id) : NULL;
 	h->begin = in->begin;
+	h->transport = in->transport != NULL ? in->transport : "-";
 	h->key = store_session_key(h->msisdn, h->session_id);
 	TAILQ_INIT(&h->waiters);
 	h->gen = e->gen;
@@ -1035,6 +1046,8 @@ struct delivery_ctx {
 	void		*arg;
 	char		*err;		/* failed before the adapter */
 	struct event	*ev;
+	const char	*adapter;	/* its name, interned */
+	struct timespec	 t0;
 };
 
 static void
@@ -1042,6 +1055,8 @@ delivered(const char *err, int final, void *arg)
 {
 	struct delivery_ctx	*dc = arg;
 
+	metrics_delivery(dc->adapter, err == NULL ? "ok" : final ? "failed" :
+	    "retry", elapsed_ms(&dc->t0) / 1000);
 	if (err == NULL)
 		log_info("event=delivered ref=%s key=%s service=%s",
 		    dc->req->ref, dc->req->idempotency_key, dc->req->service);
@@ -1089,6 +1104,8 @@ engine_deliver(struct engine *e, const char *json, outbox_done_cb done,
 			if (strcmp(c->adapters[i].name, svc->adapter) == 0) {
 				dc->gen = e->gen;
 				dc->gen->refs++;
+				dc->adapter = metrics_intern(svc->adapter);
+				clock_gettime(CLOCK_MONOTONIC, &dc->t0);
 				adapter_submit(e->gen->adapters[i], dc->req,
 				    delivered, dc);
 				return;
@@ -1249,6 +1266,7 @@ struct ask {
 	struct event		*timer;
 	struct timespec		 t0;
 	int			 told;		/* cb has fired */
+	const char		*adapter;	/* its name, interned */
 };
 
 static void
@@ -1268,6 +1286,7 @@ ask_late(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_warnx("event=lookup-late query=%s ms=%.1f", a->query,
 	    elapsed_ms(&a->t0));
+	metrics_lookup(a->adapter, "late");
 	a->told = 1;
 	a->cb("no answer in time", NULL, a->arg);
 }
@@ -1277,6 +1296,8 @@ ask_answered(const char *err, const struct answer *ans, void *arg)
 {
 	struct ask	*a = arg;
 
+	metrics_lookup(a->adapter, a->told ? "dropped" : err != NULL ?
+	    "failed" : ans->found ? "found" : "not_found");
 	if (a->told) {
 		log_info("event=lookup query=%s outcome=dropped ms=%.1f "
 		    "error=\"%s\"", a->query, elapsed_ms(&a->t0),
@@ -1314,6 +1335,8 @@ engine_lookup(struct engine *e, struct gen *g, const char *service,
 	a->cb = cb;
 	a->arg = arg;
 	a->query = xstrdup(q->kind);
+	a->adapter = metrics_intern(conf_service(g->conf, service) != NULL ?
+	    conf_service(g->conf, service)->adapter : "");
 	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	a->timer = evtimer_new(e->base, ask_late, a);
 	tv = ms_to_tv(timeout_ms);

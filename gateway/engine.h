@@ -35,6 +35,7 @@ struct hop_in {
 						 * retries known by text */
 	int			 begin;		/* the transport knows this hop
 						 * opens a session */
+	const char		*transport;	/* its name, a literal */
 };
 
 /* The reply: text valid during the call; end is 1 when the session ends.

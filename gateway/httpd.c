@@ -48,6 +48,7 @@
 #include "access.h"
 #include "httpd.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -76,6 +77,7 @@ struct conn {
 	long long		 deadline_ms;	/* monotonic */
 	int			 cut;		/* shut down by us */
 	int			 answered;	/* in the answered list */
+	const char		*route;		/* of its request, counted */
 	TAILQ_ENTRY(conn)	 entry;		/* in one of httpd's lists */
 };
 TAILQ_HEAD(conn_list, conn);
@@ -85,6 +87,7 @@ struct route {
 	char			*path;		/* NULL: the fallback */
 	httpd_handler		 fn;
 	void			*arg;
+	const char		*label;		/* metrics_intern()'d */
 	LIST_ENTRY(route)	 entry;
 };
 
@@ -344,7 +347,7 @@ answered_cb(struct evhttp_request *req, void *arg)
 {
 	struct conn	*c = arg;
 
-	(void)req;
+	metrics_http(c->route, evhttp_request_get_response_code(req));
 	if (!c->answered) {
 		c->answered = 1;
 		TAILQ_REMOVE(&c->h->conns, c, entry);
@@ -362,6 +365,7 @@ dispatch_cb(struct evhttp_request *req, void *arg)
 
 	if ((c = conn_of(rt->h, req)) != NULL) {
 		c->deadline_ms = mono_ms() + rt->h->lim.keepalive_ms;
+		c->route = rt->label;
 		evhttp_request_set_on_complete_cb(req, answered_cb, c);
 	}
 	rt->fn(req, rt->arg);
@@ -514,6 +518,7 @@ route_new(struct httpd *h, const char *path, httpd_handler fn, void *arg)
 	rt->path = path != NULL ? xstrdup(path) : NULL;
 	rt->fn = fn;
 	rt->arg = arg;
+	rt->label = metrics_intern(path != NULL ? path : "other");
 	LIST_INSERT_HEAD(&h->routes, rt, entry);
 	return rt;
 }

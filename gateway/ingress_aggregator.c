@@ -236,6 +236,7 @@ aggregator_handle(struct evhttp_request *req, void *arg)
 		.mode = agg->text,
 		.budget = agg->budget,
 		.retry_window_ms = agg->retry_window_ms,
+		.transport = "aggregator",
 	};
 	engine_hop(rt->ia->engine, &in, aggregator_reply, req);
 	ingress_aggregator_form_clear(&af);

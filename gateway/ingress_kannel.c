@@ -47,6 +47,7 @@
 #include "access.h"
 #include "conf.h"
 #include "engine.h"
+#include "metrics.h"
 #include "gsm.h"
 #include "httpd.h"
 #include "ingress_kannel.h"
@@ -133,6 +134,7 @@ kannel_allowed(struct ingress_kannel *ik, struct evhttp_request *req,
 		why = "wrong or missing secret";
 	if (why == NULL)
 		return 1;
+	metrics_count(METRICS_KANNEL_REFUSED, why);
 	log_warnx("event=forbidden path=%s reason=\"%s\"",
 	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)), why);
 	httpd_reply_text(req, 403, "Forbidden", "forbidden");
@@ -334,11 +336,12 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 	else if (ussd_op_in(p->cont, p->ncont, op))
 		begin = 0;
 	else {
-		if (ussd_op_in(p->abort, p->nabort, op))
+		if (ussd_op_in(p->abort, p->nabort, op)) {
+			metrics_count(METRICS_ABORTED, sc->id);
 			log_info("event=ussd-abort smsc=%s sid=%s msisdn=%s "
 			    "op=%d", sc->id, sid, log_msisdn(msisdn, who,
 			    sizeof who), op);
-		else
+		} else
 			log_warnx("event=ussd-unknown-op smsc=%s sid=%s "
 			    "msisdn=%s op=%d", sc->id, sid,
 			    log_msisdn(msisdn, who, sizeof who), op);
@@ -359,6 +362,7 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 		.budget = sc->budget,
 		.hop_id = query_str(q, F_ID),
 		.begin = begin,
+		.transport = "kannel",
 	};
 	engine_hop(ik->engine, &in, ussd_reply, u);
 }
@@ -423,6 +427,7 @@ handle_mo(struct evhttp_request *req, void *arg)
 		bad_request(req, why);
 		return;
 	}
+	metrics_kannel_mo(sc->id, sc->kind == SMSC_SMS ? "sms" : "ussd");
 	if (coding[0] != '\0')
 		c = coding[0] - '0';
 	text = kannel_text_decode(q.f[F_TEXT].v, q.f[F_TEXT].len, c,
@@ -475,6 +480,8 @@ dlr_recorded(const char *err, enum store_dlr r, void *arg)
 		    d->state);
 		httpd_reply_text(d->req, 200, "OK", "unknown id");
 	} else {
+		if (r == STORE_DLR_RECORDED)
+			metrics_count(METRICS_DLR, d->state);
 		log_info("event=dlr id=%s state=%s%s", d->id, d->state,
 		    r == STORE_DLR_REPEATED ? " repeated=1" : "");
 		httpd_reply_text(d->req, 200, "OK", "recorded");

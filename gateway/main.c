@@ -30,6 +30,9 @@
 #include "ingress_aggregator.h"
 #include "ingress_kannel.h"
 #include "log.h"
+#include "funnel.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "outbox.h"
 #include "sdnotify.h"
 #include "sendsms.h"
@@ -65,6 +68,7 @@ struct daemon {
 	struct sendsms			*sendsms;
 	struct admin			*admin;
 	struct notify			*notify;
+	struct metrics_http		*metrics;
 	struct event			*drain;
 	int				 stopping;
 	int				 interrupts;
@@ -276,6 +280,9 @@ routes_up(struct daemon *d, const struct conf *c)
 	    (d->notify = notify_new(d->httpd, c, d->engine, d->store,
 	    d->sendsms, err, sizeof err)) == NULL)
 		fatalx("%s", err);
+	if ((d->metrics = metrics_http_new(d->httpd, c, d->store, err,
+	    sizeof err)) == NULL)
+		fatalx("%s", err);
 }
 
 static void
@@ -285,6 +292,8 @@ routes_down(struct daemon *d)
 	ingress_kannel_free(d->kannel);
 	admin_free(d->admin);
 	notify_free(d->notify);
+	metrics_http_free(d->metrics);
+	d->metrics = NULL;
 	d->notify = NULL;
 	d->aggregator = NULL;
 	d->kannel = NULL;
@@ -315,6 +324,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 			log_errorx("event=reload-failed error=\"%s\"",
 			    errs.msgs[i]);
 		errlist_free(&errs);
+		metrics_reload(0);
 		log_warnx("event=reload-failed reason=\"configuration has "
 		    "errors; still serving the previous one\"");
 		sdnotify("READY=1\nSTATUS=reload failed: configuration has "
@@ -331,6 +341,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	routes_down(d);
 	if (engine_reload(d->engine, c, err, sizeof err) == -1) {
 		log_errorx("event=reload-failed error=\"%s\"", err);
+		metrics_reload(0);
 		conf_free(c);
 		c = NULL;
 	}
@@ -340,6 +351,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	if (c == NULL)
 		return;
 	log_level_current = (enum log_level)c->log_level;
+	metrics_reload(1);
 	log_info("event=reload services=%zu aggregators=%zu", c->nservices,
 	    c->naggregators);
 }
@@ -455,6 +467,8 @@ main(int argc, char *argv[])
 	}
 	d.pidfile = xstrdup(d.boot->pidfile);
 	d.fixed = conf_restart_settings(d.boot);
+	metrics_start();
+	funnel_start();
 	engine_up(&d);
 	d.httpd = httpd_new(d.base, fd);
 	if (d.boot->kannel != NULL && d.boot->kannel->sendsms_url[0] != '\0' &&
@@ -508,6 +522,7 @@ main(int argc, char *argv[])
 		unlink(d.pidfile);
 	free(d.pidfile);
 	free(d.fixed);
+	metrics_free_all();
 	log_info("event=stopped");
 	return 0;
 }

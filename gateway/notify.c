@@ -23,6 +23,7 @@
 #include "httpd.h"
 #include "msisdn.h"
 #include "log.h"
+#include "metrics.h"
 #include "menu.h"
 #include "notify.h"
 #include "sendsms.h"
@@ -75,6 +76,7 @@ sent(const char *err, const char *id, void *arg)
 		log_warnx("event=notify-failed msisdn=%s event_name=%s "
 		    "error=\"%s\"", c->who, c->event, err);
 		store_notify_release(c->n->store, c->msisdn, c->key, c->sig);
+		metrics_count(METRICS_NOTIFY, "failed");
 		httpd_reply_json(c->req, 502, "Bad Gateway",
 		    json_pack("{s:b,s:s}", "sent", 0, "error", err));
 		call_free(c);
@@ -83,6 +85,7 @@ sent(const char *err, const char *id, void *arg)
 	log_info("event=notified msisdn=%s event_name=%s id=%s", c->who,
 	    c->event, id);
 	store_notify_sent(c->n->store, c->msisdn, c->key, id);
+	metrics_count(METRICS_NOTIFY, "sent");
 	httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:s}", "sent", 1,
 	    "id", id));
 	call_free(c);
@@ -106,6 +109,7 @@ claimed(const char *err, enum store_claim claim, const char *sent_id,
 	if (claim == STORE_CLAIM_DUPLICATE) {
 		log_info("event=notify-duplicate msisdn=%s event_name=%s",
 		    c->who, c->event);
+		metrics_count(METRICS_NOTIFY, "duplicate");
 		httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:b,s:s}",
 		    "sent", 1, "duplicate", 1, "id", sent_id));
 		call_free(c);
@@ -114,6 +118,7 @@ claimed(const char *err, enum store_claim claim, const char *sent_id,
 	if (claim == STORE_CLAIM_REPLAYED) {
 		log_warnx("event=forbidden path=%s reason=\"signature used "
 		    "before\"", c->n->conf->path);
+		metrics_count(METRICS_NOTIFY, "replayed");
 		httpd_reply_error(c->req, 409, "Conflict", "this signature was "
 		    "used before");
 		call_free(c);
@@ -123,6 +128,7 @@ claimed(const char *err, enum store_claim claim, const char *sent_id,
 		log_info("event=notify-suppressed msisdn=%s event_name=%s "
 		    "reason=stop", c->who, c->event);
 		store_count(c->n->store, STORE_COUNT_NOTIFY, "suppressed");
+		metrics_count(METRICS_NOTIFY, "suppressed");
 		httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:s}",
 		    "sent", 0, "reason", "the subscriber sent STOP"));
 		call_free(c);
@@ -264,6 +270,7 @@ handle(struct evhttp_request *req, void *arg)
 	notify_in_clear(&in);
 	if (why != NULL) {
 		log_info("event=notify-refused reason=\"%s\"", why);
+		metrics_count(METRICS_NOTIFY, "refused");
 		httpd_reply_error(req, 400, "Bad Request", why);
 		call_free(c);
 		return;

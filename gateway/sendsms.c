@@ -23,6 +23,7 @@
 #include "gsm.h"
 #include "kannel_text.h"
 #include "log.h"
+#include "metrics.h"
 #include "sendsms.h"
 #include "store.h"
 #include "util.h"
@@ -308,6 +309,8 @@ call_step(struct call *c)
 	else
 		log_info("event=sendsms id=%s to=%s attempts=%u", c->id,
 		    c->who, c->attempt);
+	metrics_count(METRICS_SENDSMS, c->err != NULL ? "failed" :
+	    "ok");
 	c->cb(c->err, c->id, c->arg);
 	call_free(c);
 }

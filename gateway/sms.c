@@ -34,6 +34,7 @@
 #include "log.h"
 #include "menu.h"
 #include "menu_graph.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "refcode.h"
 #include "session.h"
@@ -135,6 +136,7 @@ op_answer(struct op *op, const char *text, const char *outcome)
 	log_info("event=sms sid=%s msisdn=%s svc=%s command=%s outcome=%s",
 	    op->id ? op->id : "-", op->who, op->service,
 	    op->cm.cmd ? op->cm.cmd->id : "-", outcome);
+	metrics_sms(op->service, op->cm.cmd ? op->cm.cmd->id : "", outcome);
 	if (op->remember && strcmp(outcome, "busy") != 0 &&
 	    strcmp(outcome, "failed") != 0)
 		store_answer_put(op->sms->store, op->msisdn, op->id, text,
@@ -166,6 +168,7 @@ op_limited(struct op *op, const char *kind)
 	log_info("event=limited kind=%s msisdn=%s svc=%s", kind, op->who,
 	    op->service);
 	store_count(op->sms->store, STORE_COUNT_LIMITED, kind);
+	metrics_count(METRICS_LIMITED, kind);
 	op_answer_message(op, "limited", "limited");
 }
 

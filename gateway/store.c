@@ -40,6 +40,7 @@
 #include <openssl/sha.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -57,6 +58,7 @@ struct call {
 	const char		*early_err;	/* failed before it was sent */
 	int			 fired;		/* user callback has run */
 	int			 in_redis;	/* hiredis holds it */
+	struct timespec		 t0;		/* made, for metrics */
 	TAILQ_ENTRY(call)	 entry;		/* store's list */
 };
 
@@ -129,6 +131,8 @@ call_fire(struct call *c, const redisReply *r, const char *err)
 	if (c->fired)
 		return;
 	c->fired = 1;
+	metrics_redis(r != NULL ? elapsed_ms(&c->t0) / 1000 : -1, r != NULL &&
+	    r->type == REDIS_REPLY_ERROR ? "error reply" : err);
 	event_del(c->timer);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
 		err = r->str;
@@ -204,6 +208,7 @@ store_command(struct store *st, int argc, const char **argv,
 	c->parse = parse;
 	c->cb = cb;
 	c->arg = arg;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	c->timer = evtimer_new(st->base, call_timeout, c);
 	tv = ms_to_tv(st->timeout_ms);
 	evtimer_add(c->timer, &tv);
