@@ -483,9 +483,10 @@ read_session(struct reader *r, struct conf *c, const config_setting_t *root)
 static void
 read_log(struct reader *r, struct conf *c, const config_setting_t *root)
 {
-	static const char *const keys[] = { "level", "secret", NULL };
+	static const char *const keys[] = { "level", "secret", "format",
+		NULL };
 	const config_setting_t	*g = group(r, root, "log", 0);
-	char			*level;
+	char			*level, *format;
 
 	if (g != NULL)
 		check_keys(r, g, keys);
@@ -498,6 +499,13 @@ read_log(struct reader *r, struct conf *c, const config_setting_t *root)
 	}
 	free(level);
 	c->log_secret = get_secret(r, g, "secret");
+	format = get_string(r, g, "format", "text");
+	if (strcmp(format, "json") == 0)
+		c->log_json = 1;
+	else if (strcmp(format, "text") != 0)
+		bad(r, config_setting_get_member(g, "format"),
+		    "log.format must be text or json, not \"%s\"", format);
+	free(format);
 }
 
 static void

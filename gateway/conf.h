@@ -209,6 +209,7 @@ struct conf {
 	unsigned		 hop_deadline_ms;
 
 	int			 log_level;		/* enum log_level */
+	int			 log_json;		/* log.format = "json" */
 	char			*log_secret;		/* "" for random */
 	char			*pidfile;		/* "" for none */
 	char			*default_language;

@@ -17,15 +17,18 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
 #include "log.h"
 #include "util.h"
+#include "xmalloc.h"
 
 enum log_level		 log_level_current = LOG_LEVEL_INFO;
 static int		 log_foreground = 1;
+static int		 log_json;
 static unsigned char	 log_secret[64];
 static size_t		 log_secretlen;
 static EVP_MAC_CTX	*keyed_tmpl;
@@ -136,6 +139,86 @@ one_line(const char *in, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+void
+log_set_json(int on)
+{
+	log_json = on;
+}
+
+/*
+ * The same event as a JSON object: each key=value of the line (a value
+ * in quotes may hold spaces and \" \\ escapes) becomes a member, words
+ * that are no pair join "msg".  jansson escapes what JSON must, so a
+ * value from outside stays inside its string.
+ */
+/* A value that is not UTF-8 cannot be a JSON string: it says so. */
+static json_t *
+utf8_string(const char *s)
+{
+	json_t	*j = json_string(s);
+
+	return j != NULL ? j : json_string("(not UTF-8)");
+}
+
+static char *
+json_line(const char *stamp, const char *level, const char *line,
+    const char *emsg)
+{
+	json_t		*o = json_object();
+	char		*key, *val, *out, *msg = NULL;
+	const char	*p = line, *eq, *end;
+	size_t		 k, n;
+
+	json_object_set_new(o, "ts", json_string(stamp));
+	json_object_set_new(o, "level", json_string(level));
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		end = p + strcspn(p, " ");
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq == NULL || eq == p) {
+			n = msg != NULL ? strlen(msg) : 0;
+			msg = xreallocarray(msg, n + (size_t)(end - p) + 2, 1);
+			if (n > 0)
+				msg[n++] = ' ';
+			memcpy(msg + n, p, (size_t)(end - p));
+			msg[n + (size_t)(end - p)] = '\0';
+			p = end;
+			continue;
+		}
+		key = xstrndup(p, (size_t)(eq - p));
+		p = eq + 1;
+		if (*p == '"') {
+			val = xmalloc(strlen(p));
+			for (p++, k = 0; *p != '\0' && *p != '"'; p++) {
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+					p++;
+				val[k++] = *p;
+			}
+			val[k] = '\0';
+			if (*p == '"')
+				p++;
+		} else {
+			end = p + strcspn(p, " ");
+			val = xstrndup(p, (size_t)(end - p));
+			p = end;
+		}
+		json_object_set_new(o, key, utf8_string(val));
+		free(key);
+		free(val);
+	}
+	if (msg != NULL)
+		json_object_set_new(o, "msg", utf8_string(msg));
+	if (emsg != NULL)
+		json_object_set_new(o, "error", utf8_string(emsg));
+	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	free(msg);
+	return out;
+}
+
 static void
 vlog(enum log_level level, const char *emsg, const char *fmt, va_list ap)
 {
@@ -146,6 +229,24 @@ vlog(enum log_level level, const char *emsg, const char *fmt, va_list ap)
 
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	one_line(raw, line, sizeof line);
+	if (log_json) {
+		char	 full[48], *js;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(full, sizeof full, "%s.%03ldZ", stamp,
+		    ts.tv_nsec / 1000000);
+		if ((js = json_line(full, level_names[level], raw, emsg)) ==
+		    NULL)
+			return;
+		if (log_foreground)
+			fprintf(stderr, "%s\n", js);
+		else
+			syslog(level_prio[level], "%s", js);
+		free(js);
+		return;
+	}
 	if (!log_foreground) {
 		if (emsg != NULL)
 			syslog(level_prio[level], "%s: %s", line, emsg);

@@ -20,6 +20,9 @@ extern enum log_level log_level_current;
 
 /* Foreground logs to stderr; otherwise to syslog as "asanigw". */
 void	log_init(int foreground, enum log_level);
+/* Lines as JSON objects (the same fields, for log shippers) or as
+ * key=value text (the default). */
+void	log_set_json(int);
 /* Parses "error", "warn", "info", "debug"; returns -1 if unknown. */
 int	log_level_parse(const char *);
 /* Routes libevent's own messages through this log, escaped and at most

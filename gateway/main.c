@@ -351,6 +351,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	if (c == NULL)
 		return;
 	log_level_current = (enum log_level)c->log_level;
+	log_set_json(c->log_json);
 	metrics_reload(1);
 	log_info("event=reload services=%zu aggregators=%zu", c->nservices,
 	    c->naggregators);
@@ -439,6 +440,7 @@ main(int argc, char *argv[])
 	}
 
 	log_init(1, (enum log_level)d.boot->log_level);
+	log_set_json(d.boot->log_json);
 	set_log_secret(d.boot);
 	log_libevent();
 	for (size_t i = 0; i < d.boot->warnings.n; i++)

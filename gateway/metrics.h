@@ -90,6 +90,10 @@ void		 metrics_kannel_mo(const char *smsc, const char *kind);
 /* A Redis command's end: seconds until its reply (< 0: none came), and
  * err, the store's sentence when it failed (NULL: it did not). */
 void		 metrics_redis(double seconds, const char *err);
+/* A Redis connection of the gateway came up (1) or went down (-1). */
+void		 metrics_redis_up(int delta);
+/* A Redis connection came up on another master than it last had. */
+void		 metrics_redis_master_changed(void);
 /* An SMS command answered: service code, command id ("" none) and
  * outcome. */
 void		 metrics_sms(const char *service, const char *command,

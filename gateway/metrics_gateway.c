@@ -81,7 +81,7 @@ static struct {
 	struct metrics_family	*redis_seconds, *redis_errors;
 	struct metrics_family	*sms;
 	struct metrics_family	*counters[METRICS_NCOUNTERS];
-	struct metrics_series	*redis_now;
+	struct metrics_series	*redis_now, *redis_up, *redis_changes;
 	struct metrics_series	*ob_up, *ob_waiting, *ob_pending, *ob_dead;
 	struct metrics_series	*ob_oldest;
 	struct metrics_series	*generation_now;
@@ -146,6 +146,14 @@ families_up(void)
 	    "refused, error_reply, other).", METRICS_COUNTER, kind_labels,
 	    NULL, 0);
 	m.redis_now = metrics_get(m.redis_seconds, NULL);
+	m.redis_up = gauge("asanigw_redis_connections_up",
+	    "The gateway's Redis connections connected to the master now "
+	    "(sessions and outbox, replica waits, redis-stream adapters).");
+	m.redis_changes = metrics_get(metrics_family(
+	    "asanigw_redis_master_changes_total",
+	    "Times a Redis connection came up on another master than before "
+	    "(a Sentinel failover followed).", METRICS_COUNTER, no_labels,
+	    NULL, 0), NULL);
 	m.sms = metrics_family("asanigw_sms_commands_total",
 	    "SMS commands answered, by service, command and outcome.",
 	    METRICS_COUNTER, sms_labels, NULL, 0);
@@ -288,4 +296,18 @@ metrics_count(enum metrics_counter c, const char *value)
 {
 	families_up();
 	metrics_add(metrics_get(m.counters[c], (const char *[]){ value }), 1);
+}
+
+void
+metrics_redis_up(int delta)
+{
+	families_up();
+	metrics_add(m.redis_up, delta);
+}
+
+void
+metrics_redis_master_changed(void)
+{
+	families_up();
+	metrics_add(m.redis_changes, 1);
 }

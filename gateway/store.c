@@ -99,6 +99,7 @@ struct store {
 	struct waiters		 next_wait;	/* for the WAIT after this */
 	int			 waiting;	/* a WAIT is out */
 	unsigned		 wait_replicas, wait_ms;
+	char			 was_master[280];	/* host:port last up */
 };
 
 static void	store_connect(struct store *);
@@ -106,6 +107,7 @@ static void	store_auth_reply(redisAsyncContext *, void *, void *);
 static void	store_drop(struct store *, const char *why);
 static void	store_follow(void *, const char *, unsigned short);
 static void	store_up(struct store *);
+static void	store_set_state(struct store *, enum store_state);
 
 static void
 call_free(struct call *c)
@@ -622,10 +624,30 @@ store_drop(struct store *st, const char *why)
 	    why);
 	ac->data = NULL;	/* its callbacks are not ours any more */
 	st->ac = NULL;
-	st->state = ST_DOWN;
+	store_set_state(st, ST_DOWN);
 	evtimer_del(st->retry);
 	redisAsyncFree(ac);	/* pending calls get NULL replies */
 	store_schedule(st);
+}
+
+/* Every change of state goes here, so the metrics of the connection
+ * (up or not; the master changed since it was last up) follow it. */
+static void
+store_set_state(struct store *st, enum store_state state)
+{
+	char	 addr[sizeof st->was_master];
+
+	if (st->state == ST_UP && state != ST_UP)
+		metrics_redis_up(-1);
+	else if (st->state != ST_UP && state == ST_UP) {
+		metrics_redis_up(1);
+		snprintf(addr, sizeof addr, "%s:%u", st->host, st->port);
+		if (st->was_master[0] != '\0' &&
+		    strcmp(addr, st->was_master) != 0)
+			metrics_redis_master_changed();
+		memcpy(st->was_master, addr, sizeof addr);
+	}
+	st->state = state;
 }
 
 /* Connected to the master: commands may go. */
@@ -634,7 +656,7 @@ store_up(struct store *st)
 {
 	evtimer_del(st->retry);
 	log_info("redis=%s:%u event=connected", st->host, st->port);
-	st->state = ST_UP;
+	store_set_state(st, ST_UP);
 	st->backoff_ms = BACKOFF_MIN_MS;
 	gettimeofday(&st->last_reply, NULL);
 	store_load_scripts(st);
@@ -685,7 +707,7 @@ store_on_connect(const redisAsyncContext *ac, int status)
 		log_warnx("redis=%s:%u event=connect-failed error=\"%s\"",
 		    st->host, st->port, ac->errstr);
 		st->ac = NULL;
-		st->state = ST_DOWN;
+		store_set_state(st, ST_DOWN);
 		store_schedule(st);
 		return;
 	}
@@ -707,7 +729,7 @@ store_on_connect(const redisAsyncContext *ac, int status)
 	}
 	/* The connect timer still runs: a server that does not answer
 	 * ROLE is as good as none. */
-	st->state = ST_ROLE;
+	store_set_state(st, ST_ROLE);
 	redisAsyncCommand(st->ac, store_role_reply, st, "ROLE");
 }
 
@@ -721,7 +743,7 @@ store_on_disconnect(const redisAsyncContext *ac, int status)
 	log_warnx("redis=%s:%u event=disconnected error=\"%s\"", st->host,
 	    st->port, status == REDIS_OK ? "closed" : ac->errstr);
 	st->ac = NULL;
-	st->state = ST_DOWN;
+	store_set_state(st, ST_DOWN);
 	store_schedule(st);
 }
 
@@ -737,13 +759,13 @@ store_connect_to(struct store *st)
 		    st->host, st->port, ac ? ac->errstr : "out of memory");
 		if (ac != NULL)
 			redisAsyncFree(ac);
-		st->state = ST_DOWN;
+		store_set_state(st, ST_DOWN);
 		store_schedule(st);
 		return;
 	}
 	ac->data = st;
 	st->ac = ac;
-	st->state = ST_CONNECTING;
+	store_set_state(st, ST_CONNECTING);
 	redisLibeventAttach(ac, st->base);
 	redisAsyncSetConnectCallback(ac, store_on_connect);
 	redisAsyncSetDisconnectCallback(ac, store_on_disconnect);
@@ -762,7 +784,7 @@ store_master_found(const char *err, const char *host, unsigned short port,
 		return;		/* closing, or asked again */
 	if (err != NULL) {
 		log_warnx("redis=sentinel event=no-master error=\"%s\"", err);
-		st->state = ST_DOWN;
+		store_set_state(st, ST_DOWN);
 		store_schedule(st);
 		return;
 	}
@@ -779,7 +801,7 @@ store_connect(struct store *st)
 		store_connect_to(st);
 		return;
 	}
-	st->state = ST_ASKING;
+	store_set_state(st, ST_ASKING);
 	sentinel_ask(st->sentinel, store_master_found, st);
 }
 
@@ -803,7 +825,7 @@ store_follow(void *arg, const char *host, unsigned short port)
 	if (st->state == ST_ASKING)
 		return;		/* the answer is on its way */
 	evtimer_del(st->retry);
-	st->state = ST_DOWN;
+	store_set_state(st, ST_DOWN);
 	st->backoff_ms = BACKOFF_MIN_MS;
 	store_connect(st);
 }
@@ -849,7 +871,7 @@ store_free(struct store *st)
 		return;
 	ac = st->ac;
 	st->ac = NULL;
-	st->state = ST_DOWN;
+	store_set_state(st, ST_DOWN);
 	sentinel_free(st->sentinel);	/* its answer finds us not asking */
 	if (ac != NULL)
 		redisAsyncFree(ac);	/* in-flight calls fire with errors */

@@ -3,6 +3,7 @@ can make the gateway hold (memory, connections, descriptors) is bounded,
 and a subscriber's hop is still served while they try."""
 
 import errno
+import json
 import os
 import resource
 import select
@@ -210,3 +211,16 @@ def test_a_value_from_outside_cannot_forge_a_log_line(gateway):
         assert " error event=dead-letter" not in line[:40], line
         if "dead-letter" in line:
             assert "\\x0a" in line or "\\x0d" in line, line
+
+
+def test_json_logs_are_one_object_a_line(gateway):
+    gw = gateway(log={"level": "info", "secret": "s", "format": "json"})
+    gw.post_form("sessionId=inj2&serviceCode=*1%0Aerror%20event%3Ddead-"
+                 "letter&phoneNumber=923001234567&networkCode=1&text=")
+    served_hop(gw)
+    events = [json.loads(line) for line in gw.log().splitlines()
+              if line.startswith("{")]
+    assert events and all(e["ts"] and e["level"] for e in events), events
+    assert any(e.get("event") == "hop" and e.get("outcome") == "next"
+               for e in events), events
+    assert not any(e.get("event") == "dead-letter" for e in events), events

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ADMIN_TOKEN
+from conftest import ADMIN_TOKEN, asanigw_binary
 from harness import free_port, wait_until
 from ussd import new_phone, new_session
 
@@ -137,7 +137,9 @@ def test_promtool_accepts_the_exposition(gateway, tmp_path):
                  "process_cpu_seconds_total", "process_start_time_seconds",
                  "asanigw_config_generation"):
         assert s[name] > 0, name
-    assert s['asanigw_build_info{version="0.1.0"}'] == 1
+    out = subprocess.run([asanigw_binary(), "-V"], capture_output=True,
+                         text=True, timeout=10).stdout.split(" ", 1)[1]
+    assert s['asanigw_build_info{version="%s"}' % out.strip()] == 1
     assert s['asanigw_hops_total{service="*111#",transport="aggregator",'
              'outcome="end"}'] == 2
     # The code nobody serves is not a label value.
@@ -369,6 +371,8 @@ def test_redis_commands_and_errors(gateway, redis, tmp_path):
     s = samples(scrape(gw))
     assert s["asanigw_redis_command_duration_seconds_count"] >= 3
     assert not any(k.startswith("asanigw_redis_errors_total") for k in s)
+    assert s["asanigw_redis_connections_up"] == 1
+    assert s["asanigw_redis_master_changes_total"] == 0
     redis.stop()
     r = gw.hop(new_session(), new_phone(), "", SERVICE)
     assert r.status == 200 and r.end, r
@@ -381,9 +385,10 @@ def test_redis_commands_and_errors(gateway, redis, tmp_path):
     assert s['asanigw_hops_total{service="*111#",transport="aggregator",'
              'outcome="busy"}'] == 1
     assert s["asanigw_outbox_up"] == 0
+    assert s["asanigw_redis_connections_up"] == 0
 
 
-def test_kannel_messages_reports_and_aborts(gateway):
+def test_kannel_messages_reports_and_aborts(gateway, redis):
     """Messages from smsbox by smsc and kind, refusals, delivery reports
     by state, SMS commands and network aborts, all in one exposition
     that promtool accepts."""
@@ -401,6 +406,12 @@ def test_kannel_messages_reports_and_aborts(gateway):
                   tlvs=ussd_tlvs(33, 1, 1)).status == 200
     assert gw.get("/kannel/dlr?k=nope&type=1&id=0123456789abcdef"
                   ).status == 403
+    # A report for an id the gateway never issued is not counted; one
+    # for a message it sent (its record made as sendsms makes it) is.
+    assert gw.get(f"/kannel/dlr?k={SECRET}&type=1&smscid=7&ts=1"
+                  "&id=fedcba9876543210").status == 200
+    redis.command("HSET", "asanigw:{dlr}:0123456789abcdef", "state",
+                  "submitted")
     assert gw.get(f"/kannel/dlr?k={SECRET}&type=1&smscid=7&ts=1"
                   "&id=0123456789abcdef").status == 200
     r = gw.get("/metrics")

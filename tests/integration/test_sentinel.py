@@ -252,6 +252,12 @@ def test_failover_under_load(topology, gateway, backoffice, fault):
     if fault != "kill-sentinel":
         assert "event=switch-master" in gw.log() or \
             "event=connected" in gw.log()
+        # The store and the replica-wait connection followed the master.
+        r = gw.get("/metrics")
+        assert r.status == 200, r
+        changes = [ln for ln in r.body.splitlines() if ln.startswith(
+            "asanigw_redis_master_changes_total ")]
+        assert changes and float(changes[0].split()[1]) >= 1, changes
         old.kill()
 
 

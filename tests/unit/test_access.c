@@ -141,10 +141,8 @@ main(void)
 	Suite	*s = suite_create("access");
 	TCase	*tc = tcase_create("access");
 
-	tcase_add_test(tc, test_parse_good);
-	tcase_add_test(tc, test_parse_bad);
-	tcase_add_test(tc, test_allowed);
-	tcase_add_test(tc, test_secret);
+	UNIT_ADD(tc,
+	    test_parse_good, test_parse_bad, test_allowed, test_secret);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -273,12 +273,8 @@ adapter_suite(void)
 	TCase	*ts = tcase_create("settings");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, answer_scalars);
-	tcase_add_test(tc, answer_found);
-	tcase_add_test(tc, answer_arrays);
-	tcase_add_test(tc, answer_limits);
-	tcase_add_test(tc, answer_not_an_object);
-	tcase_add_test(tc, query_and_request_json);
+	UNIT_ADD(tc, answer_scalars, answer_found, answer_arrays, answer_limits,
+	    answer_not_an_object, query_and_request_json);
 	suite_add_tcase(s, tc);
 	tcase_add_test(ts, key_tables);
 	tcase_add_test(ts, settings_defaults);

@@ -121,11 +121,9 @@ main(void)
 	Suite	*s = suite_create("cache");
 	TCase	*tc = tcase_create("cache");
 
-	tcase_add_test(tc, test_take_moves_out);
-	tcase_add_test(tc, test_replace);
-	tcase_add_test(tc, test_lru_eviction);
-	tcase_add_test(tc, test_expiry);
-	tcase_add_test(tc, test_many_keys_and_zero_size);
+	UNIT_ADD(tc,
+	    test_take_moves_out, test_replace, test_lru_eviction, test_expiry,
+	    test_many_keys_and_zero_size);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -292,16 +292,9 @@ command_suite(void)
 	TCase	*tc = tcase_create("match");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, plain_command);
-	tcase_add_test(tc, forgiving);
-	tcase_add_test(tc, urdu);
-	tcase_add_test(tc, usage);
-	tcase_add_test(tc, negative_amount);
-	tcase_add_test(tc, rest_argument);
-	tcase_add_test(tc, unknown);
-	tcase_add_test(tc, list_rendering);
-	tcase_add_test(tc, notifications);
-	tcase_add_test(tc, values_without_case);
+	UNIT_ADD(tc, plain_command, forgiving, urdu, usage, negative_amount,
+	    rest_argument, unknown, list_rendering, notifications,
+	    values_without_case);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("compile");
 	tcase_add_test(tc, compile_errors);

@@ -890,25 +890,15 @@ main(void)
 	TCase	*tc = tcase_create("conf");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_minimal_defaults);
-	tcase_add_test(tc, test_full);
-	tcase_add_test(tc, test_kannel_defaults);
-	tcase_add_test(tc, test_kannel_full);
-	tcase_add_test(tc, test_kannel_errors);
-	tcase_add_test(tc, test_syntax_error_line);
-	tcase_add_test(tc, test_every_error_with_its_line);
-	tcase_add_test(tc, test_missing_things);
-	tcase_add_test(tc, test_unset_env_secret);
-	tcase_add_test(tc, test_file_secret);
-	tcase_add_test(tc, test_missing_menu_and_duplicates);
-	tcase_add_test(tc, test_timeout_shorter_than_deadline);
-	tcase_add_test(tc, test_shipped_configuration);
-	tcase_add_test(tc, test_sms_and_notify);
-	tcase_add_test(tc, test_restart_needed);
-	tcase_add_test(tc, test_adapter_settings_typed);
-	tcase_add_test(tc, test_aggregator_callers);
-	tcase_add_test(tc, test_outbox_window);
-	tcase_add_test(tc, test_outbox_redrive_and_ride_out);
+	UNIT_ADD(tc, test_minimal_defaults, test_full, test_kannel_defaults,
+	    test_kannel_full, test_kannel_errors, test_syntax_error_line,
+	    test_every_error_with_its_line, test_missing_things,
+	    test_unset_env_secret, test_file_secret,
+	    test_missing_menu_and_duplicates,
+	    test_timeout_shorter_than_deadline, test_shipped_configuration,
+	    test_sms_and_notify, test_restart_needed,
+	    test_adapter_settings_typed, test_aggregator_callers,
+	    test_outbox_window, test_outbox_redrive_and_ride_out);
 	tcase_add_loop_test(tc, test_adapter_errors, 0,
 	    (int)(sizeof adapter_cases / sizeof adapter_cases[0]));
 	suite_add_tcase(s, tc);

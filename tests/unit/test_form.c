@@ -156,12 +156,7 @@ form_suite(void)
 	TCase	*tc = tcase_create("parse");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, plain);
-	tcase_add_test(tc, nul);
-	tcase_add_test(tc, bad_escapes);
-	tcase_add_test(tc, names);
-	tcase_add_test(tc, too_many);
-	tcase_add_test(tc, content_type);
+	UNIT_ADD(tc, plain, nul, bad_escapes, names, too_many, content_type);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -989,44 +989,31 @@ gsm_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("utf8");
-	tcase_add_test(tc, test_utf8_decode_valid);
-	tcase_add_test(tc, test_utf8_decode_invalid);
-	tcase_add_test(tc, test_utf8_valid);
+	UNIT_ADD(tc,
+	    test_utf8_decode_valid, test_utf8_decode_invalid, test_utf8_valid);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("gsm7");
-	tcase_add_test(tc, test_gsm7_default_alphabet);
-	tcase_add_test(tc, test_gsm7_extension);
-	tcase_add_test(tc, test_gsm7_not_representable);
-	tcase_add_test(tc, test_gsm7_ascii);
+	UNIT_ADD(tc, test_gsm7_default_alphabet, test_gsm7_extension,
+	    test_gsm7_not_representable, test_gsm7_ascii);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("measure");
-	tcase_add_test(tc, test_measure);
-	tcase_add_test(tc, test_measure_len);
-	tcase_add_test(tc, test_budget_ucs2_for);
-	tcase_add_test(tc, test_fits_ussd);
-	tcase_add_test(tc, test_fits_sms);
+	UNIT_ADD(tc, test_measure, test_measure_len, test_budget_ucs2_for,
+	    test_fits_ussd, test_fits_sms);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("paginate");
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_paginate_empty);
-	tcase_add_test(tc, test_paginate_one_page);
-	tcase_add_test(tc, test_paginate_words);
-	tcase_add_test(tc, test_paginate_full_plus_one);
-	tcase_add_test(tc, test_paginate_long_word);
-	tcase_add_test(tc, test_paginate_extension_boundary);
-	tcase_add_test(tc, test_paginate_emoji);
-	tcase_add_test(tc, test_paginate_newlines);
-	tcase_add_test(tc, test_paginate_urdu);
-	tcase_add_test(tc, test_paginate_roman_urdu);
-	tcase_add_test(tc, test_paginate_mixed_coding);
-	tcase_add_test(tc, test_paginate_rejoin);
-	tcase_add_test(tc, test_paginate_more_too_long);
-	tcase_add_test(tc, test_paginate_zero_budget);
-	tcase_add_test(tc, test_paginate_invalid_utf8);
-	tcase_add_test(tc, test_paginate_random);
+	UNIT_ADD(tc,
+	    test_paginate_empty, test_paginate_one_page, test_paginate_words,
+	    test_paginate_full_plus_one, test_paginate_long_word,
+	    test_paginate_extension_boundary, test_paginate_emoji,
+	    test_paginate_newlines, test_paginate_urdu,
+	    test_paginate_roman_urdu, test_paginate_mixed_coding,
+	    test_paginate_rejoin, test_paginate_more_too_long,
+	    test_paginate_zero_budget, test_paginate_invalid_utf8,
+	    test_paginate_random);
 	suite_add_tcase(s, tc);
 	return s;
 }

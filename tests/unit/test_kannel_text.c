@@ -374,28 +374,17 @@ kannel_text_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("decode");
-	tcase_add_test(tc, test_utf16_kannel_example);
-	tcase_add_test(tc, test_utf16_surrogate_pair);
-	tcase_add_test(tc, test_utf16_odd_length);
-	tcase_add_test(tc, test_utf16_unpaired_surrogates);
-	tcase_add_test(tc, test_utf8);
-	tcase_add_test(tc, test_utf8_invalid);
-	tcase_add_test(tc, test_latin1);
-	tcase_add_test(tc, test_cp1252);
-	tcase_add_test(tc, test_binary_rejected);
-	tcase_add_test(tc, test_unknown_charset);
-	tcase_add_test(tc, test_embedded_nul);
+	UNIT_ADD(tc, test_utf16_kannel_example, test_utf16_surrogate_pair,
+	    test_utf16_odd_length, test_utf16_unpaired_surrogates, test_utf8,
+	    test_utf8_invalid, test_latin1, test_cp1252, test_binary_rejected,
+	    test_unknown_charset, test_embedded_nul);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("meta");
-	tcase_add_test(tc, test_meta_kannel_example);
-	tcase_add_test(tc, test_meta_from_query);
-	tcase_add_test(tc, test_meta_key_order);
-	tcase_add_test(tc, test_meta_other_groups);
-	tcase_add_test(tc, test_meta_empty);
-	tcase_add_test(tc, test_meta_malformed);
-	tcase_add_test(tc, test_meta_build);
-	tcase_add_test(tc, test_meta_round_trip);
+	UNIT_ADD(tc,
+	    test_meta_kannel_example, test_meta_from_query, test_meta_key_order,
+	    test_meta_other_groups, test_meta_empty, test_meta_malformed,
+	    test_meta_build, test_meta_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -447,31 +447,21 @@ menu_suite(void)
 
 	tc = tcase_create("load");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, asani_loads_and_checks);
-	tcase_add_test(tc, asani_shape);
-	tcase_add_test(tc, builtin_messages);
-	tcase_add_test(tc, message_overrides);
-	tcase_add_test(tc, start_defaults_to_first_screen);
-	tcase_add_test(tc, free_null);
+	UNIT_ADD(tc, asani_loads_and_checks, asani_shape, builtin_messages,
+	    message_overrides, start_defaults_to_first_screen, free_null);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, syntax_error);
-	tcase_add_test(tc, duplicate_screen);
-	tcase_add_test(tc, missing_file);
-	tcase_add_test(tc, missing_toplevel);
-	tcase_add_test(tc, empty_languages);
-	tcase_add_test(tc, errors_appended);
-	tcase_add_test(tc, every_compile_error);
-	tcase_add_test(tc, route_cycles);
+	UNIT_ADD(tc,
+	    syntax_error, duplicate_screen, missing_file, missing_toplevel,
+	    empty_languages, errors_appended, every_compile_error,
+	    route_cycles);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, every_check_error);
-	tcase_add_test(tc, check_budget_matters);
-	tcase_add_test(tc, sms_budget);
+	UNIT_ADD(tc, every_check_error, check_budget_matters, sms_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -154,10 +154,8 @@ main(void)
 	Suite	*s = suite_create("metrics");
 	TCase	*tc = tcase_create("metrics");
 
-	tcase_add_test(tc, test_series_interned);
-	tcase_add_test(tc, test_histogram);
-	tcase_add_test(tc, test_bounded);
-	tcase_add_test(tc, test_funnel_results);
+	UNIT_ADD(tc, test_series_interned, test_histogram, test_bounded,
+	    test_funnel_results);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -66,9 +66,7 @@ main(void)
 	Suite	*s = suite_create("msisdn");
 	TCase	*tc = tcase_create("msisdn");
 
-	tcase_add_test(tc, test_valid);
-	tcase_add_test(tc, test_invalid);
-	tcase_add_test(tc, test_short_buffer);
+	UNIT_ADD(tc, test_valid, test_invalid, test_short_buffer);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

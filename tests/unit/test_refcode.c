@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "refcode.h"
+#include "unit.h"
 
 #define ALPHABET	"23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -194,12 +195,8 @@ main(void)
 	SRunner	*sr;
 	int	 failed;
 
-	tcase_add_test(tc, test_new_valid);
-	tcase_add_test(tc, test_new_buffer);
-	tcase_add_test(tc, test_new_distinct);
-	tcase_add_test(tc, test_new_uniform);
-	tcase_add_test(tc, test_valid);
-	tcase_add_test(tc, test_normalize);
+	UNIT_ADD(tc, test_new_valid, test_new_buffer, test_new_distinct,
+	    test_new_uniform, test_valid, test_normalize);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* fatalx() exits the process: only testable in a child. */

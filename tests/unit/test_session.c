@@ -575,22 +575,15 @@ session_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("value");
-	tcase_add_test(tc, test_new);
-	tcase_add_test(tc, test_vars);
-	tcase_add_test(tc, test_history);
-	tcase_add_test(tc, test_setters);
+	UNIT_ADD(tc, test_new, test_vars, test_history, test_setters);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json");
-	tcase_add_test(tc, test_round_trip_full);
-	tcase_add_test(tc, test_round_trip_empty);
-	tcase_add_test(tc, test_round_trip_limits);
-	tcase_add_test(tc, test_encode_invalid_utf8);
-	tcase_add_test(tc, test_decode_base);
-	tcase_add_test(tc, test_decode_missing_keys);
-	tcase_add_test(tc, test_decode_wrong_types);
-	tcase_add_test(tc, test_decode_malformed);
-	tcase_add_test(tc, test_decode_err_buffer);
+	UNIT_ADD(tc,
+	    test_round_trip_full, test_round_trip_empty, test_round_trip_limits,
+	    test_encode_invalid_utf8, test_decode_base,
+	    test_decode_missing_keys, test_decode_wrong_types,
+	    test_decode_malformed, test_decode_err_buffer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -955,59 +955,30 @@ step_suite(void)
 
 	tc = tcase_create("kinds");
 	tcase_add_checked_fixture(tc, setup_step, teardown);
-	tcase_add_test(tc, start_screen);
-	tcase_add_test(tc, option_sets_and_goes);
-	tcase_add_test(tc, lang_switch_urdu);
-	tcase_add_test(tc, lang_without_builtins);
-	tcase_add_test(tc, unknown_session_lang);
-	tcase_add_test(tc, invalid_choices);
-	tcase_add_test(tc, input_length);
-	tcase_add_test(tc, input_pattern);
-	tcase_add_test(tc, input_range);
-	tcase_add_test(tc, input_default_error);
-	tcase_add_test(tc, confirm_yes_no_invalid);
-	tcase_add_test(tc, submit_effect);
-	tcase_add_test(tc, submit_null_ref);
-	tcase_add_test(tc, route_case);
-	tcase_add_test(tc, route_chain_and_default);
-	tcase_add_test(tc, end_screen);
-	tcase_add_test(tc, back_and_home);
-	tcase_add_test(tc, more_pages);
-	tcase_add_test(tc, more_pages_urdu);
-	tcase_add_test(tc, more_single_page);
-	tcase_add_test(tc, invalid_prefix_kept_within_page);
-	tcase_add_test(tc, substitution);
-	tcase_add_test(tc, values_translated);
-	tcase_add_test(tc, error_text_substituted);
-	tcase_add_test(tc, stale_session);
-	tcase_add_test(tc, restart_with_null_input);
-	tcase_add_test(tc, end_screen_navigation);
+	UNIT_ADD(tc, start_screen, option_sets_and_goes, lang_switch_urdu,
+	    lang_without_builtins, unknown_session_lang, invalid_choices,
+	    input_length, input_pattern, input_range, input_default_error,
+	    confirm_yes_no_invalid, submit_effect, submit_null_ref, route_case,
+	    route_chain_and_default, end_screen, back_and_home, more_pages,
+	    more_pages_urdu, more_single_page, invalid_prefix_kept_within_page,
+	    substitution, values_translated, error_text_substituted,
+	    stale_session, restart_with_null_input, end_screen_navigation);
 	suite_add_tcase(su, tc);
 
 	tc = tcase_create("lookup");
 	tcase_add_checked_fixture(tc, setup_lookup, teardown);
-	tcase_add_test(tc, lookup_effect_and_fallback);
-	tcase_add_test(tc, lookup_found);
-	tcase_add_test(tc, lookup_found_in_urdu);
-	tcase_add_test(tc, lookup_not_found);
-	tcase_add_test(tc, lookup_not_found_uses_text);
-	tcase_add_test(tc, lookup_answer_pages);
-	tcase_add_test(tc, lookup_answer_elsewhere_ignored);
-	tcase_add_test(tc, lookup_again_after_back);
+	UNIT_ADD(tc,
+	    lookup_effect_and_fallback, lookup_found, lookup_found_in_urdu,
+	    lookup_not_found, lookup_not_found_uses_text, lookup_answer_pages,
+	    lookup_answer_elsewhere_ignored, lookup_again_after_back);
 	suite_add_tcase(su, tc);
 
 	tc = tcase_create("asani");
 	tcase_add_checked_fixture(tc, setup_asani, teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, asani_request_en);
-	tcase_add_test(tc, asani_request_ur_latn);
-	tcase_add_test(tc, asani_request_ur);
-	tcase_add_test(tc, asani_district_pages_in_urdu);
-	tcase_add_test(tc, asani_other_district);
-	tcase_add_test(tc, asani_info_pages);
-	tcase_add_test(tc, asani_walk_ussd);
-	tcase_add_test(tc, asani_walk_sms);
-	tcase_add_test(tc, asani_walk_tiny);
+	UNIT_ADD(tc, asani_request_en, asani_request_ur_latn, asani_request_ur,
+	    asani_district_pages_in_urdu, asani_other_district,
+	    asani_info_pages, asani_walk_ussd, asani_walk_sms, asani_walk_tiny);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -206,11 +206,9 @@ store_keys_suite(void)
 	Suite	*s = suite_create("store_keys");
 	TCase	*tc = tcase_create("core");
 
-	tcase_add_test(tc, test_crc16_spec);
-	tcase_add_test(tc, test_registry_complete);
-	tcase_add_test(tc, test_scripts_one_slot);
-	tcase_add_test(tc, test_subscriber_keys);
-	tcase_add_test(tc, test_key_layout);
+	UNIT_ADD(tc,
+	    test_crc16_spec, test_registry_complete, test_scripts_one_slot,
+	    test_subscriber_keys, test_key_layout);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -127,11 +127,8 @@ main(void)
 	Suite	*s = suite_create("util");
 	TCase	*tc = tcase_create("util");
 
-	tcase_add_test(tc, test_hex);
-	tcase_add_test(tc, test_ms_to_tv);
-	tcase_add_test(tc, test_backoff_bounds);
-	tcase_add_test(tc, test_backoff_differs_between_processes);
-	tcase_add_test(tc, test_defer_call);
+	UNIT_ADD(tc, test_hex, test_ms_to_tv, test_backoff_bounds,
+	    test_backoff_differs_between_processes, test_defer_call);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
