@@ -42,12 +42,10 @@ is_alnum(char c)
 static size_t
 put_cp(char *out, uint32_t cp, const char *src, int n)
 {
-	if (cp >= 0x06f0 && cp <= 0x06f9) {	/* Urdu (Persian) digits */
-		*out = (char)('0' + (cp - 0x06f0));
-		return 1;
-	}
-	if (cp >= 0x0660 && cp <= 0x0669) {	/* Arabic-Indic digits */
-		*out = (char)('0' + (cp - 0x0660));
+	int	 d;
+
+	if ((d = digit_value(cp)) != -1) {	/* Urdu, Arabic-Indic */
+		*out = (char)('0' + d);
 		return 1;
 	}
 	/* ، ؛ ؟ ۔ and no-break space separate like ASCII punctuation. */

@@ -79,6 +79,40 @@ utf8_decode(const char *s, size_t len, uint32_t *cp)
 }
 
 int
+digit_value(uint32_t cp)
+{
+	if (cp >= '0' && cp <= '9')
+		return (int)(cp - '0');
+	if (cp >= 0x06f0 && cp <= 0x06f9)	/* Urdu (Persian) digits */
+		return (int)(cp - 0x06f0);
+	if (cp >= 0x0660 && cp <= 0x0669)	/* Arabic-Indic digits */
+		return (int)(cp - 0x0660);
+	return -1;
+}
+
+char *
+digits_ascii(const char *s)
+{
+	size_t		 len = strlen(s), o = 0;
+	char		*out = xmalloc(len + 1);
+	uint32_t	 cp;
+	int		 n, d;
+
+	for (size_t i = 0; i < len; i += (size_t)n) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) < 0)
+			n = 1;
+		else if ((d = digit_value(cp)) != -1) {
+			out[o++] = (char)('0' + d);
+			continue;
+		}
+		memcpy(out + o, s + i, (size_t)n);
+		o += (size_t)n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int
 utf8_valid(const char *s, size_t len)
 {
 	uint32_t	 cp;

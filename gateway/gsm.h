@@ -27,6 +27,14 @@ char	*ascii_upper(char *s);
  * consumed (1..4), or -1 on an ill-formed or truncated sequence. */
 int	utf8_decode(const char *s, size_t len, uint32_t *cp);
 
+/* The value of a decimal digit, ASCII, Urdu (U+06F0..U+06F9) or
+ * Arabic-Indic (U+0660..U+0669); -1 for any other code point. */
+int	digit_value(uint32_t cp);
+
+/* A copy of s with its Urdu and Arabic-Indic digits made ASCII and every
+ * other byte, ill-formed ones included, as it is; owned by the caller. */
+char	*digits_ascii(const char *s);
+
 /* Septets the code point costs in GSM-7: 1 (default alphabet), 2 (escape
  * to the extension table) or 0 (not representable). */
 int	gsm7_septets(uint32_t cp);

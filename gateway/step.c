@@ -8,6 +8,13 @@
  * may enter other screens and pass through routes), then renders the
  * screen it lands on: the full text with ${var} substituted, split into
  * pages, and the session's page of it.
+ *
+ * Where a screen expects digits, Urdu and Arabic-Indic digits count as
+ * ASCII ones: the global keys, menu choices and confirm answers are read
+ * from the input with its digits made ASCII.  An input screen stores the
+ * answer as typed when its checks take it, else the ASCII-digit form when
+ * that passes them (a CNIC typed in Urdu digits), so free text is never
+ * rewritten.
  */
 #include <sys/types.h>
 
@@ -385,18 +392,46 @@ input_valid(const struct menu_screen *scr, const char *input)
 	return 1;
 }
 
-/* The screen's own handling of what was typed. */
+/* An input screen's answer as it is stored: input as typed if the screen
+ * takes it, else digits (input with ASCII digits) if the screen takes
+ * that; upper-cased when the screen says so.  NULL if refused, else owned
+ * by the caller. */
+static char *
+input_answer(const struct menu_screen *scr, const char *input,
+    const char *digits)
+{
+	char	*v;
+
+	v = xstrdup(input);
+	if (scr->upper)
+		ascii_upper(v);
+	if (input_valid(scr, v))
+		return v;
+	free(v);
+	if (strcmp(input, digits) == 0)
+		return NULL;
+	v = xstrdup(digits);
+	if (scr->upper)
+		ascii_upper(v);
+	if (input_valid(scr, v))
+		return v;
+	free(v);
+	return NULL;
+}
+
+/* The screen's own handling of what was typed; digits is input with its
+ * digits made ASCII. */
 static void
-handle(struct stepper *st, const char *input)
+handle(struct stepper *st, const char *input, const char *digits)
 {
 	const struct menu_screen	*scr = st->cur;
 	const struct menu_option	*o;
-	char				*up = NULL;
+	char				*v;
 	size_t				 n, i;
 
 	switch (scr->kind) {
 	case SCREEN_MENU:
-		if ((n = choice(input, scr->noptions)) == 0)
+		if ((n = choice(digits, scr->noptions)) == 0)
 			break;
 		o = &scr->options[n - 1];
 		for (i = 0; i < o->nset; i++) {
@@ -408,24 +443,19 @@ handle(struct stepper *st, const char *input)
 		enter(st, o->next, 1);
 		return;
 	case SCREEN_INPUT:
-		if (scr->upper) {
-			up = ascii_upper(xstrdup(input));
-			input = up;
-		}
-		if (input_valid(scr, input)) {
-			session_set(st->s, scr->var, input);
-			free(up);
+		if ((v = input_answer(scr, input, digits)) != NULL) {
+			session_set(st->s, scr->var, v);
+			free(v);
 			enter(st, scr->next, 1);
 			return;
 		}
-		free(up);
 		break;
 	case SCREEN_CONFIRM:
-		if (strcmp(input, "1") == 0) {
+		if (strcmp(digits, "1") == 0) {
 			enter(st, scr->next, 1);
 			return;
 		}
-		if (strcmp(input, "2") == 0) {
+		if (strcmp(digits, "2") == 0) {
 			enter(st, scr->no, 1);
 			return;
 		}
@@ -484,21 +514,25 @@ menu_step(const struct menu *m, struct session *s, const char *input,
     const struct step_env *env, struct step_result *r)
 {
 	struct stepper	 st;
+	char		*digits = NULL;
 	size_t		 i;
 
 	memset(r, 0, sizeof *r);
 	stepper_init(&st, m, s, env, r);
+	if (input != NULL)
+		digits = digits_ascii(input);
 	if (input == NULL || st.cur == NULL || st.cur->kind == SCREEN_ROUTE)
 		restart(&st);
-	else if (strcmp(input, "00") == 0) {
+	else if (strcmp(digits, "00") == 0) {
 		session_clear_history(s);
 		enter(&st, menu_home(m), 0);
-	} else if (strcmp(input, "0") == 0)
+	} else if (strcmp(digits, "0") == 0)
 		back(&st);
-	else if (strcmp(input, "98") == 0)
+	else if (strcmp(digits, "98") == 0)
 		more(&st);
 	else
-		handle(&st, input);
+		handle(&st, input, digits);
+	free(digits);
 
 	render(&st);
 	if (st.submitted) {

@@ -333,6 +333,35 @@ static const uint32_t gsm_extension[] = {
 	'\f', '^', '{', '}', '\\', '[', '~', ']', '|', 0x20ac,
 };
 
+START_TEST(test_digits)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "۰۱۲۳۴۵۶۷۸۹", "0123456789" },
+		{ "٠١٢٣٤٥٦٧٨٩", "0123456789" },
+		{ "12۳٤", "1234" },
+		{ "گلی ۱۲", "گلی 12" },
+		{ "ab\xff" "۱", "ab\xff" "1" },
+		{ "", "" },
+	};
+	char	*v;
+	size_t	 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		v = digits_ascii(cases[i].in);
+		ck_assert_str_eq(v, cases[i].want);
+		free(v);
+	}
+	ck_assert_int_eq(digit_value('7'), 7);
+	ck_assert_int_eq(digit_value(0x06f9), 9);
+	ck_assert_int_eq(digit_value(0x0660), 0);
+	ck_assert_int_eq(digit_value(0x06ef), -1);
+	ck_assert_int_eq(digit_value(0x066a), -1);	/* ٪ */
+	ck_assert_int_eq(digit_value('a'), -1);
+}
+END_TEST
+
 START_TEST(test_gsm7_default_alphabet)
 {
 	size_t	 n = sizeof gsm_default / sizeof *gsm_default;
@@ -990,7 +1019,8 @@ gsm_suite(void)
 
 	tc = tcase_create("utf8");
 	UNIT_ADD(tc,
-	    test_utf8_decode_valid, test_utf8_decode_invalid, test_utf8_valid);
+	    test_utf8_decode_valid, test_utf8_decode_invalid, test_utf8_valid,
+	    test_digits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("gsm7");

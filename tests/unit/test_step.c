@@ -186,7 +186,7 @@ END_TEST
 START_TEST(invalid_choices)
 {
 	static const char *const bad[] = { "7", "99", "abc", "", "1x", " 1",
-	    "-1", "1234567890123", "٣" };
+	    "-1", "1234567890123", "٧", "۱x", "۱ ", "٣۱" };
 	char		 want[256];
 	size_t		 i;
 
@@ -234,7 +234,8 @@ END_TEST
 
 START_TEST(input_pattern)
 {
-	static const char *const bad[] = { "123", "12345", "12a4", "", "١٢٣٤" };
+	static const char *const bad[] = { "123", "12345", "12a4", "", "١٢٣",
+	    "١٢٣٤٥", "۱۲a۴" };
 	size_t		 i;
 
 	STEPS(NULL, "1", "1", "Ali");
@@ -246,6 +247,70 @@ START_TEST(input_pattern)
 	step("0042");
 	ck_assert_str_eq(s->screen, "confirm");
 	ck_assert_str_eq(session_get(s, "pin"), "0042");
+}
+END_TEST
+
+/* Urdu and Arabic-Indic digits where digits are expected, stored ASCII. */
+START_TEST(digits_urdu_choice_and_keys)
+{
+	ck_assert_str_eq(STEPS(NULL, "۱"), main_en);
+	ck_assert_str_eq(s->lang, "en");
+	step("٢");
+	ck_assert_str_eq(s->screen, "age");
+	step("۰");
+	ck_assert_str_eq(s->screen, "main");
+	STEPS("۱", "Ali");
+	ck_assert_str_eq(s->screen, "pin");
+	step("۰۰");
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_uint_eq(s->nhistory, 0);
+	env.budget.gsm7_septets = 40;
+	env.budget.ucs2_units = 20;
+	step("٤");
+	ck_assert_str_eq(s->screen, "long");
+	step("۹۸");
+	ck_assert_uint_eq(s->page, 1);
+	step("٠");
+	ck_assert_uint_eq(s->page, 0);
+}
+END_TEST
+
+START_TEST(digits_urdu_input_and_confirm)
+{
+	STEPS(NULL, "1", "1", "Ali", "۱۲٣4");
+	ck_assert_str_eq(s->screen, "confirm");
+	ck_assert_str_eq(session_get(s, "pin"), "1234");
+	ck_assert_str_eq(step("٣"), "Bad choice.\nSend Food for Ali?\n"
+	    "1. Yes\n2. No");
+	step("۲");
+	ck_assert_str_eq(s->screen, "main");
+	STEPS("1", "Ali", "٠٠٤٢", "۱");
+	ck_assert_str_eq(s->screen, "send");
+	ck_assert_int_eq(r.effect.kind, EFFECT_SUBMIT);
+	ck_assert_str_eq(r.effect.fields[2].value, "0042");
+
+	/* min and max: a number in any of the three scripts */
+	STEPS("00", "2", "۱۷");
+	ck_assert_str_eq(s->screen, "age");
+	step("۱۸");
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_str_eq(session_get(s, "age"), "18");
+	STEPS("2", "١٢٠");
+	ck_assert_str_eq(session_get(s, "age"), "120");
+}
+END_TEST
+
+/* Free text with no check to pass keeps its digits as typed. */
+START_TEST(digits_free_text_as_typed)
+{
+	STEPS(NULL, "1", "6", "گلی ۱۲ میں");
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_str_eq(session_get(s, "note"), "گلی ۱۲ میں");
+	STEPS("6", "۱۲۳۴");
+	ck_assert_str_eq(session_get(s, "note"), "۱۲۳۴");
+	/* a name of 2-5 characters takes Urdu digits as they are */
+	STEPS("00", "1", "۱۲۳");
+	ck_assert_str_eq(session_get(s, "name"), "۱۲۳");
 }
 END_TEST
 
@@ -684,6 +749,21 @@ START_TEST(asani_request_ur)
 }
 END_TEST
 
+/* The whole flagship request in Urdu typed with Urdu digits. */
+START_TEST(asani_request_urdu_digits)
+{
+	STEPS(NULL, "۳", "۱", "۲", "۷");
+	ck_assert_str_eq(s->screen, "cnic");
+	ck_assert_str_eq(step("۱۲۳۴"), "کپڑے، پشاور، CNIC 1234۔ بھیج دیں؟\n"
+	    "1. ہاں\n2. نہیں");
+	step("۱");
+	ck_assert_str_eq(s->screen, "send");
+	ck_assert_int_eq(r.effect.kind, EFFECT_SUBMIT);
+	ck_assert_str_eq(r.effect.fields[2].name, "cnic4");
+	ck_assert_str_eq(r.effect.fields[2].value, "1234");
+}
+END_TEST
+
 START_TEST(asani_district_pages_in_urdu)
 {
 	STEPS(NULL, "3", "1", "1");
@@ -957,7 +1037,9 @@ step_suite(void)
 	tcase_add_checked_fixture(tc, setup_step, teardown);
 	UNIT_ADD(tc, start_screen, option_sets_and_goes, lang_switch_urdu,
 	    lang_without_builtins, unknown_session_lang, invalid_choices,
-	    input_length, input_pattern, input_range, input_default_error,
+	    input_length, input_pattern, digits_urdu_choice_and_keys,
+	    digits_urdu_input_and_confirm, digits_free_text_as_typed,
+	    input_range, input_default_error,
 	    confirm_yes_no_invalid, submit_effect, submit_null_ref, route_case,
 	    route_chain_and_default, end_screen, back_and_home, more_pages,
 	    more_pages_urdu, more_single_page, invalid_prefix_kept_within_page,
@@ -977,6 +1059,7 @@ step_suite(void)
 	tcase_add_checked_fixture(tc, setup_asani, teardown);
 	tcase_set_timeout(tc, 120);
 	UNIT_ADD(tc, asani_request_en, asani_request_ur_latn, asani_request_ur,
+	    asani_request_urdu_digits,
 	    asani_district_pages_in_urdu, asani_other_district,
 	    asani_info_pages, asani_walk_ussd, asani_walk_sms, asani_walk_tiny);
 	suite_add_tcase(su, tc);
