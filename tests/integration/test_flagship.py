@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from flagship import (LANGS, Dialog, confirm_yes, menu_text, submit_request,
-                      walk_to_cnic)
+from flagship import (LANGS, Dialog, confirm_yes, menu_text, pick,
+                      submit_request, walk_to_cnic)
 from ussd import (REF_ALPHABET, SERVICE, fits_page, gsm7_septets,
                   has_arabic_script, new_phone, new_session, page_cost,
                   ucs2_units)
@@ -80,6 +80,49 @@ def test_request_help(gateway, redis, lang):
 
     # The log never shows the number (a keyed hash stands for it).
     assert phone.lstrip("+") not in gw.log()
+
+
+URDU_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def test_request_help_urdu_digits(gateway):
+    """A whole request in Urdu typed with Urdu digits only: every menu
+    choice, the CNIC digits, the confirm and the more key.  The back
+    office receives the CNIC digits as ASCII."""
+    gw = gateway()
+    L = LANGS["ur"]
+    d = Dialog(gw, new_phone(), new_session())
+
+    def choose(label):
+        typed = pick(d.last, label).translate(URDU_DIGITS)
+        assert not any(c.isascii() for c in typed), typed
+        return d.send(typed)
+
+    r = d.dial()
+    assert r.con, r
+    r = choose(L["language"])
+    assert L["main"] in r.screen, r
+    r = choose(L["help"])
+    assert L["category"] in r.screen, r
+    choose(L["food"])
+    r = choose(L["lahore"])
+    assert r.con and L["cnic_prompt"] in r.screen, r
+    r = d.send("۱۲۳۴")
+    assert r.con, r
+    for part in L["confirm_has"]:
+        assert part in r.screen, r
+    r = d.send("۱")
+    m = L["ref"].search(r.screen)
+    assert m, r
+    while r.con and r.screen.endswith("\n" + L["more"]):
+        r = d.send("۹۸")
+    assert r.end, r
+
+    (req,) = gw.requests()
+    assert req["ref"] == m.group(1)
+    assert req["fields"] == {"category": "food", "district": "lahore",
+                             "cnic4": "1234"}, req
+    assert req.get("lang") == "ur", req
 
 
 def test_reference_codes_differ(gateway):
