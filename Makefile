@@ -4,6 +4,7 @@
 #   make test                 unit tests (Check) + integration tests (real Redis)
 #   make demo                 private Redis + gateway + demo menus + phone
 #   make demo-kannel          the same through real Kannel (USSD and SMS)
+#   make menu-pictures        build/menus/*.svg: each shipped menu drawn
 #   make bench                benchmark against a reference server
 #   make SANITIZE=address,undefined test   the same under ASan+UBSan
 #   make WERROR=1             warnings are errors (CI)
@@ -54,6 +55,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/menu_screens.c \
 	gateway/menu_commands.c \
 	gateway/menu_check.c \
+	gateway/menu_dot.c \
 	gateway/step.c \
 	gateway/command.c \
 	gateway/sms.c \
@@ -102,6 +104,7 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
 .PHONY: all deps test unit integration demo demo-kannel demo-ha bench fuzz fuzz-all \
+	menu-pictures \
 	clean install uninstall deb FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -220,6 +223,16 @@ demo-kannel: deps
 demo-ha: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw
 	@$(PYTHON) scripts/demo-ha $(BUILD)/asanigw
+
+# Each shipped menu as a picture (asanigw -G), drawn by Graphviz.
+menu-pictures: deps
+	@$(MAKE) --no-print-directory $(BUILD)/asanigw
+	@mkdir -p $(BUILD)/menus
+	@for m in menus/*.menu; do \
+		out=$(BUILD)/menus/$$(basename $$m .menu); \
+		$(BUILD)/asanigw -G $$m > $$out.dot && \
+		dot -Tsvg -o $$out.svg $$out.dot && echo $$out.svg || exit 1; \
+	done
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver \

@@ -30,6 +30,7 @@
 #include "ingress_aggregator.h"
 #include "ingress_kannel.h"
 #include "log.h"
+#include "menu_dot.h"
 #include "funnel.h"
 #include "metrics.h"
 #include "metrics_http.h"
@@ -79,11 +80,13 @@ static __attribute__((noreturn)) void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: asanigw [-dhtV] [-c file]\n"
+	    "usage: asanigw [-dhtV] [-c file] [-G service|file [-L lang]]\n"
 	    "  -c file  configuration (default /etc/asanigw/asanigw.conf)\n"
 	    "  -d       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and every menu it names,\n"
 	    "           print \"configuration OK\" or every error, and exit\n"
+	    "  -G what  print the menu of a service code, or a .menu file, as\n"
+	    "           Graphviz DOT (labels in -L lang) and exit\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       this help\n"
 	    "Signals: SIGTERM (or SIGINT) stops accepting, finishes the hops\n"
@@ -391,6 +394,7 @@ int
 main(int argc, char *argv[])
 {
 	const char	*path = "/etc/asanigw/asanigw.conf";
+	const char	*graph = NULL, *lang = NULL;
 	int		 ch, foreground = 0, check = 0, fd;
 	struct errlist	 errs = { 0 };
 	struct daemon	 d = { 0 };
@@ -399,13 +403,19 @@ main(int argc, char *argv[])
 	char		 err[256];
 	unsigned long	 fds;
 
-	while ((ch = getopt(argc, argv, "c:dhtV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dG:hL:tV")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
 		case 'd':
 			foreground = 1;
+			break;
+		case 'G':
+			graph = optarg;
+			break;
+		case 'L':
+			lang = optarg;
 			break;
 		case 't':
 			check = 1;
@@ -419,8 +429,10 @@ main(int argc, char *argv[])
 			usage(1);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (lang != NULL && graph == NULL))
 		usage(1);
+	if (graph != NULL)
+		return menu_dot_main(path, graph, lang);
 
 	d.path = path;
 	d.boot = conf_load(path, check, &errs);

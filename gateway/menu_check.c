@@ -28,8 +28,7 @@
 #include "menu_graph.h"
 #include "xmalloc.h"
 
-/* The screens scr leads to by its own keys (not 0, 00 or 98). */
-static size_t
+size_t
 screen_edges(const struct menu_screen *scr, const struct menu_screen **out,
     size_t max)
 {
@@ -47,7 +46,7 @@ screen_edges(const struct menu_screen *scr, const struct menu_screen **out,
 	return n;
 }
 
-static size_t
+size_t
 max_edges(const struct menu_screen *scr)
 {
 	return scr->noptions + scr->ncases + 3;
@@ -152,39 +151,15 @@ check_screen_fits(const struct menu *m, const struct menu_screen *scr,
 	return n;
 }
 
-/* Marks in seen the screens reachable from start or home; reports the
- * others. */
-static int
-check_unreachable(const struct menu *m, char *seen, struct errlist *errs)
-{
-	const struct menu_screen	*scr;
-	size_t				 i;
-	int				 n = 0;
-
-	mark_reachable(m, m->start, seen);
-	mark_reachable(m, m->home, seen);
-	for (i = 0; i < m->nscreens; i++) {
-		if (seen[i])
-			continue;
-		scr = &m->screens[i];
-		errlist_add(errs, scr->file, scr->line,
-		    "screen '%s' is unreachable", scr->id);
-		n++;
-	}
-	return n;
-}
-
-/* Reachable screens from which no end, submit or lookup can be
- * reached: the subscriber can only walk away. */
-static int
-check_dead_ends(const struct menu *m, const char *seen, struct errlist *errs)
+/* Marks in ends the screens from which an end, submit or lookup screen
+ * can be reached (those screens included). */
+static void
+mark_ends(const struct menu *m, char *ends)
 {
 	const struct menu_screen	*scr, **out;
-	char				*ends;
 	size_t				 i, j, k, nout;
-	int				 n = 0, changed;
+	int				 changed;
 
-	ends = xcalloc(m->nscreens, 1);
 	for (i = 0; i < m->nscreens; i++) {
 		k = m->screens[i].kind;
 		ends[i] = k == SCREEN_END || k == SCREEN_SUBMIT ||
@@ -207,8 +182,55 @@ check_dead_ends(const struct menu *m, const char *seen, struct errlist *errs)
 			free(out);
 		}
 	} while (changed);
+}
+
+void
+menu_check_reach(const struct menu *m, char *reach, char *dead)
+{
+	char	*ends;
+	size_t	 i;
+
+	memset(reach, 0, m->nscreens);
+	mark_reachable(m, m->start, reach);
+	mark_reachable(m, m->home, reach);
+	ends = xcalloc(m->nscreens, 1);
+	mark_ends(m, ends);
+	for (i = 0; i < m->nscreens; i++)
+		dead[i] = reach[i] && !ends[i];
+	free(ends);
+}
+
+/* The screens no path from start or home leads to. */
+static int
+check_unreachable(const struct menu *m, const char *reach,
+    struct errlist *errs)
+{
+	const struct menu_screen	*scr;
+	size_t				 i;
+	int				 n = 0;
+
 	for (i = 0; i < m->nscreens; i++) {
-		if (ends[i] || !seen[i])
+		if (reach[i])
+			continue;
+		scr = &m->screens[i];
+		errlist_add(errs, scr->file, scr->line,
+		    "screen '%s' is unreachable", scr->id);
+		n++;
+	}
+	return n;
+}
+
+/* Reachable screens from which no end, submit or lookup can be
+ * reached: the subscriber can only walk away. */
+static int
+check_dead_ends(const struct menu *m, const char *dead, struct errlist *errs)
+{
+	const struct menu_screen	*scr;
+	size_t				 i;
+	int				 n = 0;
+
+	for (i = 0; i < m->nscreens; i++) {
+		if (!dead[i])
 			continue;
 		scr = &m->screens[i];
 		errlist_add(errs, scr->file, scr->line, "screen '%s' is a "
@@ -216,7 +238,6 @@ check_dead_ends(const struct menu *m, const char *seen, struct errlist *errs)
 		    "from it", scr->id);
 		n++;
 	}
-	free(ends);
 	return n;
 }
 
@@ -304,14 +325,17 @@ int
 menu_check(const struct menu *m, const struct page_budget *b,
     struct errlist *errs)
 {
-	char	*seen;
+	char	*reach, *dead;
 	size_t	 i;
 	int	 n = 0;
 
-	seen = xcalloc(m->nscreens, 1);
-	n += check_unreachable(m, seen, errs);
-	n += check_dead_ends(m, seen, errs);
-	free(seen);
+	reach = xcalloc(m->nscreens, 1);
+	dead = xcalloc(m->nscreens, 1);
+	menu_check_reach(m, reach, dead);
+	n += check_unreachable(m, reach, errs);
+	n += check_dead_ends(m, dead, errs);
+	free(reach);
+	free(dead);
 
 	for (i = 0; i < m->nscreens; i++)
 		n += check_screen_translations(m, &m->screens[i], errs);

@@ -2,7 +2,8 @@
  * The inside of a menu, shared by the modules that build, free and check
  * it: menu.c (loading, freeing, the accessors), menu_compile.c (the file
  * as a whole and the compiler's helpers), menu_screens.c (screens),
- * menu_commands.c (SMS commands) and menu_check.c (the -t checks).  No
+ * menu_commands.c (SMS commands), menu_check.c (the -t checks) and
+ * menu_dot.c (the picture of the graph, drawn with what -t finds).  No
  * other file includes it; step.c, command.c and sms.c see the graph
  * through menu_graph.h and reach struct menu only by accessors.
  *
@@ -138,5 +139,19 @@ void		 command_free(const struct menu *, struct menu_command *);
 /* The keys of a command's texts, NULL-terminated, and the text of one. */
 extern const char *const command_texts[];
 struct menu_text *command_text(struct menu_command *, const char *key);
+
+/* menu_check.c */
+/* The screens scr leads to by its own keys (not 0, 00 or 98), in the
+ * order options, cases, next, no, default; at most max of them go to
+ * out.  max_edges() is the most a screen can have. */
+size_t		 screen_edges(const struct menu_screen *scr,
+		    const struct menu_screen **out, size_t max);
+size_t		 max_edges(const struct menu_screen *scr);
+/* What -t reports of the graph's shape, one byte per screen (indexed
+ * like m->screens, m->nscreens bytes each): reach[i] is 1 when start or
+ * home leads there; dead[i] is 1 when screen i is reachable but no end,
+ * submit or lookup screen can be reached from it. */
+void		 menu_check_reach(const struct menu *m, char *reach,
+		    char *dead);
 
 #endif
