@@ -30,6 +30,7 @@
 #include "ingress_aggregator.h"
 #include "ingress_kannel.h"
 #include "log.h"
+#include "menu_diff.h"
 #include "funnel.h"
 #include "metrics.h"
 #include "metrics_http.h"
@@ -79,11 +80,14 @@ static __attribute__((noreturn)) void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: asanigw [-dhtV] [-c file]\n"
+	    "usage: asanigw [-dhtV] [-c file] [-D old.menu new.menu]\n"
 	    "  -c file  configuration (default /etc/asanigw/asanigw.conf)\n"
 	    "  -d       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and every menu it names,\n"
 	    "           print \"configuration OK\" or every error, and exit\n"
+	    "  -D old new  list what new.menu changes for callers of old.menu;\n"
+	    "           exit 0 nothing, 1 notes only, 2 a known path breaks,\n"
+	    "           3 a file has errors\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       this help\n"
 	    "Signals: SIGTERM (or SIGINT) stops accepting, finishes the hops\n"
@@ -399,8 +403,13 @@ main(int argc, char *argv[])
 	char		 err[256];
 	unsigned long	 fds;
 
-	while ((ch = getopt(argc, argv, "c:dhtV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:D:dhtV")) != -1) {
 		switch (ch) {
+		case 'D':
+			if (optind + 1 != argc)
+				usage(1);
+			return menu_diff_files(optarg, argv[optind], stdout,
+			    stderr);
 		case 'c':
 			path = optarg;
 			break;

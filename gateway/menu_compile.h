@@ -2,8 +2,9 @@
  * The inside of a menu, shared by the modules that build, free and check
  * it: menu.c (loading, freeing, the accessors), menu_compile.c (the file
  * as a whole and the compiler's helpers), menu_screens.c (screens),
- * menu_commands.c (SMS commands) and menu_check.c (the -t checks).  No
- * other file includes it; step.c, command.c and sms.c see the graph
+ * menu_commands.c (SMS commands), menu_check.c (the -t checks) and
+ * menu_diff.c (the -D comparison, which walks every screen).  No other
+ * file includes it; step.c, command.c and sms.c see the graph
  * through menu_graph.h and reach struct menu only by accessors.
  *
  * Compiling is one pass over the libconfig tree with a struct compile as
