@@ -55,6 +55,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/menu_screens.c \
 	gateway/menu_commands.c \
 	gateway/menu_check.c \
+	gateway/menu_diff.c \
 	gateway/menu_dot.c \
 	gateway/step.c \
 	gateway/command.c \
@@ -90,7 +91,7 @@ LIB_SRCS = gateway/xmalloc.c \
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command store_keys msisdn form ingress_aggregator admin \
-	     metrics
+	     metrics menu_diff
 FUZZ_TARGETS = session text step kannel command answer query dlr notify \
 	       conf menu form
 

@@ -30,6 +30,7 @@
 #include "ingress_aggregator.h"
 #include "ingress_kannel.h"
 #include "log.h"
+#include "menu_diff.h"
 #include "menu_dot.h"
 #include "funnel.h"
 #include "metrics.h"
@@ -81,10 +82,14 @@ usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 	    "usage: asanigw [-dhtV] [-c file] [-G service|file [-L lang]]\n"
+	    "       asanigw -D old.menu new.menu\n"
 	    "  -c file  configuration (default /etc/asanigw/asanigw.conf)\n"
 	    "  -d       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and every menu it names,\n"
 	    "           print \"configuration OK\" or every error, and exit\n"
+	    "  -D old new  list what new.menu changes for callers of old.menu;\n"
+	    "           exit 0 nothing, 1 notes only, 2 a known path breaks,\n"
+	    "           3 a file has errors\n"
 	    "  -G what  print the menu of a service code, or a .menu file, as\n"
 	    "           Graphviz DOT (labels in -L lang) and exit\n"
 	    "  -V       print the version and exit\n"
@@ -403,8 +408,13 @@ main(int argc, char *argv[])
 	char		 err[256];
 	unsigned long	 fds;
 
-	while ((ch = getopt(argc, argv, "c:dG:hL:tV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:D:dG:hL:tV")) != -1) {
 		switch (ch) {
+		case 'D':
+			if (optind + 1 != argc)
+				usage(1);
+			return menu_diff_files(optarg, argv[optind], stdout,
+			    stderr);
 		case 'c':
 			path = optarg;
 			break;

@@ -3,8 +3,9 @@
  * it: menu.c (loading, freeing, the accessors), menu_compile.c (the file
  * as a whole and the compiler's helpers), menu_screens.c (screens),
  * menu_commands.c (SMS commands), menu_check.c (the -t checks) and
- * menu_dot.c (the picture of the graph, drawn with what -t finds).  No
- * other file includes it; step.c, command.c and sms.c see the graph
+ * menu_dot.c (the picture of the graph, drawn with what -t finds) and
+ * menu_diff.c (the -D comparison, which walks every screen).  No other
+ * file includes it; step.c, command.c and sms.c see the graph
  * through menu_graph.h and reach struct menu only by accessors.
  *
  * Compiling is one pass over the libconfig tree with a struct compile as
