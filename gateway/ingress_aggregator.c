@@ -122,16 +122,6 @@ ingress_aggregator_form_clear(struct aggregator_form *af)
 	af->msisdn[0] = '\0';
 }
 
-/* 1 if one of the nets is every address (a /0). */
-static int
-open_to_all(const struct conf_aggregator *agg)
-{
-	for (size_t i = 0; i < agg->nallow; i++)
-		if (agg->allow[i].bits == 0)
-			return 1;
-	return 0;
-}
-
 /* The secret as the caller gave it: the header, else k in the query
  * (read strictly: a query that does not parse gives none). */
 static int
@@ -256,12 +246,6 @@ ingress_aggregator_new(struct httpd *h, const struct conf *conf,
 	for (size_t i = 0; i < ia->nroutes; i++) {
 		ia->routes[i].ia = ia;
 		ia->routes[i].agg = &conf->aggregators[i];
-		if (open_to_all(&conf->aggregators[i]) &&
-		    conf->aggregators[i].secret[0] == '\0')
-			log_warnx("event=open-aggregator path=%s reason=\"open "
-			    "to every address without a secret: anyone who "
-			    "reaches it can act as any phone\"",
-			    conf->aggregators[i].path);
 		if (httpd_route(h, conf->aggregators[i].path,
 		    aggregator_handle, &ia->routes[i]) == -1) {
 			snprintf(err, errlen, "path %s is already served",

@@ -3,10 +3,11 @@
  * the foreground, to syslog as a daemon.  The keyed hash that stands for
  * an MSISDN is HMAC-SHA256 under the deployment's secret, truncated for
  * the log; its OpenSSL context is made once and duplicated per use, so a
- * hash costs no key schedule.  log_escape() makes user text safe for one
- * key="value": quotes and backslashes are escaped, and every byte outside
- * printable ASCII (a newline that would forge a second line among them)
- * becomes \xNN.
+ * hash costs no key schedule.  Every line is made one line before it is
+ * written (one_line()), whatever its values hold; libevent's messages,
+ * which may quote a peer, are also quoted as one key="value"
+ * (log_escape()).  With log.format = "json" the same fields go out as one
+ * JSON object a line.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -66,6 +67,10 @@ log_set_secret(const char *key, size_t len)
 	EVP_MAC_CTX_free(keyed_tmpl);	/* made again with the new key */
 	keyed_tmpl = NULL;
 }
+
+/* Quotes text for a log line: printable ASCII kept, '"' and '\\'
+ * escaped, anything else as \xNN, cut at len-1 bytes.  Returns buf. */
+static const char *log_escape(const char *, char *, size_t);
 
 #define LIBEVENT_LINES_PER_S	10
 
@@ -364,7 +369,7 @@ log_msisdn(const char *msisdn, char *buf, size_t len)
 	return keyed_hash(msisdn, strlen(msisdn), buf, len < 13 ? len : 13);
 }
 
-const char *
+static const char *
 log_escape(const char *s, char *buf, size_t len)
 {
 	size_t	 o = 0;

@@ -4,8 +4,7 @@
  * Never log a full MSISDN or an ID number: log_msisdn() gives a keyed
  * hash that is stable for one deployment and useless to anyone without
  * its secret.  Every line is made one line here (control bytes become
- * \xNN), so no value from outside can forge a line; user text inside
- * quotes also goes through log_escape(), which escapes quotes too.
+ * \xNN), so no value from outside can forge a line.
  */
 #ifndef ASANIGW_LOG_H
 #define ASANIGW_LOG_H
@@ -56,8 +55,5 @@ const char *keyed_hash(const void *data, size_t len, char *buf,
 	    size_t buflen);
 /* A 12-hex-digit keyed hash (HMAC-SHA256) of an MSISDN; buf >= 13. */
 const char *log_msisdn(const char *msisdn, char *buf, size_t len);
-/* Quotes user text for a log line: printable ASCII kept, '"' and '\\'
- * escaped, anything else as \xNN, cut at len-1 bytes.  Returns buf. */
-const char *log_escape(const char *s, char *buf, size_t len);
 
 #endif

@@ -308,6 +308,16 @@ routes_down(struct daemon *d)
 	d->admin = NULL;
 }
 
+/* What -t warns about, said again by the daemon each time it loads the
+ * configuration: at start and on every reload that takes. */
+static void
+log_config_warnings(const struct conf *c)
+{
+	for (size_t i = 0; i < c->warnings.n; i++)
+		log_warnx("event=config-warning msg=\"%s\"",
+		    c->warnings.msgs[i]);
+}
+
 /*
  * SIGHUP: read the configuration and every menu again.  If anything is
  * wrong, say what and keep serving with what runs; otherwise new hops use
@@ -360,6 +370,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		return;
 	log_level_current = (enum log_level)c->log_level;
 	log_set_json(c->log_json);
+	log_config_warnings(c);
 	metrics_reload(1);
 	log_info("event=reload services=%zu aggregators=%zu", c->nservices,
 	    c->naggregators);
@@ -465,9 +476,7 @@ main(int argc, char *argv[])
 	log_set_json(d.boot->log_json);
 	set_log_secret(d.boot);
 	log_libevent();
-	for (size_t i = 0; i < d.boot->warnings.n; i++)
-		log_warnx("event=config-warning msg=\"%s\"",
-		    d.boot->warnings.msgs[i]);
+	log_config_warnings(d.boot);
 	fds = httpd_raise_fd_limit();
 	if ((fd = httpd_bind(d.boot->listen_address, d.boot->listen_port, err,
 	    sizeof err)) == -1)

@@ -132,7 +132,8 @@ def test_check_warns_about_a_profile_open_to_all(gateway, nets, secret,
     # The daemon says so at start as well, and serves every address of
     # the family opened (an IPv4 peer is not in ::/0).
     gw.start()
-    assert "event=open-aggregator path=/ussd" in gw.log()
+    assert "event=config-warning" in gw.log() and \
+        "aggregator /ussd is open to every address" in gw.log()
     if "0.0.0.0/0" in nets:
         assert post(gw, source="127.0.0.2").con
 

@@ -165,5 +165,5 @@ def test_forwarded_for_only_from_a_trusted_proxy(gateway, nginx):
                                  headers={**auth,
                                           "X-Forwarded-For": "not-an-ip"})
     assert status == 200, body     # the last, appended by nginx, counts
-    for line in gw.log().splitlines():
-        assert "not-an-ip" not in line or "\\x" not in line
+    # Nothing a client wrote in the chain reaches the log.
+    assert "not-an-ip" not in gw.log()
