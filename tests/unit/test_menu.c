@@ -1,6 +1,7 @@
 /*
  * menu_load() and menu_check(): the flagship menu compiles and passes
  * every check; each kind of mistake is reported with its file and line.
+ * The page checks report a text once per page size.
  * Run from the repository root.
  */
 #include <check.h>
@@ -433,6 +434,34 @@ START_TEST(sms_budget)
 }
 END_TEST
 
+/* A text is reported once per page size it does not fit, in the unit
+ * of its coding: pages that differ only for GSM-7 share the UCS-2
+ * finding. */
+START_TEST(pages_once_per_size)
+{
+	static const struct menu_page pages[] = {
+		{ { 182, 80 }, "/ussd" },
+		{ { 160, 80 }, "smsc ussd" },
+		{ { 182, 80 }, "/hubtel" },
+	};
+	struct menu	*m;
+
+	m = load_ok(MENUS "check.menu");
+	ck_assert_int_eq(menu_check_pages(m, pages, 0, &errs), 0);
+	ck_assert_int_eq(menu_check_pages(m, pages, 3, &errs), 6);
+	has_error(C(17, "screen 'main': option 4 does not fit one page in 'ur' "
+	    "(113 UCS-2 units, page holds 80 on /ussd, smsc ussd, /hubtel)"));
+	has_error(C(23, "screen 'ask': prompt does not fit one page in 'en' "
+	    "(208 septets, page holds 182 on /ussd, /hubtel)"));
+	has_error(C(23, "screen 'ask': prompt does not fit one page in 'en' "
+	    "(208 septets, page holds 160 on smsc ussd)"));
+	has_error(C(23, "screen 'ask': prompt does not fit one page in 'ur' "
+	    "(110 UCS-2 units, page holds 80 on /ussd, smsc ussd, /hubtel)"));
+	ck_assert_uint_eq(errs.n, 6);
+	menu_free(m);
+}
+END_TEST
+
 START_TEST(free_null)
 {
 	menu_free(NULL);
@@ -461,7 +490,8 @@ menu_suite(void)
 
 	tc = tcase_create("check");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	UNIT_ADD(tc, every_check_error, check_budget_matters, sms_budget);
+	UNIT_ADD(tc, every_check_error, check_budget_matters, sms_budget,
+	    pages_once_per_size);
 	suite_add_tcase(s, tc);
 	return s;
 }
