@@ -13,11 +13,15 @@
  *
  * Errors that make a file unusable (unknown targets, route cycles,
  * invalid patterns, unknown keys) are found earlier, by menu_load(); a
- * menu that fails them never gets here.  These run only for -t
- * (conf_load() with check set): a menu that fails them still works,
- * only badly.  The page checks measure a text once and report it once
- * per page size it does not fit, naming every transport that serves
- * pages of that size.
+ * menu that fails them is never served.  -t still checks it when its
+ * graph is whole enough (menu_load_for_check()), so that an operator
+ * sees everything at once; a screen with an error counts as leading to
+ * an end, so its missing target is not reported again as a dead end.
+ *
+ * These run only for -t (conf_load() with check set): a menu that
+ * fails them still works, only badly.  The page checks measure
+ * a text once and report it once per page size it does not fit, naming
+ * every transport that serves pages of that size.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +236,9 @@ check_screen_fits(const struct menu *m, const struct menu_screen *scr,
 }
 
 /* Marks in ends the screens from which an end, submit or lookup screen
- * can be reached (those screens included). */
+ * can be reached (those screens included).  A broken screen counts as
+ * one: its error was reported, and a target it lacks may have led to an
+ * end. */
 static void
 mark_ends(const struct menu *m, char *ends)
 {
@@ -243,7 +249,7 @@ mark_ends(const struct menu *m, char *ends)
 	for (i = 0; i < m->nscreens; i++) {
 		k = m->screens[i].kind;
 		ends[i] = k == SCREEN_END || k == SCREEN_SUBMIT ||
-		    k == SCREEN_LOOKUP;
+		    k == SCREEN_LOOKUP || m->screens[i].broken;
 	}
 	do {
 		changed = 0;
