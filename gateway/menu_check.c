@@ -18,8 +18,9 @@
  * sees everything at once; a screen with an error counts as leading to
  * an end, so its missing target is not reported again as a dead end.
  *
- * These run only for -t (conf_load() with check set): a menu that
- * fails them still works, only badly.  The page checks measure
+ * A menu that fails these checks still works, only badly: -t reports
+ * them as errors, the daemon loads the menu and logs them as warnings
+ * (conf_load()).  Each is found once per menu: the page checks measure
  * a text once and report it once per page size it does not fit, naming
  * every transport that serves pages of that size.
  */
