@@ -32,6 +32,8 @@ struct reader {
 	char		*dir;		/* its directory, for relative paths */
 	struct errlist	*errs;
 	struct errlist	*warns;		/* the conf's warnings */
+	int		 check;		/* for -t: keep a broken menu to
+					 * check it whole */
 };
 
 /* "file:line: " the setting s, prefix and the message, into list. */
@@ -1142,6 +1144,20 @@ read_adapters(struct reader *r, struct conf *c, const config_setting_t *root)
 	}
 }
 
+/* A service's menu.  For -t, one with errors is kept when it can still
+ * be checked (menu_load_for_check()): its errors are in r->errs, so the
+ * configuration fails all the same, but check_menus() reports the rest
+ * of what is wrong with it. */
+static struct menu *
+read_menu(struct reader *r, const char *path)
+{
+	int	 broken;
+
+	if (!r->check)
+		return menu_load(path, r->errs);
+	return menu_load_for_check(path, r->errs, &broken);
+}
+
 static void
 read_services(struct reader *r, struct conf *c, const config_setting_t *root)
 {
@@ -1195,8 +1211,93 @@ read_services(struct reader *r, struct conf *c, const config_setting_t *root)
 			    sv->code ? sv->code : "?", sv->menu_path,
 			    strerror(errno));
 		else
-			sv->menu = menu_load(sv->menu_path, r->errs);
+			sv->menu = read_menu(r, sv->menu_path);
 	}
+}
+
+/* The page sizes menus are served with: each aggregator profile's and
+ * each Kannel USSD smsc's, named as findings name them. */
+struct served {
+	struct menu_page	*pages;
+	char			**names;	/* owned, NULL for no name */
+	size_t			 n;
+};
+
+static void
+served_add(struct served *s, const struct page_budget *b, char *name)
+{
+	s->pages[s->n].budget = *b;
+	s->pages[s->n].name = name;
+	s->names[s->n++] = name;
+}
+
+static void
+served_pages(const struct conf *c, struct served *s)
+{
+	const struct conf_smsc	*sc;
+	size_t			 max = c->naggregators;
+	char			*name;
+
+	if (c->kannel != NULL)
+		max += c->kannel->nsmscs;
+	s->pages = xcalloc(max + 1, sizeof *s->pages);
+	s->names = xcalloc(max + 1, sizeof *s->names);
+	s->n = 0;
+	for (size_t i = 0; i < c->naggregators; i++)
+		served_add(s, &c->aggregators[i].budget,
+		    c->aggregators[i].path != NULL ?
+		    xstrdup(c->aggregators[i].path) : NULL);
+	for (size_t i = 0; c->kannel != NULL && i < c->kannel->nsmscs; i++) {
+		sc = &c->kannel->smscs[i];
+		if (sc->kind != SMSC_USSD)
+			continue;
+		name = NULL;
+		if (sc->id != NULL)
+			xasprintf(&name, "smsc %s", sc->id);
+		served_add(s, &sc->budget, name);
+	}
+}
+
+static void
+served_free(struct served *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+	free(s->pages);
+}
+
+/* 1 if a service before services[i] has the same menu file, which was
+ * checked with it. */
+static int
+menu_checked_before(const struct conf *c, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (c->services[j].menu != NULL && strcmp(
+		    c->services[j].menu_path, c->services[i].menu_path) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The deeper checks of each menu (menu_check_shape(), menu_check_pages()),
+ * each finding once: once per menu file, and once per page size however
+ * many transports serve it.  For -t they go to list as errors; a daemon
+ * serves such a menu and puts them in its warnings, to be logged.
+ */
+static void
+check_menus(const struct conf *c, struct errlist *list)
+{
+	struct served	 s;
+
+	served_pages(c, &s);
+	for (size_t i = 0; i < c->nservices; i++) {
+		if (c->services[i].menu == NULL || menu_checked_before(c, i))
+			continue;
+		menu_check_shape(c->services[i].menu, list);
+		menu_check_pages(c->services[i].menu, s.pages, s.n, list);
+	}
+	served_free(&s);
 }
 
 static void	read_metrics(struct reader *, struct conf *,
@@ -1210,7 +1311,8 @@ conf_load(const char *path, int check, struct errlist *errs)
 		"log", "pidfile", "default_language", "aggregators", "kannel",
 		"admin", "outbox", "adapters", "services", "sms", "notify",
 		"metrics", NULL };
-	struct reader		 r = { .path = path, .errs = errs };
+	struct reader		 r = { .path = path, .errs = errs,
+				     .check = check };
 	struct conf		*c;
 	config_t		 cfg;
 	const config_setting_t	*root;
@@ -1261,17 +1363,10 @@ conf_load(const char *path, int check, struct errlist *errs)
 	read_notify(&r, c, root);
 	read_metrics(&r, c, root);
 
-	for (size_t i = 0; check && i < c->nservices; i++) {
-		if (c->services[i].menu == NULL)
-			continue;
-		for (size_t j = 0; j < c->naggregators; j++)
-			menu_check(c->services[i].menu,
-			    &c->aggregators[j].budget, errs);
-		for (size_t j = 0; c->kannel && j < c->kannel->nsmscs; j++)
-			if (c->kannel->smscs[j].kind == SMSC_USSD)
-				menu_check(c->services[i].menu,
-				    &c->kannel->smscs[j].budget, errs);
-	}
+	if (check)
+		check_menus(c, errs);
+	else if (errs->n == before)
+		check_menus(c, &c->warnings);
 
 	config_destroy(&cfg);
 	free(r.dir);

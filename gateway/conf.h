@@ -179,7 +179,9 @@ struct conf_metrics {
 struct conf {
 	char			*path;		/* the file read */
 	/* What is allowed but likely a mistake, "file:line: warning: ...":
-	 * -t prints them (and still says OK), the daemon logs them. */
+	 * -t prints them (and still says OK), the daemon logs them.  In a
+	 * configuration loaded without check, also what -t finds in the
+	 * menus ("file:line: screen ..."), which -t reports as errors. */
 	struct errlist		 warnings;
 
 	char			*listen_address;
@@ -229,8 +231,12 @@ struct conf {
 };
 
 /* Reads path and every menu it names.  Returns NULL after appending all
- * errors to errs.  With check set, also runs menu_check() on each menu
- * against every aggregator's page budget (asanigw -t). */
+ * errors to errs.  Every menu is also checked (menu_check_shape(), and
+ * menu_check_pages() against the page of every aggregator and Kannel
+ * USSD smsc), each finding once: with check set (asanigw -t) the
+ * findings are errors, and a menu with errors is checked too when its
+ * graph allows; without, they are the configuration's warnings, for the
+ * daemon that serves the menu anyway to log. */
 struct conf	*conf_load(const char *path, int check, struct errlist *errs);
 void		 conf_free(struct conf *);
 

@@ -308,8 +308,10 @@ routes_down(struct daemon *d)
 	d->admin = NULL;
 }
 
-/* What -t warns about, said again by the daemon each time it loads the
- * configuration: at start and on every reload that takes. */
+/* What -t warns about, and what it finds in a menu the daemon serves
+ * all the same (a missing translation, a prompt too long for a page),
+ * said by the daemon each time it loads the configuration: at start and
+ * on every reload that takes.  One line a finding. */
 static void
 log_config_warnings(const struct conf *c)
 {

@@ -8,7 +8,9 @@
  * and collects every error of meaning, and the table of built-in messages
  * is filled in once per language so that menu_message() is a lookup.
  * A menu with any error is freed and never returned: what the gateway
- * serves from has been checked whole.
+ * serves from has been checked whole.  Only -t keeps one, when its
+ * errors leave a graph whole enough to check (menu_load_for_check()),
+ * so that an unknown target does not hide a missing translation.
  *
  * The graph is immutable once loaded; every accessor is a read and safe
  * to call from anywhere.  Compiling is in menu_compile.c, menu_screens.c
@@ -140,14 +142,23 @@ build_messages(struct menu *m)
 	}
 }
 
+/* Whether a menu with errors still has what the checks of -t walk: its
+ * languages (every text is keyed by them) and its screens. */
+static int
+checkable(const struct menu *m)
+{
+	return m->nlangs > 0 && m->nscreens > 0;
+}
+
 struct menu *
-menu_load(const char *path, struct errlist *errs)
+menu_load_for_check(const char *path, struct errlist *errs, int *broken)
 {
 	struct menu	*m;
 	config_t	 cf;
 	FILE		*f;
 	size_t		 nerrs = errs->n;
 
+	*broken = 1;
 	m = xcalloc(1, sizeof *m);
 	m->path = xstrdup(path);
 
@@ -173,11 +184,26 @@ menu_load(const char *path, struct errlist *errs)
 	fclose(f);
 	menu_compile(m, &cf, errs);
 	config_destroy(&cf);
-	if (errs->n != nerrs) {
+	*broken = errs->n != nerrs;
+	if (*broken && !checkable(m)) {
 		menu_free(m);
 		return NULL;
 	}
 	build_messages(m);
+	return m;
+}
+
+struct menu *
+menu_load(const char *path, struct errlist *errs)
+{
+	struct menu	*m;
+	int		 broken;
+
+	m = menu_load_for_check(path, errs, &broken);
+	if (broken) {
+		menu_free(m);
+		return NULL;
+	}
 	return m;
 }
 

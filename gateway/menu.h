@@ -26,9 +26,40 @@ struct menu;
 struct menu	*menu_load(const char *path, struct errlist *errs);
 void		 menu_free(struct menu *);
 
-/* The deeper checks of "asanigw -t": unreachable screens, dead ends,
- * missing translations and keywords, fixed texts that cannot fit one
- * page of the budget in some language.  Returns the number of problems appended. */
+/* For -t: as menu_load(), but a menu whose errors leave its graph whole
+ * enough to check (its languages and screens were read; a target that
+ * names no screen is left dangling) is returned all the same, with
+ * *broken set to 1, so that the checks below report the rest of what is
+ * wrong with it at once.  A broken menu must never be served.  NULL
+ * (and *broken 1) when the file cannot be read or parsed or compiles too
+ * little to check. */
+struct menu	*menu_load_for_check(const char *path, struct errlist *errs,
+		    int *broken);
+
+/* A page size menus are served with, and what serves pages of it
+ * ("/ussd", "smsc ussd"; NULL names nothing). */
+struct menu_page {
+	struct page_budget	 budget;
+	const char		*name;
+};
+
+/*
+ * The deeper checks of "asanigw -t", on a menu that loads or one that
+ * menu_load_for_check() kept: what is legal in the file but wrong for
+ * the subscriber.  Each returns the number of
+ * findings appended to errs, each once, with file and line.
+ *
+ * menu_check_shape(): what holds whatever the page: unreachable screens,
+ * dead ends, missing translations and keywords.
+ * menu_check_pages(): fixed texts that cannot fit one page in some
+ * language, one finding per text, language and page size, naming the
+ * pages of that size (n may be 0).
+ * menu_check(): both, for one unnamed budget.
+ */
+int		 menu_check_shape(const struct menu *, struct errlist *errs);
+int		 menu_check_pages(const struct menu *,
+		    const struct menu_page *pages, size_t n,
+		    struct errlist *errs);
 int		 menu_check(const struct menu *, const struct page_budget *,
 		    struct errlist *errs);
 

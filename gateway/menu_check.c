@@ -13,9 +13,16 @@
  *
  * Errors that make a file unusable (unknown targets, route cycles,
  * invalid patterns, unknown keys) are found earlier, by menu_load(); a
- * menu that fails them never gets here.  These run only for -t
- * (conf_load() with check set), once per page budget the menu is served
- * with: a menu that fails them still works, only badly.
+ * menu that fails them is never served.  -t still checks it when its
+ * graph is whole enough (menu_load_for_check()), so that an operator
+ * sees everything at once; a screen with an error counts as leading to
+ * an end, so its missing target is not reported again as a dead end.
+ *
+ * A menu that fails these checks still works, only badly: -t reports
+ * them as errors, the daemon loads the menu and logs them as warnings
+ * (conf_load()).  Each is found once per menu: the page checks measure
+ * a text once and report it once per page size it does not fit, naming
+ * every transport that serves pages of that size.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,71 +95,151 @@ check_translations(const struct menu *m, const char *file,
 	return n;
 }
 
+/* A fixed text of a screen in one language, as it must fit a page. */
+struct fixed {
+	const struct menu_screen *scr;
+	int			 line;
+	const char		*what;	/* "prompt", "option 2" */
+	size_t			 lang;
+};
+
+/* What one page of p holds of a text in coding c. */
+static size_t
+page_holds(const struct menu_page *p, enum coding c)
+{
+	return c == CODING_GSM7 ? p->budget.gsm7_septets :
+	    p->budget.ucs2_units;
+}
+
+/* 1 if a page before pages[i] holds the same for coding c: a text too
+ * long for pages[i] was reported with that page. */
 static int
-check_fits(const struct menu *m, const struct menu_screen *scr, int line,
-    const char *what, const char *text, size_t l,
-    const struct page_budget *b, struct errlist *errs)
+size_seen(const struct menu_page *pages, size_t i, enum coding c)
+{
+	size_t	 j;
+
+	for (j = 0; j < i; j++)
+		if (page_holds(&pages[j], c) == page_holds(&pages[i], c))
+			return 1;
+	return 0;
+}
+
+/* " on a, b": the names of pages[from] and of the pages after it that
+ * hold as much for coding c; "" if none has a name.  Owned by the
+ * caller. */
+static char *
+pages_named(const struct menu_page *pages, size_t from, size_t n,
+    enum coding c)
+{
+	char	*on, *tmp;
+	size_t	 i;
+
+	on = xstrdup("");
+	for (i = from; i < n; i++) {
+		if (pages[i].name == NULL || page_holds(&pages[i], c) !=
+		    page_holds(&pages[from], c))
+			continue;
+		xasprintf(&tmp, "%s%s%s", on, *on != '\0' ? ", " : " on ",
+		    pages[i].name);
+		free(on);
+		on = tmp;
+	}
+	return on;
+}
+
+/* One finding per page size the text does not fit, naming the pages of
+ * that size. */
+static int
+check_fits(const struct menu *m, const struct fixed *f, const char *text,
+    const struct menu_page *pages, size_t n, struct errlist *errs)
 {
 	struct text_size	 ts;
+	size_t			 used, holds, i;
+	char			*on;
+	int			 found = 0;
 
-	if (text_fits(text, strlen(text), b))
-		return 0;
 	text_measure(text, strlen(text), &ts);
-	if (ts.coding == CODING_GSM7)
-		errlist_add(errs, scr->file, line, "screen '%s': %s does not "
-		    "fit one page in '%s' (%zu septets, page holds %zu)",
-		    scr->id, what, m->langs[l], ts.septets, b->gsm7_septets);
-	else
-		errlist_add(errs, scr->file, line, "screen '%s': %s does not "
-		    "fit one page in '%s' (%zu UCS-2 units, page holds %zu)",
-		    scr->id, what, m->langs[l], ts.ucs2_units, b->ucs2_units);
-	return 1;
+	used = ts.coding == CODING_GSM7 ? ts.septets : ts.ucs2_units;
+	for (i = 0; i < n; i++) {
+		holds = page_holds(&pages[i], ts.coding);
+		if (used <= holds || size_seen(pages, i, ts.coding))
+			continue;
+		on = pages_named(pages, i, n, ts.coding);
+		errlist_add(errs, f->scr->file, f->line, "screen '%s': %s does "
+		    "not fit one page in '%s' (%zu %s, page holds %zu%s)",
+		    f->scr->id, f->what, m->langs[f->lang], used,
+		    ts.coding == CODING_GSM7 ? "septets" : "UCS-2 units",
+		    holds, on);
+		free(on);
+		found++;
+	}
+	return found;
+}
+
+/* The fixed texts of a menu screen in one language: its text and each
+ * option line. */
+static int
+check_menu_fits(const struct menu *m, const struct fixed *f,
+    const struct menu_page *pages, size_t n, struct errlist *errs)
+{
+	const struct menu_screen *scr = f->scr;
+	struct fixed	 opt = *f;
+	char		*s, *what;
+	size_t		 i;
+	int		 found;
+
+	found = check_fits(m, f, menu_tr(m, &scr->text, f->lang), pages, n,
+	    errs);
+	for (i = 0; i < scr->noptions; i++) {
+		xasprintf(&s, "%zu. %s", i + 1,
+		    menu_tr(m, &scr->options[i].label, f->lang));
+		xasprintf(&what, "option %zu", i + 1);
+		opt.line = scr->options[i].line;
+		opt.what = what;
+		found += check_fits(m, &opt, s, pages, n, errs);
+		free(what);
+		free(s);
+	}
+	return found;
 }
 
 static int
 check_screen_fits(const struct menu *m, const struct menu_screen *scr,
-    const struct page_budget *b, struct errlist *errs)
+    const struct menu_page *pages, size_t n, struct errlist *errs)
 {
-	char	*s, *what;
-	size_t	 l, i;
-	int	 n = 0;
+	struct fixed	 f = { scr, scr->text.line, NULL, 0 };
+	char		*s;
+	int		 found = 0;
 
-	for (l = 0; l < m->nlangs; l++) {
+	f.what = scr->kind == SCREEN_MENU ? "text" : "prompt";
+	for (f.lang = 0; f.lang < m->nlangs; f.lang++) {
 		switch (scr->kind) {
 		case SCREEN_INPUT:
-			n += check_fits(m, scr, scr->text.line, "prompt",
-			    menu_tr(m, &scr->text, l), l, b, errs);
+			found += check_fits(m, &f, menu_tr(m, &scr->text,
+			    f.lang), pages, n, errs);
 			break;
 		case SCREEN_CONFIRM:
-			xasprintf(&s, "%s\n%s\n%s", menu_tr(m, &scr->text, l),
-			    menu_message(m, "yes", m->langs[l]),
-			    menu_message(m, "no", m->langs[l]));
-			n += check_fits(m, scr, scr->text.line, "prompt", s, l,
-			    b, errs);
+			xasprintf(&s, "%s\n%s\n%s",
+			    menu_tr(m, &scr->text, f.lang),
+			    menu_message(m, "yes", m->langs[f.lang]),
+			    menu_message(m, "no", m->langs[f.lang]));
+			found += check_fits(m, &f, s, pages, n, errs);
 			free(s);
 			break;
 		case SCREEN_MENU:
-			n += check_fits(m, scr, scr->text.line, "text",
-			    menu_tr(m, &scr->text, l), l, b, errs);
-			for (i = 0; i < scr->noptions; i++) {
-				xasprintf(&s, "%zu. %s", i + 1,
-				    menu_tr(m, &scr->options[i].label, l));
-				xasprintf(&what, "option %zu", i + 1);
-				n += check_fits(m, scr, scr->options[i].line,
-				    what, s, l, b, errs);
-				free(what);
-				free(s);
-			}
+			found += check_menu_fits(m, &f, pages, n, errs);
 			break;
 		default:
 			break;
 		}
 	}
-	return n;
+	return found;
 }
 
 /* Marks in ends the screens from which an end, submit or lookup screen
- * can be reached (those screens included). */
+ * can be reached (those screens included).  A broken screen counts as
+ * one: its error was reported, and a target it lacks may have led to an
+ * end. */
 static void
 mark_ends(const struct menu *m, char *ends)
 {
@@ -163,7 +250,7 @@ mark_ends(const struct menu *m, char *ends)
 	for (i = 0; i < m->nscreens; i++) {
 		k = m->screens[i].kind;
 		ends[i] = k == SCREEN_END || k == SCREEN_SUBMIT ||
-		    k == SCREEN_LOOKUP;
+		    k == SCREEN_LOOKUP || m->screens[i].broken;
 	}
 	do {
 		changed = 0;
@@ -322,8 +409,7 @@ check_command_translations(const struct menu *m, struct menu_command *cmd,
 }
 
 int
-menu_check(const struct menu *m, const struct page_budget *b,
-    struct errlist *errs)
+menu_check_shape(const struct menu *m, struct errlist *errs)
 {
 	char	*reach, *dead;
 	size_t	 i;
@@ -348,8 +434,27 @@ menu_check(const struct menu *m, const struct page_budget *b,
 	for (i = 0; i < m->nnotifications; i++)
 		n += check_value_translations(m, "notification",
 		    &m->notifications[i], errs);
+	return n;
+}
+
+int
+menu_check_pages(const struct menu *m, const struct menu_page *pages,
+    size_t npages, struct errlist *errs)
+{
+	size_t	 i;
+	int	 n = 0;
 
 	for (i = 0; i < m->nscreens; i++)
-		n += check_screen_fits(m, &m->screens[i], b, errs);
+		n += check_screen_fits(m, &m->screens[i], pages, npages, errs);
 	return n;
+}
+
+int
+menu_check(const struct menu *m, const struct page_budget *b,
+    struct errlist *errs)
+{
+	const struct menu_page	 page = { *b, NULL };
+
+	return menu_check_shape(m, errs) + menu_check_pages(m, &page, 1,
+	    errs);
 }

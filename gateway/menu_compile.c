@@ -10,7 +10,9 @@
  * The helpers share one rule: report with file and line through
  * cerror(), leave what could not be read empty, and carry on.
  * They never stop the compile, so an operator fixes a file in one pass;
- * menu_load() throws the half-built menu away if anything was reported.
+ * menu_load() throws the half-built menu away if anything was reported
+ * (menu_load_for_check() keeps it for the checks of -t).  An error in
+ * a screen marks the screen broken.
  */
 #include <sys/types.h>
 
@@ -59,6 +61,8 @@ cerror(struct compile *c, const config_setting_t *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (c->scr != NULL)
+		c->scr->broken = 1;
 	if (c->ctx != NULL)
 		errlist_add(c->errs, compile_file(c, s),
 		    config_setting_source_line(s), "%s: %s", c->ctx, msg);

@@ -12,7 +12,9 @@
  * its context.  Errors never stop it: each helper reports with file and
  * line, leaves the part it could not read empty, and carries on, so an
  * operator sees every mistake of a file at once.  menu_load() fails when
- * any error was added.
+ * any error was added; menu_load_for_check() keeps such a menu for the
+ * checks of -t, which take a screen with an error (marked broken) to
+ * lead somewhere, since its missing targets were already reported.
  */
 #ifndef ASANIGW_MENU_COMPILE_H
 #define ASANIGW_MENU_COMPILE_H
@@ -74,6 +76,7 @@ void		 menu_text_free(const struct menu *, struct menu_text *);
 
 /* A target named by a screen, resolved once every screen is known. */
 struct pending {
+	struct menu_screen *scr;	/* the screen that names it */
 	const struct menu_screen **slot;
 	char		*name;
 	char		*ctx;
@@ -88,6 +91,8 @@ struct compile {
 	struct pending	*pend;
 	size_t		 npend;
 	char		*ctx;		/* "screen 'x'": prefixes errors */
+	struct menu_screen *scr;	/* the screen being read: an error
+					 * marks it broken */
 };
 
 /* menu_compile.c */

@@ -56,6 +56,10 @@ struct menu_screen {
 	enum screen_kind	 kind;
 	const char		*file;		/* where it is declared */
 	int			 line;
+	int			 broken;	/* an error was reported in it,
+						 * so a target may be missing:
+						 * only in a menu kept for -t
+						 * (menu_load_for_check()) */
 
 	struct menu_text	 text;		/* all but route */
 

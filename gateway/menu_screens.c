@@ -5,7 +5,8 @@
  * A screen may name a screen declared after it, so compiling is two
  * passes.  While screens are read, every goto, yes, no and default is
  * recorded with the slot it fills (want_target()); once all are known,
- * resolve_targets() fills the slots or reports the unknown names.  Only
+ * resolve_targets() fills the slots or reports the unknown names (the
+ * slot stays NULL and the screen is marked broken, for -t).  Only
  * then can route cycles be found: routes are passed through without
  * being shown, so a loop of them would never give the subscriber a page.
  *
@@ -40,6 +41,7 @@ want_target(struct compile *c, const config_setting_t *s, const char *what,
 		return;
 	c->pend = xreallocarray(c->pend, c->npend + 1, sizeof *c->pend);
 	p = &c->pend[c->npend++];
+	p->scr = c->scr;
 	p->slot = slot;
 	p->name = xstrdup(v);
 	p->ctx = c->ctx != NULL ? xstrdup(c->ctx) : NULL;
@@ -428,10 +430,13 @@ resolve_targets(struct compile *c)
 
 	for (i = 0; i < c->npend; i++) {
 		p = &c->pend[i];
-		if ((*p->slot = menu_screen(c->m, p->name)) == NULL)
+		if ((*p->slot = menu_screen(c->m, p->name)) == NULL) {
 			errlist_add(c->errs, p->file, p->line,
 			    "%s%sunknown target '%s'", p->ctx ? p->ctx : "",
 			    p->ctx ? ": " : "", p->name);
+			if (p->scr != NULL)
+				p->scr->broken = 1;
+		}
 		free(p->ctx);
 		free(p->name);
 	}
@@ -521,9 +526,11 @@ compile_screens(struct compile *c, const config_setting_t *root)
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(s, i);
 		xasprintf(&c->ctx, "screen '%s'", config_setting_name(e));
+		c->scr = &m->screens[i];
 		parse_screen(c, &m->screens[i], e);
 		free(c->ctx);
 		c->ctx = NULL;
+		c->scr = NULL;
 	}
 	resolve_targets(c);
 	check_route_cycles(c);

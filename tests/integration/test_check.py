@@ -3,12 +3,13 @@ and 1."""
 
 import os
 import re
+import signal
 import subprocess
 
 import pytest
 
 from conftest import (MENU, SHIPPED_CONF, Gateway, asanigw_binary, run_check,
-                      to_libconfig)
+                      to_libconfig, wait_until)
 
 ERROR_LINE = re.compile(r"^\S.*?:\d+: \S")
 SUMMARY = "configuration has errors"
@@ -167,6 +168,133 @@ def test_menu_several_errors(tmp_path):
         (menu, line_of(menu, '"^[0-9{4}$"'), r"pattern"),
         (menu, line_of(menu, '"fin"'), r"fin"),
     ])
+
+
+# -- every finding of a menu at once, each once ---------------------------
+
+LONG_CNIC = ("Enter the last 4 digits of your CNIC, the national identity "
+             "card that every adult citizen carries, so that we can find "
+             "your earlier requests and the partner who answers them; "
+             "nothing else is asked:")
+
+
+def faulty_menu(tmp_path, unknown_target=True):
+    """The shipped menu with a missing translation (district_other's
+    ur-Latn text), a prompt too long for a 182-septet page (cnic's en
+    text) and, with unknown_target, a target that names no screen."""
+    with open(MENU, encoding="utf-8") as f:
+        src = f.read()
+    edits = [('\t\t\tur-Latn = "Apne zilay ka naam likhein:";\n', ""),
+             ('en = "Enter the last 4 digits of your CNIC:";',
+              f'en = "{LONG_CNIC}";')]
+    if unknown_target:
+        edits.append(('goto = "district_other";',
+                      'goto = "district_elsewhere";'))
+    for old, new in edits:
+        assert src.count(old) == 1, f"{old!r} is not once in the menu"
+        src = src.replace(old, new)
+    path = os.path.join(str(tmp_path), "faulty.menu")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(src)
+    return path
+
+
+def three_transports(hubtel_budget=182):
+    """/ussd and /hubtel profiles and a Kannel USSD smsc (and an SMS one,
+    which has no page a menu must fit)."""
+    return {
+        "aggregators": [
+            {"path": "/ussd", "text": "path", "page_budget": 182},
+            {"path": "/hubtel", "text": "latest",
+             "page_budget": hubtel_budget}],
+        "kannel": {"secret": "kannel-secret", "allow": ["127.0.0.1"],
+                   "smsc": [{"id": "ussd", "kind": "ussd"},
+                            {"id": "sms", "kind": "sms",
+                             "service": "*786#"}]},
+    }
+
+
+def faulty_conf(tmp_path, menu, **over):
+    conf = base_conf(tmp_path, **over)
+    conf["services"][0]["menu"] = menu
+    return write_conf(tmp_path, to_libconfig(conf))
+
+
+def menu_findings(menu):
+    """(line, regex) of what -t finds in faulty_menu() besides the
+    unknown target, on /ussd, /hubtel and smsc ussd at 182 septets."""
+    return [
+        (line_of(menu, '"Type the name of your district:"') - 1,
+         r"^screen 'district_other': text has no 'ur-Latn' translation$"),
+        (line_of(menu, LONG_CNIC) - 1,
+         r"^screen 'cnic': prompt does not fit one page in 'en' "
+         r"\(197 septets, page holds 182 on /ussd, /hubtel, smsc ussd\)$"),
+    ]
+
+
+def assert_each_once(out):
+    lines = [x for x in out.splitlines() if x.strip()]
+    twice = sorted({x for x in lines if lines.count(x) > 1})
+    assert not twice, f"reported more than once: {twice}\n{out}"
+
+
+def test_menu_every_finding_at_once(tmp_path):
+    """An unknown target no longer hides what else is wrong with the
+    menu, and three transports of one page size give one line each."""
+    menu = faulty_menu(tmp_path)
+    rc, out = run_check(faulty_conf(tmp_path, menu, **three_transports()))
+    assert rc == 1, out
+    expected = [(menu, line_of(menu, '"district_elsewhere"'),
+                 r"^screen 'district': unknown target "
+                 r"'district_elsewhere'$")]
+    expected += [(menu, n, p) for n, p in menu_findings(menu)]
+    assert_errors(out, expected)
+    assert_each_once(out)
+    assert out.strip().splitlines()[-1] == SUMMARY, out
+
+
+def test_menu_findings_once_per_page_size(tmp_path):
+    """A text too long for two page sizes: one line per size, naming the
+    transports that serve pages of it; the rest once."""
+    menu = faulty_menu(tmp_path, unknown_target=False)
+    rc, out = run_check(faulty_conf(tmp_path, menu,
+                                    **three_transports(hubtel_budget=160)))
+    assert rc == 1, out
+    cnic = line_of(menu, LONG_CNIC) - 1
+    assert_errors(out, [
+        (menu, cnic, r"\(197 septets, page holds 182 on /ussd, smsc ussd\)$"),
+        (menu, cnic, r"\(197 septets, page holds 160 on /hubtel\)$"),
+    ])
+    assert_each_once(out)
+    assert len([x for x in out.splitlines() if "'cnic'" in x]) == 2, out
+
+
+def test_daemon_warns_of_what_check_finds(gateway, tmp_path):
+    """The daemon serves a menu -t finds fault with, but says what -t
+    would say, one warning line each, at start and at every reload."""
+    menu = faulty_menu(tmp_path, unknown_target=False)
+    over = three_transports()
+    over["kannel"]["path"] = "/kannel/mo"
+    gw = gateway(start=False, services=[
+        {"code": "*786#", "menu": menu, "adapter": "requests"}], **over)
+    rc, out = run_check(gw.conf_path)
+    assert rc == 1, out
+
+    def assert_warned(times):
+        log = gw.log()
+        warnings = [x for x in log.splitlines()
+                    if "event=config-warning" in x]
+        for line, pattern in menu_findings(menu):
+            hits = [x for x in warnings if f'msg="{menu}:{line}: ' in x
+                    and re.search(pattern.strip("^$"), x)]
+            assert len(hits) == times, (line, pattern, log)
+
+    gw.start()
+    assert_warned(1)
+    gw.signal(signal.SIGHUP)
+    wait_until(lambda: "event=reload services" in gw.log(), 3.0,
+               "the daemon to reload")
+    assert_warned(2)
 
 
 def test_daemon_refuses_broken_config(tmp_path):

@@ -1,6 +1,8 @@
 /*
  * menu_load() and menu_check(): the flagship menu compiles and passes
  * every check; each kind of mistake is reported with its file and line.
+ * menu_load_for_check() keeps a menu with errors for the checks, which
+ * report each finding once per page size.
  * Run from the repository root.
  */
 #include <check.h>
@@ -433,6 +435,100 @@ START_TEST(sms_budget)
 }
 END_TEST
 
+#define B(line, msg)	MENUS "broken.menu:" #line ": " msg
+
+/* An unknown target does not hide the rest: the menu is kept for the
+ * checks, which find the missing translation and the long prompt, and
+ * do not call 'lost' a dead end for the target already reported. */
+START_TEST(broken_menu_checked_whole)
+{
+	static const struct menu_page pages[] = {
+		{ { 182, 80 }, "/ussd" },
+		{ { 182, 80 }, "/hubtel" },
+		{ { 160, 70 }, "smsc ussd" },
+	};
+	struct menu	*m;
+	int		 broken = 0;
+
+	ck_assert_ptr_null(menu_load(MENUS "broken.menu", &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	errlist_free(&errs);
+
+	m = menu_load_for_check(MENUS "broken.menu", &errs, &broken);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(broken, 1);
+	ck_assert_uint_eq(errs.n, 1);
+	has_error(B(18, "screen 'lost': unknown target 'nowhere'"));
+	ck_assert(menu_screen(m, "lost")->broken);
+	ck_assert(!menu_screen(m, "main")->broken);
+	ck_assert_ptr_null(menu_screen(m, "lost")->options[0].next);
+
+	ck_assert_int_eq(menu_check_shape(m, &errs), 1);
+	has_error(B(28, "screen 'bye': text has no 'ur' translation"));
+	ck_assert_int_eq(menu_check_pages(m, pages, 3, &errs), 2);
+	has_error(B(23, "screen 'ask': prompt does not fit one page in 'en' "
+	    "(208 septets, page holds 182 on /ussd, /hubtel)"));
+	has_error(B(23, "screen 'ask': prompt does not fit one page in 'en' "
+	    "(208 septets, page holds 160 on smsc ussd)"));
+	if (errs.n != 4)
+		dump();
+	ck_assert_uint_eq(errs.n, 4);
+	menu_free(m);
+}
+END_TEST
+
+/* What cannot be read, or compiles too little to walk, is not kept. */
+START_TEST(unreadable_menu_not_kept)
+{
+	static const char *const paths[] = { MENUS "syntax.menu",
+	    MENUS "nolangs.menu", MENUS "missing.menu", MENUS "no-such.menu" };
+	struct menu	*m;
+	size_t		 i;
+	int		 broken;
+
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		broken = 0;
+		ck_assert_ptr_null(menu_load_for_check(paths[i], &errs,
+		    &broken));
+		ck_assert_int_eq(broken, 1);
+	}
+	errlist_free(&errs);
+	m = menu_load_for_check(ASANI, &errs, &broken);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(broken, 0);
+	ck_assert_uint_eq(errs.n, 0);
+	menu_free(m);
+}
+END_TEST
+
+/* A text is reported once per page size it does not fit, in the unit
+ * of its coding: pages that differ only for GSM-7 share the UCS-2
+ * finding. */
+START_TEST(pages_once_per_size)
+{
+	static const struct menu_page pages[] = {
+		{ { 182, 80 }, "/ussd" },
+		{ { 160, 80 }, "smsc ussd" },
+		{ { 182, 80 }, "/hubtel" },
+	};
+	struct menu	*m;
+
+	m = load_ok(MENUS "check.menu");
+	ck_assert_int_eq(menu_check_pages(m, pages, 0, &errs), 0);
+	ck_assert_int_eq(menu_check_pages(m, pages, 3, &errs), 6);
+	has_error(C(17, "screen 'main': option 4 does not fit one page in 'ur' "
+	    "(113 UCS-2 units, page holds 80 on /ussd, smsc ussd, /hubtel)"));
+	has_error(C(23, "screen 'ask': prompt does not fit one page in 'en' "
+	    "(208 septets, page holds 182 on /ussd, /hubtel)"));
+	has_error(C(23, "screen 'ask': prompt does not fit one page in 'en' "
+	    "(208 septets, page holds 160 on smsc ussd)"));
+	has_error(C(23, "screen 'ask': prompt does not fit one page in 'ur' "
+	    "(110 UCS-2 units, page holds 80 on /ussd, smsc ussd, /hubtel)"));
+	ck_assert_uint_eq(errs.n, 6);
+	menu_free(m);
+}
+END_TEST
+
 START_TEST(free_null)
 {
 	menu_free(NULL);
@@ -461,7 +557,9 @@ menu_suite(void)
 
 	tc = tcase_create("check");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	UNIT_ADD(tc, every_check_error, check_budget_matters, sms_budget);
+	UNIT_ADD(tc, every_check_error, check_budget_matters, sms_budget,
+	    broken_menu_checked_whole, unreadable_menu_not_kept,
+	    pages_once_per_size);
 	suite_add_tcase(s, tc);
 	return s;
 }
