@@ -158,9 +158,10 @@ lookup_text(const struct stepper *st)
 	return &scr->fallback;
 }
 
-/* The whole text of the current screen, before pagination. */
+/* The whole text of the current screen, before pagination; *navlen is
+ * the length of its navigation line at the end (0 if none). */
 static char *
-screen_text(const struct stepper *st)
+screen_text(const struct stepper *st, size_t *navlen)
 {
 	const struct menu_screen	*scr = st->cur;
 	struct buf			 b = { NULL, 0, 0 };
@@ -168,6 +169,7 @@ screen_text(const struct stepper *st)
 	size_t				 i;
 	int				 l = lang(st);
 
+	*navlen = 0;
 	subst(st, &b, menu_tr(st->m, scr->kind == SCREEN_LOOKUP ?
 	    lookup_text(st) : &scr->text, l));
 	switch (scr->kind) {
@@ -180,6 +182,7 @@ screen_text(const struct stepper *st)
 		if (scr != menu_start(st->m)) {
 			buf_puts(&b, "\n");
 			buf_puts(&b, message(st, "nav"));
+			*navlen = strlen(message(st, "nav")) + 1;
 		}
 		break;
 	case SCREEN_CONFIRM:
@@ -200,11 +203,11 @@ static size_t
 screen_pages(const struct stepper *st, char *const **pages)
 {
 	char	*text, *more;
-	size_t	 n;
+	size_t	 n, navlen;
 
-	text = screen_text(st);
+	text = screen_text(st, &navlen);
 	xasprintf(&more, "\n%s", message(st, "more"));
-	n = text_paginate_memo(text, more, &st->env->budget, pages);
+	n = text_paginate_memo(text, navlen, more, &st->env->budget, pages);
 	free(more);
 	free(text);
 	return n;
