@@ -325,6 +325,9 @@ hop_end(struct hop *h)
 	    h->outcome ? h->outcome : "late", h->cached, hop_elapsed_ms(h));
 	metrics_hop(h->svc ? h->svc->code : "", h->transport, h->outcome ?
 	    h->outcome : "late", hop_elapsed_ms(h) / 1000);
+	/* A refusal may show the screen from its first page again. */
+	if (h->res.refused && h->fmark.result == NULL)
+		h->fmark.result = "invalid";
 	funnel_hop(&h->fmark, h->svc ? h->svc->code : "", h->s, hop_lang(h),
 	    h->outcome);
 

@@ -314,22 +314,86 @@ pages_add(char ***pages, size_t *n, const char *s, size_t len,
 struct cut {
 	int	last;		/* the rest of the text fits as is */
 	size_t	trail;		/* the rest fits without its final break */
-	size_t	brk_nl;		/* last newline ending a page with more */
-	size_t	brk_sp;		/* last space ending a page with more */
+	size_t	brk_word;	/* last break ending a page with more */
+	size_t	word_chars;	/* characters on that page */
+	size_t	brk_sent;	/* last such break that ends a sentence */
+	size_t	sent_chars;	/* characters on that page */
 	size_t	hard;		/* last character boundary, with more */
 	size_t	brk_alone;	/* last break ending a page without more */
 	size_t	hard_alone;	/* last character boundary, without more */
 };
 
+/* 1 if the word text[w..q) is a list number at the start of a line
+ * ("3." in "\n3. Education") or a dotted abbreviation ("e.g."): its
+ * final '.' ends no sentence. */
+static int
+not_a_full_stop(const char *text, size_t q)
+{
+	size_t	 w = q - 1, i;
+	int	 digits = 1;
+
+	while (w > 0 && !is_break(text[w - 1]))
+		w--;
+	for (i = w; i < q - 1; i++) {
+		if (text[i] == '.')
+			return 1;
+		if (text[i] < '0' || text[i] > '9')
+			digits = 0;
+	}
+	return digits && w < q - 1 && (w == 0 || text[w - 1] == '\n');
+}
+
+/*
+ * 1 if a page ending at the break text[q] ends a sentence: at a newline,
+ * or at a space after '.', '!', '?', the Urdu full stop '۔' (U+06D4) or
+ * the Arabic question mark '؟' (U+061F).
+ */
+static int
+sentence_end(const char *text, size_t q)
+{
+	const unsigned char	*u = (const unsigned char *)text;
+
+	if (text[q] == '\n')
+		return 1;
+	if (q >= 2 && ((u[q - 2] == 0xdb && u[q - 1] == 0x94) ||
+	    (u[q - 2] == 0xd8 && u[q - 1] == 0x9f)))
+		return 1;
+	if (q >= 1 && (text[q - 1] == '!' || text[q - 1] == '?'))
+		return 1;
+	return q >= 1 && text[q - 1] == '.' && !not_a_full_stop(text, q);
+}
+
+/* Records that a page text[p..q) with more fits: where it could end. */
 static void
-cut_scan(const char *text, size_t len, size_t p, const struct cost *more,
-    const struct page_budget *b, struct cut *cut)
+cut_with_more(const char *text, size_t len, size_t q, size_t chars,
+    struct cut *cut)
+{
+	cut->hard = q;
+	if (q == len || !is_break(text[q]))
+		return;
+	cut->brk_word = q;
+	cut->word_chars = chars;
+	if (sentence_end(text, q)) {
+		cut->brk_sent = q;
+		cut->sent_chars = chars;
+	}
+}
+
+/*
+ * Scans the page that starts at p.  nav is where the navigation line
+ * starts (its leading break included), or NONE: while the page starts
+ * before it, the page may not end at or after it with more, so the
+ * navigation is neither split nor left alone on the next page.
+ */
+static void
+cut_scan(const char *text, size_t len, size_t p, size_t nav,
+    const struct cost *more, const struct page_budget *b, struct cut *cut)
 {
 	struct cost	 pre, with;
 	size_t		 q = p;
 
 	memset(cut, 0, sizeof *cut);
-	cut->trail = cut->brk_nl = cut->brk_sp = cut->hard = NONE;
+	cut->trail = cut->brk_word = cut->brk_sent = cut->hard = NONE;
 	cut->brk_alone = cut->hard_alone = NONE;
 
 	memset(&pre, 0, sizeof pre);
@@ -343,13 +407,9 @@ cut_scan(const char *text, size_t len, size_t p, const struct cost *more,
 		}
 		if (q > p) {
 			with = cost_join(&pre, more);
-			if (cost_fits(&with, b)) {
-				cut->hard = q;
-				if (q < len && text[q] == '\n')
-					cut->brk_nl = q;
-				else if (q < len && text[q] == ' ')
-					cut->brk_sp = q;
-			}
+			if (cost_fits(&with, b) && (nav == NONE || p >= nav ||
+			    q < nav))
+				cut_with_more(text, len, q, pre.chars, cut);
 			if (cost_fits(&pre, b)) {
 				cut->hard_alone = q;
 				if (q < len && is_break(text[q])) {
@@ -379,15 +439,17 @@ char_len(const char *s, size_t len)
 
 /*
  * Greedy: each page takes as much as fits.  A page ends, in order of
- * preference, at the last newline (unless that would leave the page less
- * than half as long as ending at the last space), at the last space, or,
- * when a single word does not fit, at the last character boundary that
- * fits.  If `more` leaves no room for even one character on a page, that
- * page is cut to fit without it: the budget is never exceeded, except by
- * a single character that alone is larger than the whole budget.
+ * preference, at the last sentence end (a newline, or a space after a
+ * full stop, '!' or '?', see sentence_end()) unless that would leave the
+ * page less than half as long, in characters, as ending at the last word
+ * break; at the last word break (a space or a newline); or, when a single
+ * word does not fit, at the last character boundary that fits.  If `more`
+ * leaves no room for even one character on a page, that page is cut to
+ * fit without it: the budget is never exceeded, except by a single
+ * character that alone is larger than the whole budget.
  */
-size_t
-text_paginate(const char *text, const char *more,
+static size_t
+paginate(const char *text, size_t nav, const char *more,
     const struct page_budget *b, char ***pages)
 {
 	struct cost	 mc;
@@ -408,7 +470,7 @@ text_paginate(const char *text, const char *more,
 	for (;;) {
 		if (p == len && cut_last && n > 0)
 			break;
-		cut_scan(text, len, p, &mc, b, &cut);
+		cut_scan(text, len, p, nav, &mc, b, &cut);
 		if (cut.last) {
 			pages_add(pages, &n, text + p, len - p, NULL);
 			break;
@@ -418,10 +480,9 @@ text_paginate(const char *text, const char *more,
 			break;
 		}
 
-		end = cut.brk_sp;
-		if (cut.brk_nl != NONE && (end == NONE || end < cut.brk_nl ||
-		    cut.brk_nl - p >= (end - p) / 2))
-			end = cut.brk_nl;
+		end = cut.brk_word;
+		if (cut.brk_sent != NONE && 2 * cut.sent_chars >= cut.word_chars)
+			end = cut.brk_sent;
 		if (end != NONE) {
 			pages_add(pages, &n, text + p, end - p, more);
 			p = end + 1;
@@ -453,6 +514,29 @@ text_paginate(const char *text, const char *more,
 	return n;
 }
 
+size_t
+text_paginate(const char *text, const char *more,
+    const struct page_budget *b, char ***pages)
+{
+	return paginate(text, NONE, more, b, pages);
+}
+
+/* Where the navigation of text starts, if its last navlen bytes are one. */
+static size_t
+nav_start(const char *text, size_t navlen)
+{
+	size_t	 len = strlen(text);
+
+	return navlen == 0 || navlen >= len ? NONE : len - navlen;
+}
+
+size_t
+text_paginate_nav(const char *text, size_t navlen, const char *more,
+    const struct page_budget *b, char ***pages)
+{
+	return paginate(text, nav_start(text, navlen), more, b, pages);
+}
+
 void
 text_pages_free(char **pages)
 {
@@ -469,6 +553,7 @@ struct memo {
 	unsigned long long	 hash;
 	char			*text;		/* NULL: slot empty */
 	char			*more;
+	size_t			 navlen;
 	struct page_budget	 budget;
 	char			**pages;
 	size_t			 n;
@@ -485,7 +570,7 @@ memo_hash(unsigned long long h, const char *s)
 }
 
 size_t
-text_paginate_memo(const char *text, const char *more,
+text_paginate_memo(const char *text, size_t navlen, const char *more,
     const struct page_budget *b, char *const **pages)
 {
 	unsigned long long	 h;
@@ -495,10 +580,11 @@ text_paginate_memo(const char *text, const char *more,
 		more = "";
 	h = memo_hash(memo_hash(14695981039346656037ULL, text), more);
 	h ^= (unsigned long long)b->gsm7_septets * 31 + b->ucs2_units;
+	h ^= (unsigned long long)navlen << 40;
 	m = &memo[h % MEMO_SLOTS];
 	if (m->text == NULL || m->hash != h ||
 	    m->budget.gsm7_septets != b->gsm7_septets ||
-	    m->budget.ucs2_units != b->ucs2_units ||
+	    m->budget.ucs2_units != b->ucs2_units || m->navlen != navlen ||
 	    strcmp(m->text, text) != 0 || strcmp(m->more, more) != 0) {
 		free(m->text);
 		free(m->more);
@@ -506,8 +592,9 @@ text_paginate_memo(const char *text, const char *more,
 		m->hash = h;
 		m->text = xstrdup(text);
 		m->more = xstrdup(more);
+		m->navlen = navlen;
 		m->budget = *b;
-		m->n = text_paginate(text, more, b, &m->pages);
+		m->n = text_paginate_nav(text, navlen, more, b, &m->pages);
 	}
 	*pages = m->pages;
 	return m->n;

@@ -73,8 +73,11 @@ int	text_fits(const char *s, size_t len, const struct page_budget *);
  * Splits text into pages on word boundaries (a space or a newline; the
  * break character is dropped), so that every page, including `more`
  * appended to every page but the last, fits the budget in the coding that
- * page needs on its own.  A word longer than a whole page is cut between
- * characters, never inside a UTF-8 sequence.  `more` is e.g. "\n98 More".
+ * page needs on its own.  A page ends at a sentence end (a newline, or a
+ * space after '.', '!', '?', '۔' or '؟') when one leaves the page at least
+ * half as long as the last word boundary would; else at the last word
+ * boundary.  A word longer than a whole page is cut between characters,
+ * never inside a UTF-8 sequence.  `more` is e.g. "\n98 More".
  *
  * Returns the number of pages (at least 1; an empty text is one empty
  * page) and stores a NULL-terminated array of NUL-terminated pages in
@@ -85,13 +88,23 @@ size_t	text_paginate(const char *text, const char *more,
 void	text_pages_free(char **pages);
 
 /*
- * text_paginate() through a small memo: the same screen in the same
+ * text_paginate() for a text whose last navlen bytes are its navigation
+ * line with the break before it (e.g. "\n0 Back 00 Home"; 0: none).  The
+ * navigation is kept whole and never stands alone on a page: it shares
+ * the last page with the end of the text (a line of it, or a word),
+ * unless it alone does not fit one page.
+ */
+size_t	text_paginate_nav(const char *text, size_t navlen, const char *more,
+	    const struct page_budget *, char ***pages);
+
+/*
+ * text_paginate_nav() through a small memo: the same screen in the same
  * language and budget is paginated once, not on every hop (a long text
  * walked with "98" would otherwise be measured whole on each page).
  * The pages are borrowed and stay valid until the next call; the memo is
  * for one thread.
  */
-size_t	text_paginate_memo(const char *text, const char *more,
+size_t	text_paginate_memo(const char *text, size_t navlen, const char *more,
 	    const struct page_budget *, char *const **pages);
 
 #endif

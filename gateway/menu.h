@@ -118,6 +118,8 @@ struct step_env {
 struct step_result {
 	char		*text;		/* the page to show, owned */
 	int		 end;		/* 1: the session ends with this page */
+	int		 refused;	/* 1: the input was refused; the page
+					 * starts with why */
 	struct effect	 effect;
 };
 

@@ -151,7 +151,7 @@ npages(const struct menu *m, const struct menu_screen *scr, int l,
 	const char	*tag = menu_lang(m, l);
 	char		*text, *more, *t;
 	char		**pages;
-	size_t		 i, n;
+	size_t		 i, n, navlen = 0;
 
 	if (scr->kind == SCREEN_ROUTE)
 		return 1;
@@ -164,6 +164,7 @@ npages(const struct menu *m, const struct menu_screen *scr, int l,
 	}
 	if (scr->kind == SCREEN_MENU && scr != menu_start(m)) {
 		xasprintf(&t, "%s\n%s", text, menu_message(m, "nav", tag));
+		navlen = strlen(menu_message(m, "nav", tag)) + 1;
 		free(text);
 		text = t;
 	} else if (scr->kind == SCREEN_CONFIRM) {
@@ -173,7 +174,7 @@ npages(const struct menu *m, const struct menu_screen *scr, int l,
 		text = t;
 	}
 	xasprintf(&more, "\n%s", menu_message(m, "more", tag));
-	n = text_paginate(text, more, budget, &pages);
+	n = text_paginate_nav(text, navlen, more, budget, &pages);
 	text_pages_free(pages);
 	free(more);
 	free(text);

@@ -9,6 +9,12 @@
  * screen it lands on: the full text with ${var} substituted, split into
  * pages, and the session's page of it.
  *
+ * A refusal is never silent: its error goes above the caller's page when
+ * both fit one page; when they do not, the screen is paginated again with
+ * the error at its head and the caller sees its first page.  A hidden
+ * variable (REFUSED_VAR) keeps that pagination while the caller pages
+ * through the screen with 98 and 0, so no line of it is skipped.
+ *
  * Where a screen expects digits, Urdu and Arabic-Indic digits count as
  * ASCII ones: the global keys, menu choices and confirm answers are read
  * from the input with its digits made ASCII.  An input screen stores the
@@ -158,9 +164,10 @@ lookup_text(const struct stepper *st)
 	return &scr->fallback;
 }
 
-/* The whole text of the current screen, before pagination. */
+/* The whole text of the current screen, before pagination; *navlen is
+ * the length of its navigation line at the end (0 if none). */
 static char *
-screen_text(const struct stepper *st)
+screen_text(const struct stepper *st, size_t *navlen)
 {
 	const struct menu_screen	*scr = st->cur;
 	struct buf			 b = { NULL, 0, 0 };
@@ -168,6 +175,7 @@ screen_text(const struct stepper *st)
 	size_t				 i;
 	int				 l = lang(st);
 
+	*navlen = 0;
 	subst(st, &b, menu_tr(st->m, scr->kind == SCREEN_LOOKUP ?
 	    lookup_text(st) : &scr->text, l));
 	switch (scr->kind) {
@@ -180,6 +188,7 @@ screen_text(const struct stepper *st)
 		if (scr != menu_start(st->m)) {
 			buf_puts(&b, "\n");
 			buf_puts(&b, message(st, "nav"));
+			*navlen = strlen(message(st, "nav")) + 1;
 		}
 		break;
 	case SCREEN_CONFIRM:
@@ -194,17 +203,49 @@ screen_text(const struct stepper *st)
 	return buf_take(&b);
 }
 
-/* The pages of the current screen: borrowed, valid until the next call
- * (see text_paginate_memo()). */
+/* Where a screen stands after a refusal whose error did not fit above
+ * the caller's page: its pages start with the error.  No menu can set
+ * it; leaving the screen drops it. */
+#define REFUSED_VAR	"@refused"
+
+/* What the screen says to input it cannot take; owned by the caller. */
+static char *
+refusal(const struct stepper *st)
+{
+	const struct menu_screen	*scr = st->cur;
+
+	if (scr->kind == SCREEN_INPUT && scr->error.tr != NULL)
+		return subst_text(st, &scr->error);
+	if (scr->kind == SCREEN_INPUT)
+		return xstrdup(message(st, "invalid_input"));
+	return xstrdup(message(st, "invalid"));
+}
+
+static int
+refused(const struct stepper *st)
+{
+	return session_get(st->s, REFUSED_VAR) != NULL;
+}
+
+/* The pages of the current screen, with the error at their head after a
+ * refusal that did not fit: borrowed, valid until the next call (see
+ * text_paginate_memo()). */
 static size_t
 screen_pages(const struct stepper *st, char *const **pages)
 {
-	char	*text, *more;
-	size_t	 n;
+	char	*text, *more, *err, *t;
+	size_t	 n, navlen;
 
-	text = screen_text(st);
+	text = screen_text(st, &navlen);
+	if (refused(st)) {
+		err = refusal(st);
+		xasprintf(&t, "%s\n%s", err, text);
+		free(err);
+		free(text);
+		text = t;
+	}
 	xasprintf(&more, "\n%s", message(st, "more"));
-	n = text_paginate_memo(text, more, &st->env->budget, pages);
+	n = text_paginate_memo(text, navlen, more, &st->env->budget, pages);
 	free(more);
 	free(text);
 	return n;
@@ -217,18 +258,11 @@ set_prefix(struct stepper *st, char *prefix)
 	st->prefix = prefix;
 }
 
-/* What the screen says to input it cannot take. */
+/* Input the screen cannot take: its error goes above the page. */
 static void
 invalid(struct stepper *st)
 {
-	const struct menu_screen	*scr = st->cur;
-
-	if (scr->kind == SCREEN_INPUT && scr->error.tr != NULL)
-		set_prefix(st, subst_text(st, &scr->error));
-	else if (scr->kind == SCREEN_INPUT)
-		set_prefix(st, xstrdup(message(st, "invalid_input")));
-	else
-		set_prefix(st, xstrdup(message(st, "invalid")));
+	set_prefix(st, refusal(st));
 }
 
 /* The effect of the current screen: its kind, request or query, and a
@@ -287,6 +321,7 @@ enter(struct stepper *st, const struct menu_screen *to, int push)
 	}
 	st->cur = to;
 	session_set_screen(st->s, to->id);
+	session_unset(st->s, REFUSED_VAR);
 	st->s->page = 0;
 	if (to->kind == SCREEN_SUBMIT && !st->submitted)
 		submit(st);
@@ -317,6 +352,7 @@ back(struct stepper *st)
 	}
 	if ((prev = session_pop(st->s)) == NULL)
 		return;		/* nothing before: show this one again */
+	session_unset(st->s, REFUSED_VAR);
 	scr = menu_screen(st->m, prev);
 	free(prev);
 	if (scr == NULL || scr->kind == SCREEN_ROUTE) {
@@ -467,34 +503,52 @@ handle(struct stepper *st, const char *input, const char *digits)
 }
 
 /*
- * Renders the session's page of the current screen.  A prefix (an error)
- * goes above the page when both fit one page; otherwise the page alone is
- * shown, so a reply never exceeds the budget and no option is lost.
+ * The session's page with the error of a refusal (the prefix) above it,
+ * if both fit one page; NULL if not.  A refused screen's first page
+ * already starts with the error: NULL.
+ */
+static char *
+prefixed(const struct stepper *st, const char *page)
+{
+	char	*text;
+
+	if (st->prefix == NULL || (refused(st) && st->s->page == 0))
+		return NULL;
+	xasprintf(&text, "%s\n%s", st->prefix, page);
+	if (text_fits(text, strlen(text), &st->env->budget))
+		return text;
+	free(text);
+	return NULL;
+}
+
+/*
+ * Renders the session's page of the current screen.  The error of a
+ * refusal always reaches the caller, never over the budget: above the
+ * page when both fit; else the screen takes the refused pagination, the
+ * error at its head, and shows its first page.  Every line of the screen
+ * stays reachable with 98.
  */
 static void
 render(struct stepper *st)
 {
 	struct step_result	*r = st->r;
 	char *const		*pages;
-	char			*text;
-	size_t			 n, page;
+	char			*text = NULL;
+	size_t			 n;
 
 	n = screen_pages(st, &pages);
 	if (st->s->page >= n)
 		st->s->page = n - 1;
-	page = st->s->page;
-	text = NULL;
-	if (st->prefix != NULL) {
-		xasprintf(&text, "%s\n%s", st->prefix, pages[page]);
-		if (!text_fits(text, strlen(text), &st->env->budget)) {
-			free(text);
-			text = NULL;
-		}
+	if (st->prefix != NULL && (text = prefixed(st, pages[st->s->page])) ==
+	    NULL && !(refused(st) && st->s->page == 0)) {
+		session_set(st->s, REFUSED_VAR, "1");
+		st->s->page = 0;
+		n = screen_pages(st, &pages);
 	}
-	r->text = text != NULL ? text : xstrdup(pages[page]);
+	r->text = text != NULL ? text : xstrdup(pages[st->s->page]);
 	if (st->cur->kind == SCREEN_END || st->cur->kind == SCREEN_SUBMIT ||
 	    st->cur->kind == SCREEN_LOOKUP)
-		r->end = page + 1 == n;
+		r->end = st->s->page + 1 == n;
 }
 
 static void
@@ -535,6 +589,7 @@ menu_step(const struct menu *m, struct session *s, const char *input,
 	free(digits);
 
 	render(&st);
+	r->refused = st.prefix != NULL;
 	if (st.submitted) {
 		for (i = 0; i < menu_nsensitive(m); i++)
 			session_unset(s, menu_sensitive(m, i));
@@ -552,9 +607,12 @@ menu_answer(const struct menu *m, struct session *s, int found,
 	stepper_init(&st, m, s, env, r);
 	if (st.cur == NULL || st.cur->kind != SCREEN_LOOKUP)
 		return;
+	/* Fields named like the step's own hidden variables are not
+	 * taken: a back office cannot steer the screen. */
 	if (found)
 		for (size_t i = 0; i < n; i++)
-			session_set(s, names[i], values[i]);
+			if (names[i][0] != '@')
+				session_set(s, names[i], values[i]);
 	session_set(s, LOOKUP_VAR, found ? "found" : "not_found");
 	free(r->text);
 	r->text = NULL;

@@ -92,20 +92,75 @@ char_len(const char *s, size_t len)
 	return n == -1 ? 1 : (size_t)n;
 }
 
+/* Characters (code points; a stray byte is one) in s[0..len). */
+static size_t
+chars(const char *s, size_t len)
+{
+	size_t	 n = 0;
+
+	for (size_t i = 0; i < len; i += char_len(s + i, len - i))
+		n++;
+	return n;
+}
+
+/* 1 if a page that ends at the space text[pos] ends a sentence: after
+ * '.', '!', '?', '۔' or '؟', but not after a list number starting a line
+ * ("\n3.") or a dotted abbreviation ("e.g."). */
+static int
+ends_sentence(const char *text, size_t pos)
+{
+	size_t	 w;
+	int	 digits = 1;
+
+	if (pos >= 2 && (memcmp(text + pos - 2, "۔", 2) == 0 ||
+	    memcmp(text + pos - 2, "؟", 2) == 0))
+		return 1;
+	if (pos == 0 || strchr(".!?", text[pos - 1]) == NULL)
+		return 0;
+	if (text[pos - 1] != '.')
+		return 1;
+	for (w = pos - 1; w > 0 && !is_break(text[w - 1]); w--)
+		;
+	if (memchr(text + w, '.', pos - 1 - w) != NULL)
+		return 0;
+	for (size_t i = w; i < pos - 1; i++)
+		digits &= text[i] >= '0' && text[i] <= '9';
+	return !(digits && w < pos - 1 && (w == 0 || text[w - 1] == '\n'));
+}
+
+/* The end of the longest page from ws that ends at a break and fits with
+ * more: NONE-like len if none. */
+static size_t
+longest_break(const char *text, size_t ws, const char *more,
+    const struct page_budget *b)
+{
+	size_t	 len = strlen(text), best = len, we = ws;
+
+	for (;;) {
+		while (we < len && !is_break(text[we]))
+			we++;
+		if (we == len || !fits_with(text + ws, we - ws, more, b))
+			return best;
+		best = we++;
+	}
+}
+
 /*
  * Checks every promise text_paginate() makes for (text, more, b) on its
  * result: the array is NULL-terminated; every page fits; all but the last
  * end in more; the pages with the dropped break characters give back the
  * text; a page ends mid-word only if the rest of that word cannot fit a
  * page, and then as late as possible and between characters; a page that
- * ends at a space could not have taken the next word too.
+ * ends at a space could not have taken the next word too, unless it ends
+ * a sentence and holds at least half the characters of the longest page
+ * ending at a break.
  */
 static void
 check_result(const char *text, const char *more,
     const struct page_budget *b, int valid_utf8, char **pages, size_t n)
 {
 	size_t	 i, pos = 0, len = strlen(text), mlen = strlen(more);
-	size_t	 clen, ws, we;
+	size_t	 clen, ws, we, lw;
 
 	ck_assert_ptr_nonnull(pages);
 	ck_assert_uint_ge(n, 1);
@@ -140,16 +195,20 @@ check_result(const char *text, const char *more,
 
 		if (is_break(text[pos])) {
 			/* A word boundary: the break is dropped.  If it was
-			 * a space, the next word would not have fitted. */
+			 * a space, the next word would not have fitted, or
+			 * the page ends a sentence late enough. */
 			if (text[pos] == ' ') {
 				we = pos + 1;
 				while (we < len && !is_break(text[we]))
 					we++;
-				if (we < len)
-					ck_assert_msg(!fits_with(text + ws,
-					    we - ws, more, b),
+				if (we < len && fits_with(text + ws, we - ws,
+				    more, b)) {
+					lw = longest_break(text, ws, more, b);
+					ck_assert_msg(ends_sentence(text, pos) &&
+					    2 * chars(text + ws, pos - ws) >=
+					    chars(text + ws, lw - ws),
 					    "page %zu broke too early", i);
-				else
+				} else if (we == len)
 					ck_assert_msg(!fits(text + ws, b),
 					    "page %zu is not the last", i);
 			}
@@ -817,14 +876,17 @@ START_TEST(test_paginate_roman_urdu)
 	s = rep(ROMAN " ", 20, "Shukriya.");
 	ck_assert_uint_ge(check_pages(s, MORE, &ussd, 1), 4);
 
-	/* GSM-7 pages use the 182-septet budget, far more than 80. */
+	/* GSM-7 pages use the 182-septet budget, far more than 80, and
+	 * end at the last sentence that fits. */
 	n = text_paginate(s, MORE, &ussd, &pages);
 	for (size_t i = 0; i < n; i++) {
 		ts = measure(pages[i]);
 		ck_assert_int_eq(ts.coding, CODING_GSM7);
 		ck_assert_uint_le(ts.septets, 182);
-		if (i < n - 1)
-			ck_assert_uint_gt(ts.septets, 170);
+		if (i < n - 1) {
+			ck_assert(ends_with(pages[i], "hai." MORE));
+			ck_assert_uint_gt(ts.septets, 182 - sizeof ROMAN);
+		}
 	}
 	text_pages_free(pages);
 
@@ -856,7 +918,8 @@ START_TEST(test_paginate_mixed_coding)
 	n = text_paginate(s, MORE, &ussd, &pages);
 	ck_assert_uint_ge(n, 2);
 	ck_assert_int_eq(measure(pages[0]).coding, CODING_GSM7);
-	ck_assert_uint_gt(strlen(pages[0]), 170);
+	ck_assert_uint_gt(strlen(pages[0]), 182 - sizeof ROMAN);
+	ck_assert(ends_with(pages[0], "hai." MORE));
 	ck_assert_int_eq(measure(pages[n - 1]).coding, CODING_UCS2);
 	text_pages_free(pages);
 	free(s);
@@ -962,13 +1025,187 @@ START_TEST(test_paginate_invalid_utf8)
 }
 END_TEST
 
+/* ---- pagination: sentences ---- */
+
+/* Paginates text into two pages, the first being want (more included),
+ * and checks every promise on the result. */
+static void
+first_of_two(const char *text, const char *more, const struct page_budget *b,
+    const char *want)
+{
+	char	**pages;
+
+	ck_assert_uint_eq(paginate(text, more, b, &pages), 2);
+	ck_assert_str_eq(pages[0], want);
+	text_pages_free(pages);
+	check_pages(text, more, b, 1);
+}
+
+START_TEST(test_paginate_sentence_en)
+{
+	static const struct {
+		const char	*text;
+		const char	*first;
+	} cases[] = {
+		/* after the sentence, not after the next word */
+		{ "Your complaint is registered. Your reference is K7MX3Q.",
+		  "Your complaint is registered.+" },
+		/* '!' and '?' end sentences too */
+		{ "Thank you for your pledge! We will send a receipt",
+		  "Thank you for your pledge!+" },
+		{ "Is this your district today? Answer 1 or 2",
+		  "Is this your district today?+" },
+		/* a sentence end in the first half of the page is too early */
+		{ "Hi. This text goes on and on for a while yet",
+		  "Hi. This text goes on and on for a+" },
+		/* an abbreviation ends no sentence */
+		{ "Send your own reference e.g. K7MX3Q to us",
+		  "Send your own reference e.g. K7MX3Q to+" },
+	};
+	const struct page_budget b = { 40, 20 };
+	char	**pages;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		first_of_two(cases[i].text, "+", &b, cases[i].first);
+
+	/* Nor does a list number starting a line. */
+	first_of_two("Choose one of these\n1. Othersomething else", "+",
+	    &(struct page_budget){ 36, 18 }, "Choose one of these+");
+	ck_assert_uint_eq(paginate("Choose one of these\n1. Othersomething "
+	    "else", "+", &(struct page_budget){ 36, 18 }, &pages), 2);
+	ck_assert_str_eq(pages[1], "1. Othersomething else");
+	text_pages_free(pages);
+}
+END_TEST
+
+/* The receipt of *787# in each language: the first page ends with the
+ * sentence that gives the reference, not with "*787#". */
+START_TEST(test_paginate_sentence_receipts)
+{
+	static const char ur[] = "آپ کی شکایت درج ہو گئی۔ حوالہ نمبر AB12CD "
+	    "ہے۔ صورتحال جاننے کے لیے *787# ڈائل کر کے 2 چنیں۔ حوالہ نمبر "
+	    "سنبھال کر رکھیں۔";
+	const struct page_budget half = { 100, 50 };
+	char	**pages;
+
+	ck_assert_uint_eq(paginate(ur, MORE_UR, &ussd, &pages), 2);
+	ck_assert_str_eq(pages[0], "آپ کی شکایت درج ہو گئی۔ حوالہ نمبر AB12CD "
+	    "ہے۔" MORE_UR);
+	ck_assert_str_eq(pages[1], "صورتحال جاننے کے لیے *787# ڈائل کر کے 2 "
+	    "چنیں۔ حوالہ نمبر سنبھال کر رکھیں۔");
+	ck_assert_uint_le(measure(pages[1]).ucs2_units, 80);
+	text_pages_free(pages);
+	check_pages(ur, MORE_UR, &ussd, 1);
+
+	/* The Urdu question mark too. */
+	first_of_two("کیا آپ کی شکایت پولیس کے بارے میں ہے؟ جواب دیں ایک یا دو "
+	    "اور انتظار کریں", MORE_UR, &(struct page_budget){ 100, 48 },
+	    "کیا آپ کی شکایت پولیس کے بارے میں ہے؟" MORE_UR);
+
+	first_of_two("Aap ki shikayat darj ho gayi hai. Aap ka reference AB12CD "
+	    "hai. Status dekhne ke liye *787# dial kar ke 2 chunein. "
+	    "Reference sambhal kar rakhein.", MORE, &half,
+	    "Aap ki shikayat darj ho gayi hai. Aap ka reference AB12CD hai."
+	    MORE);
+	first_of_two("Your complaint is registered. Your reference is AB12CD. "
+	    "To check its status, dial *787# and choose 2. Please keep the "
+	    "reference.", MORE, &half,
+	    "Your complaint is registered. Your reference is AB12CD." MORE);
+}
+END_TEST
+
+/* ---- pagination: the navigation line ---- */
+
+/* No page is the navigation alone; it is on the last page, whole. */
+static void
+check_nav(const char *text, const char *nav, const char *more,
+    const struct page_budget *b)
+{
+	char	**pages;
+	size_t	 n, i, navlen = strlen(nav) + 1;
+
+	n = text_paginate_nav(text, navlen, more, b, &pages);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(fits(pages[i], b), "page %zu does not fit", i);
+		ck_assert_msg(strcmp(pages[i], nav) != 0 &&
+		    strcmp(pages[i], nav + 1) != 0, "page %zu is the "
+		    "navigation alone", i);
+		if (i < n - 1) {
+			ck_assert(ends_with(pages[i], more));
+			ck_assert_ptr_null(strstr(pages[i], nav));
+		}
+	}
+	ck_assert_msg(n == 1 || ends_with(pages[n - 1], nav),
+	    "the navigation is not whole on the last page: \"%s\"",
+	    pages[n - 1]);
+	ck_assert_msg(strlen(pages[n - 1]) > strlen(nav),
+	    "the last page has only the navigation");
+	text_pages_free(pages);
+}
+
+START_TEST(test_paginate_nav_not_alone)
+{
+	static const char en[] = "Select your district:\n1. Lahore\n"
+	    "2. Karachi\n3. Islamabad\n4. Rawalpindi\n5. Faisalabad\n"
+	    "6. Multan\n7. Peshawar\n8. Quetta\n9. Hyderabad\n10. Gujranwala\n"
+	    "11. Sialkot\n12. Other district\n0 Back 00 Home";
+	static const char ur_latn[] = "Apna zila chunein:\n1. Lahore\n"
+	    "2. Karachi\n3. Islamabad\n4. Rawalpindi\n5. Faisalabad\n"
+	    "6. Multan\n7. Peshawar\n8. Quetta\n9. Hyderabad\n10. Gujranwala\n"
+	    "11. Sialkot\n12. Koi aur zila\n0 Wapas 00 Shuru";
+	static const char ur[] = "اپنا ضلع چنیں:\n1. لاہور\n2. کراچی\n"
+	    "3. اسلام آباد\n4. راولپنڈی\n5. فیصل آباد\n6. ملتان\n7. پشاور\n"
+	    "8. کوئٹہ\n9. حیدرآباد\n10. گوجرانوالہ\n11. سیالکوٹ\n"
+	    "12. کوئی اور ضلع\n0 واپس 00 شروع";
+	char	**pages;
+
+	/* Without the rule, page 2 is "0 Back 00 Home": the last option
+	 * goes with it instead. */
+	ck_assert_uint_eq(paginate(en, MORE, &ussd, &pages), 2);
+	ck_assert_str_eq(pages[1], "0 Back 00 Home");
+	text_pages_free(pages);
+	ck_assert_uint_eq(text_paginate_nav(en, strlen("\n0 Back 00 Home"),
+	    MORE, &ussd, &pages), 2);
+	ck_assert(ends_with(pages[0], "\n11. Sialkot" MORE));
+	ck_assert_str_eq(pages[1], "12. Other district\n0 Back 00 Home");
+	text_pages_free(pages);
+
+	ck_assert_uint_eq(text_paginate_nav(ur_latn,
+	    strlen("\n0 Wapas 00 Shuru"), "\n98 Aur", &ussd, &pages), 2);
+	ck_assert_str_eq(pages[1], "12. Koi aur zila\n0 Wapas 00 Shuru");
+	text_pages_free(pages);
+
+	check_nav(en, "\n0 Back 00 Home", MORE, &ussd);
+	check_nav(ur_latn, "\n0 Wapas 00 Shuru", "\n98 Aur", &ussd);
+	check_nav(ur, "\n0 واپس 00 شروع", MORE_UR, &ussd);
+	/* SMS-sized and small pages in every language. */
+	for (size_t k = 40; k <= 182; k += 3) {
+		const struct page_budget b = { k, page_budget_ucs2_for(k) };
+
+		check_nav(en, "\n0 Back 00 Home", MORE, &b);
+		check_nav(ur_latn, "\n0 Wapas 00 Shuru", "\n98 Aur", &b);
+		check_nav(ur, "\n0 واپس 00 شروع", MORE_UR, &b);
+	}
+	/* The navigation folds into a page that has room for it. */
+	ck_assert_uint_eq(text_paginate_nav("Pick:\n1. Yes\n0 Back 00 Home",
+	    strlen("\n0 Back 00 Home"), MORE, &ussd, &pages), 1);
+	text_pages_free(pages);
+	/* A navigation longer than the text is not a navigation. */
+	ck_assert_uint_eq(text_paginate_nav("ab", 10, MORE, &ussd, &pages),
+	    1);
+	ck_assert_str_eq(pages[0], "ab");
+	text_pages_free(pages);
+}
+END_TEST
+
 /* Random texts from a mix of tokens, checked against every promise. */
 START_TEST(test_paginate_random)
 {
 	static const char *const tokens[] = {
 		"a", "Aap", "darkhwast", "{x}", "€", "`", "ہے", "درخواست",
 		EMOJI, "é", "Ω", "reference-number-7K3QX9", "\f",
-		"supercalifragilisticexpialidocious",
+		"supercalifragilisticexpialidocious", "end.", "ہے۔", "kya?",
+		"ok!", "3.", "e.g.", "کیا؟",
 		("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
 	};
 	static const char *const mores[] = { MORE, MORE_UR, "", "+", ">" };
@@ -1043,7 +1280,8 @@ gsm_suite(void)
 	    test_paginate_roman_urdu, test_paginate_mixed_coding,
 	    test_paginate_rejoin, test_paginate_more_too_long,
 	    test_paginate_zero_budget, test_paginate_invalid_utf8,
-	    test_paginate_random);
+	    test_paginate_sentence_en, test_paginate_sentence_receipts,
+	    test_paginate_nav_not_alone, test_paginate_random);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -19,6 +19,7 @@
 
 #define MENUS	"tests/unit/menus/"
 #define ASANI	"menus/asani.menu"
+#define COMPLAINTS	"menus/complaints.menu"
 
 static const struct page_budget ussd = { 182, 80 };
 
@@ -67,6 +68,12 @@ static void
 setup_asani(void)
 {
 	use(ASANI);
+}
+
+static void
+setup_complaints(void)
+{
+	use(COMPLAINTS);
 }
 
 static void
@@ -148,9 +155,13 @@ START_TEST(lang_switch_urdu)
 	ck_assert_str_eq(step("2"), "مینو\n1. کھانا\n2. عمر\n3. راستہ\n"
 	    "4. لمبا\n5. خدا حافظ\n6. نوٹ\n0 واپس 00 شروع");
 	ck_assert_str_eq(s->lang, "ur");
-	/* 71 units: "غلط انتخاب۔" does not fit above it, the page alone */
-	ck_assert_str_eq(step("9"), "مینو\n1. کھانا\n2. عمر\n3. راستہ\n"
-	    "4. لمبا\n5. خدا حافظ\n6. نوٹ\n0 واپس 00 شروع");
+	/* 71 units: "غلط انتخاب۔" does not fit above it, so the screen is
+	 * paginated again under the error; 98 shows the rest */
+	ck_assert_str_eq(step("9"), "غلط انتخاب۔\nمینو\n1. کھانا\n2. عمر\n"
+	    "3. راستہ\n4. لمبا\n5. خدا حافظ\n98 مزید");
+	ck_assert_str_eq(step("98"), "6. نوٹ\n0 واپس 00 شروع");
+	ck_assert_str_eq(step("0"), "غلط انتخاب۔\nمینو\n1. کھانا\n2. عمر\n"
+	    "3. راستہ\n4. لمبا\n5. خدا حافظ\n98 مزید");
 	/* The language screen follows the session language too. */
 	ck_assert_str_eq(step("0"), "زبان؟\n1. English\n2. اردو\n3. Xx");
 	ck_assert_str_eq(step("9"),
@@ -579,14 +590,30 @@ END_TEST
 
 START_TEST(invalid_prefix_kept_within_page)
 {
-	/* a full page has no room for "Bad choice.": the page alone */
+	/* a full page has no room for "Bad choice.": the screen starts
+	 * again under the error, and every option stays on some page */
 	env.budget.gsm7_septets = 40;
 	STEPS(NULL, "1");
 	ck_assert_str_eq(step("98"), "4. Long\n5. Bye\n6. Note\n0 Back 00 Home");
-	ck_assert_str_eq(step("9"), "4. Long\n5. Bye\n6. Note\n0 Back 00 Home");
-	ck_assert_uint_eq(s->page, 1);
+	ck_assert_str_eq(step("9"), "Bad choice.\nMain\n1. Food\n2. Age\n"
+	    "98 More");
+	ck_assert_uint_eq(s->page, 0);
+	ck_assert_str_eq(step("98"), "3. Route\n4. Long\n5. Bye\n98 More");
+	ck_assert_str_eq(step("98"), "6. Note\n0 Back 00 Home");
+	/* on a page where it fits, the error goes above that page */
+	ck_assert_str_eq(step("9"), "Bad choice.\n6. Note\n0 Back 00 Home");
+	ck_assert_uint_eq(s->page, 2);
+	ck_assert_str_eq(step("0"), "3. Route\n4. Long\n5. Bye\n98 More");
+	/* where it does not, back to the first page, which has it */
+	ck_assert_str_eq(step("9"), "Bad choice.\nMain\n1. Food\n2. Age\n"
+	    "98 More");
+	ck_assert_str_eq(step("9"), "Bad choice.\nMain\n1. Food\n2. Age\n"
+	    "98 More");
+	/* options count on every page; leaving the screen drops the error */
+	step("3");
+	ck_assert_str_eq(s->screen, "age");
 	ck_assert_str_eq(step("0"), "Main\n1. Food\n2. Age\n3. Route\n98 More");
-
+	ck_assert_str_eq(step("0"), "Language?\n1. English\n2. Urdu\n3. Xx");
 }
 END_TEST
 
@@ -679,7 +706,7 @@ START_TEST(end_screen_navigation)
 	STEPS(NULL, "1", "98", "4");
 	ck_assert_str_eq(s->screen, "long");
 	ck_assert_str_eq(step("hello"),
-	    "one two three four five six\n98 More");
+	    "Bad choice.\none two three four\n98 More");
 	ck_assert_int_eq(r.end, 0);
 	step("00");
 	ck_assert_str_eq(s->screen, "main");
@@ -897,11 +924,247 @@ START_TEST(asani_walk_tiny)
 }
 END_TEST
 
+/*
+ * No silent refusal, no page of navigation alone, on the shipped menus.
+ */
+
+/* 1 if text starts with prefix and a newline. */
+static int
+starts_with_line(const char *text, const char *prefix)
+{
+	size_t	 n = strlen(prefix);
+
+	return strncmp(text, prefix, n) == 0 && text[n] == '\n';
+}
+
+/*
+ * Walks the current screen from its first page to its last with 98 (0
+ * first pages back to the first) and checks every page: none is the
+ * navigation alone, with or without the error above it.  Every option
+ * line is on some page.  Returns the number of pages.
+ */
+static size_t
+walk_screen(const char *tag)
+{
+	const struct menu_screen	*scr = menu_screen(m, s->screen);
+	const char	*more = menu_message(m, "more", tag);
+	const char	*nav = menu_message(m, "nav", tag);
+	const char	*bad = menu_message(m, "invalid", tag);
+	char		 seen[4096] = "", opt[32];
+	size_t		 pages = 1, i;
+
+	while (s->page > 0)
+		step("0");
+	for (;;) {
+		ck_assert_msg(strcmp(r.text, nav) != 0 &&
+		    !(starts_with_line(r.text, bad) &&
+		    strcmp(r.text + strlen(bad) + 1, nav) == 0),
+		    "screen %s (%s): a page of navigation alone", scr->id, tag);
+		ck_assert_uint_lt(strlen(seen) + strlen(r.text) + 2,
+		    sizeof seen);
+		strcat(seen, "\n");
+		strcat(seen, r.text);
+		if (strlen(r.text) <= strlen(more) || strcmp(r.text +
+		    strlen(r.text) - strlen(more), more) != 0)
+			break;
+		step("98");
+		pages++;
+		ck_assert_uint_lt(pages, 20);
+	}
+	for (i = 0; scr->kind == SCREEN_MENU && i < scr->noptions; i++) {
+		snprintf(opt, sizeof opt, "\n%zu. ", i + 1);
+		ck_assert_msg(strstr(seen, opt) != NULL, "screen %s (%s): "
+		    "option %zu on no page", scr->id, tag, i + 1);
+	}
+	return pages;
+}
+
+/* The menu screens of the shipped menus. */
+static const char *const asani_menus[] = { "language", "main", "category",
+    "district", NULL };
+static const char *const complaints_menus[] = { "language", "main",
+    "department", "district", NULL };
+
+/*
+ * Every screen of ids, in language tag, on each of its pages: an unknown
+ * choice brings the invalid message at the head of the reply, within the
+ * budget (step() checks), and every option is still on some page of the
+ * screen.  Returns how many refusals found no room above the caller's
+ * page.
+ */
+static int
+refusals_heard(const char *const *ids, const char *tag)
+{
+	const char	*bad = menu_message(m, "invalid", tag);
+	size_t		 i, k, want;
+	int		 full = 0;
+
+	for (i = 0; ids[i] != NULL; i++) {
+		ck_assert_int_eq(menu_screen(m, ids[i])->kind, SCREEN_MENU);
+		for (k = 0;; k++) {
+			session_free(s);
+			s = session_new();
+			session_set_lang(s, tag);
+			session_set_screen(s, ids[i]);
+			for (want = 0; want < k; want++)
+				step("98");
+			if (s->page != k)
+				break;		/* no page k */
+			step("99");
+			ck_assert_msg(starts_with_line(r.text, bad),
+			    "screen %s (%s) page %zu: silent refusal: \"%s\"",
+			    ids[i], tag, k, r.text);
+			ck_assert_str_eq(s->screen, ids[i]);
+			full += session_get(s, "@refused") != NULL;
+			walk_screen(tag);
+			/* the options still answer after a refusal */
+			step("1");
+			ck_assert_str_ne(s->screen, ids[i]);
+		}
+	}
+	return full;
+}
+
+START_TEST(refusal_heard_asani)
+{
+	/* Urdu screens fill their pages: some refusals start the screen
+	 * again under the error. */
+	ck_assert_int_gt(refusals_heard(asani_menus, "ur"), 0);
+	ck_assert_int_gt(refusals_heard(asani_menus, "ur-Latn"), 0);
+	refusals_heard(asani_menus, "en");
+}
+END_TEST
+
+START_TEST(refusal_heard_complaints)
+{
+	ck_assert_int_gt(refusals_heard(complaints_menus, "en"), 0);
+	refusals_heard(complaints_menus, "ur-Latn");
+	refusals_heard(complaints_menus, "ur");
+}
+END_TEST
+
+START_TEST(refusal_urdu_main_and_categories)
+{
+	STEPS(NULL, "3");
+	ck_assert_str_eq(s->screen, "main");
+	ck_assert_str_eq(step("9"), "غلط انتخاب۔\nخوش آمدید\n1. مدد مانگیں\n"
+	    "2. درخواست کا حال\n98 مزید");
+	ck_assert_str_eq(step("98"), "3. تربیت اور روزگار\n"
+	    "4. آسانی کے بارے میں\n0 واپس 00 شروع");
+	step("1");
+	ck_assert_str_eq(s->screen, "category");
+	ck_assert_str_eq(step("۹"), "غلط انتخاب۔\nکیا مدد چاہیے؟\n1. کھانا\n"
+	    "2. کپڑے\n3. صحت اور علاج\n4. تعلیم\n98 مزید");
+	/* on the last page the error fits above it */
+	step("98");
+	ck_assert_str_eq(step("98"), "غلط انتخاب۔\n5. ہنر کی تربیت\n"
+	    "6. ملازمت دلوانا\n0 واپس 00 شروع");
+	step("6");
+	ck_assert_str_eq(session_get(s, "category"), "jobs");
+}
+END_TEST
+
+START_TEST(refusal_ur_latn_district)
+{
+	STEPS(NULL, "2", "1", "1");
+	ck_assert_str_eq(s->screen, "district");
+	ck_assert_str_eq(step("13"), "Ghalat intikhab.\nApna zila chunein:\n"
+	    "1. Lahore\n2. Karachi\n3. Islamabad\n4. Rawalpindi\n"
+	    "5. Faisalabad\n6. Multan\n7. Peshawar\n8. Quetta\n9. Hyderabad\n"
+	    "10. Gujranwala\n11. Sialkot\n98 Aur");
+	ck_assert_str_eq(step("98"), "12. Koi aur zila\n0 Wapas 00 Shuru");
+}
+END_TEST
+
+START_TEST(district_pages_not_nav_alone)
+{
+	STEPS(NULL, "1", "1", "1");
+	ck_assert_str_eq(s->screen, "district");
+	ck_assert_ptr_nonnull(strstr(r.text, "\n11. Sialkot\n98 More"));
+	ck_assert_str_eq(step("98"), "12. Other district\n0 Back 00 Home");
+	STEPS(NULL, "2", "1", "1", "98");
+	ck_assert_str_eq(r.text, "12. Koi aur zila\n0 Wapas 00 Shuru");
+	STEPS(NULL, "3", "1", "1");
+	ck_assert_uint_eq(walk_screen("ur"), 3);
+}
+END_TEST
+
+START_TEST(complaints_district_refusal_en)
+{
+	STEPS(NULL, "1", "1", "1");
+	ck_assert_str_eq(s->screen, "district");
+	/* one full page: 182 septets */
+	ck_assert_uint_eq(strlen(r.text), 182);
+	ck_assert_str_eq(step("99"), "Invalid choice.\nYour district:\n"
+	    "1. Lahore\n2. Karachi\n3. Islamabad\n4. Rawalpindi\n"
+	    "5. Faisalabad\n6. Multan\n7. Peshawar\n8. Quetta\n9. Hyderabad\n"
+	    "10. Gujranwala\n11. Sialkot\n98 More");
+	ck_assert_int_eq(r.refused, 1);
+	ck_assert_uint_eq(s->page, 0);
+	ck_assert_str_eq(step("98"), "12. Other district\n0 Back 00 Home");
+	ck_assert_int_eq(r.refused, 0);
+	/* 98 past the last page is refused too, and heard */
+	ck_assert_str_eq(step("98"), "Invalid choice.\n12. Other district\n"
+	    "0 Back 00 Home");
+	ck_assert_str_eq(step("0"), "Invalid choice.\nYour district:\n"
+	    "1. Lahore\n2. Karachi\n3. Islamabad\n4. Rawalpindi\n"
+	    "5. Faisalabad\n6. Multan\n7. Peshawar\n8. Quetta\n9. Hyderabad\n"
+	    "10. Gujranwala\n11. Sialkot\n98 More");
+	/* leaving the screen drops the error; coming back shows one page */
+	step("0");
+	ck_assert_str_eq(s->screen, "department");
+	step("1");
+	ck_assert_uint_eq(strlen(r.text), 182);
+	ck_assert_ptr_null(session_get(s, "@refused"));
+	step("12");
+	ck_assert_str_eq(s->screen, "district_other");
+}
+END_TEST
+
+/* The receipt breaks after a sentence in every language. */
+START_TEST(complaints_receipt_sentences)
+{
+	STEPS(NULL, "3", "1", "1", "1", "پٹواری رشوت مانگتا ہے", "1");
+	ck_assert_str_eq(s->screen, "send");
+	ck_assert_str_eq(r.text, "آپ کی شکایت درج ہو گئی۔ حوالہ نمبر AB12CD "
+	    "ہے۔\n98 مزید");
+	ck_assert_int_eq(r.end, 0);
+	ck_assert_str_eq(step("98"), "صورتحال جاننے کے لیے *787# ڈائل کر کے 2 "
+	    "چنیں۔ حوالہ نمبر سنبھال کر رکھیں۔");
+	ck_assert_int_eq(r.end, 1);
+
+	env.budget = (struct page_budget){ 100, 44 };
+	session_free(s);
+	s = session_new();
+	STEPS(NULL, "2", "1", "1", "1", "Patwari rishwat mangta hai", "1");
+	ck_assert_str_eq(r.text, "Aap ki shikayat darj ho gayi hai. Aap ka "
+	    "reference AB12CD hai.\n98 Aur");
+	session_free(s);
+	s = session_new();
+	STEPS(NULL, "1", "1", "1", "1", "Patwari asks for a bribe", "1");
+	ck_assert_str_eq(r.text, "Your complaint is registered. Your "
+	    "reference is AB12CD.\n98 More");
+}
+END_TEST
+
+START_TEST(lookup_answer_hidden_names_ignored)
+{
+	static const char *const names[] = { "@refused", "@lookup" };
+	static const char *const values[] = { "1", "asked" };
+
+	STEPS(NULL, "ab12cd");
+	ck_assert_str_eq(s->screen, "status");
+	menu_answer(m, s, 1, names, values, 2, &env, &r);
+	ck_assert_ptr_null(session_get(s, "@refused"));
+	ck_assert_str_eq(session_get(s, "@lookup"), "found");
+}
+END_TEST
+
 /* Lookups: the fallback until an answer, then the answer's text. */
 
 static const char *const answer_names[] = { "status", "note", "ref" };
-static const char *const answer_values[] = { "open", "Officer visits "
-    "on Monday.", "IGNORED" };
+static const char *const answer_values[] = { "open", ("Officer visits "
+    "on Monday."), "IGNORED" };
 
 static void
 answer(int found)
@@ -1052,7 +1315,8 @@ step_suite(void)
 	UNIT_ADD(tc,
 	    lookup_effect_and_fallback, lookup_found, lookup_found_in_urdu,
 	    lookup_not_found, lookup_not_found_uses_text, lookup_answer_pages,
-	    lookup_answer_elsewhere_ignored, lookup_again_after_back);
+	    lookup_answer_elsewhere_ignored, lookup_again_after_back,
+	    lookup_answer_hidden_names_ignored);
 	suite_add_tcase(su, tc);
 
 	tc = tcase_create("asani");
@@ -1061,7 +1325,16 @@ step_suite(void)
 	UNIT_ADD(tc, asani_request_en, asani_request_ur_latn, asani_request_ur,
 	    asani_request_urdu_digits,
 	    asani_district_pages_in_urdu, asani_other_district,
-	    asani_info_pages, asani_walk_ussd, asani_walk_sms, asani_walk_tiny);
+	    asani_info_pages, asani_walk_ussd, asani_walk_sms, asani_walk_tiny,
+	    refusal_heard_asani, refusal_urdu_main_and_categories,
+	    refusal_ur_latn_district, district_pages_not_nav_alone);
+	suite_add_tcase(su, tc);
+
+	tc = tcase_create("complaints");
+	tcase_add_checked_fixture(tc, setup_complaints, teardown);
+	tcase_set_timeout(tc, 60);
+	UNIT_ADD(tc, refusal_heard_complaints, complaints_district_refusal_en,
+	    complaints_receipt_sentences);
 	suite_add_tcase(su, tc);
 	return su;
 }
