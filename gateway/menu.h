@@ -87,6 +87,8 @@ struct step_env {
 struct step_result {
 	char		*text;		/* the page to show, owned */
 	int		 end;		/* 1: the session ends with this page */
+	int		 invalid;	/* 1: the input was refused: the page
+					 * is the screen again, with its error */
 	struct effect	 effect;
 };
 

@@ -223,6 +223,7 @@ invalid(struct stepper *st)
 {
 	const struct menu_screen	*scr = st->cur;
 
+	st->r->invalid = 1;
 	if (scr->kind == SCREEN_INPUT && scr->error.tr != NULL)
 		set_prefix(st, subst_text(st, &scr->error));
 	else if (scr->kind == SCREEN_INPUT)
