@@ -70,6 +70,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/store_outbox.c \
 	gateway/store_sentinel.c \
 	gateway/cache.c \
+	gateway/dial.c \
 	gateway/engine.c \
 	gateway/outbox.c \
 	gateway/httpd.c \
@@ -91,9 +92,9 @@ LIB_SRCS = gateway/xmalloc.c \
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command store_keys msisdn form ingress_aggregator admin \
-	     metrics menu_diff
+	     metrics menu_diff dial
 FUZZ_TARGETS = session text step kannel command answer query dlr notify \
-	       conf menu form
+	       conf menu form dial
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \

@@ -468,7 +468,8 @@ read_redis(struct reader *r, struct conf *c, const config_setting_t *root)
 static void
 read_session(struct reader *r, struct conf *c, const config_setting_t *root)
 {
-	static const char *const keys[] = { "ttl", "hop_deadline_ms", NULL };
+	static const char *const keys[] = { "ttl", "hop_deadline_ms",
+		"replay_max", NULL };
 	const config_setting_t	*g = group(r, root, "session", 0);
 
 	if (g != NULL)
@@ -476,6 +477,7 @@ read_session(struct reader *r, struct conf *c, const config_setting_t *root)
 	c->session_ttl = (unsigned)get_int(r, g, "ttl", 180, 1, 86400);
 	c->hop_deadline_ms = (unsigned)get_int(r, g, "hop_deadline_ms", 2500,
 	    50, 60000);
+	c->replay_max = (unsigned)get_int(r, g, "replay_max", 30, 0, 100);
 	if (c->redis_timeout_ms >= c->hop_deadline_ms)
 		bad(r, g, "redis.timeout_ms (%u) must be shorter than "
 		    "session.hop_deadline_ms (%u)", c->redis_timeout_ms,

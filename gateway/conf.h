@@ -209,6 +209,8 @@ struct conf {
 
 	unsigned		 session_ttl;		/* seconds */
 	unsigned		 hop_deadline_ms;
+	unsigned		 replay_max;	/* inputs a first hop may
+						 * carry */
 
 	int			 log_level;		/* enum log_level */
 	int			 log_json;		/* log.format = "json" */

@@ -36,6 +36,15 @@
  * callback ever finds it freed.  Hops of one session run one at a time
  * (a retry racing its original waits for it and then finds its answer).
  *
+ * A hop that opens a session may carry inputs already: a shortcut dial
+ * (*786*1*2#, or a first path "1*2"), or in path mode the path of a
+ * session whose record is gone (expired, lost, or gone between the read
+ * and the save).  Its inputs are replayed through the same menu_step()
+ * one per step from the first screen (hop_replay()), at most
+ * session.replay_max of them, and the session is saved at the screen
+ * they name.  In path mode a request's idempotency key counts the
+ * inputs, not the hops, so a submit replayed is the same request.
+ *
  * The session keeps a keyed hash of the last hop's text, never the text
  * (in path mode it holds every input, the ID digits too): enough to know
  * a retry and to find the new input after the old path.
@@ -53,6 +62,7 @@
 
 #include "adapter.h"
 #include "cache.h"
+#include "dial.h"
 #include "engine.h"
 #include "funnel.h"
 #include "log.h"
@@ -110,6 +120,7 @@ struct hop {
 	int			 begin;
 	char			 digest[64];	/* of hop_id or text, lazily */
 	enum text_mode		 mode;
+	size_t			 ninputs;	/* of the path, stepped so far */
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms;
 	char			*key;		/* the session's store key */
@@ -557,14 +568,22 @@ hop_service_from_session(struct hop *h)
 		hop_set_service(h, h->s->service);
 }
 
+/*
+ * The key that makes a request one request however often it is sent.
+ * Its hop is named by the session's version, or in path mode by the
+ * number of inputs stepped: the same as the version on a walk of one
+ * input per hop, and also the same when a session without a record is
+ * rebuilt from the path (see hop_replay()), so a submit replayed is the
+ * request already queued, never a second one.
+ */
 static void
 hop_idempotency_key(const struct hop *h, char *buf, size_t len)
 {
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 	char		*in;
 
-	xasprintf(&in, "%s|%s|%s|%u", h->service, h->msisdn, h->session_id,
-	    h->version);
+	xasprintf(&in, "%s|%s|%s|%zu", h->service, h->msisdn, h->session_id,
+	    h->mode == TEXT_PATH ? h->ninputs : (size_t)h->version);
 	SHA256((const unsigned char *)in, strlen(in), md);
 	free(in);
 	hex_encode(md, 16, buf, len);
@@ -737,21 +756,96 @@ hop_lookup(struct hop *h, unsigned timeout_ms)
 	free(values);
 }
 
+/* The inputs a hop that opens its session carries: the path in path
+ * mode; on a transport's begin, the inputs dialled after the code. */
+static const char *
+hop_opening_inputs(const struct hop *h)
+{
+	return h->mode == TEXT_PATH || h->begin ? h->text : "";
+}
+
+/* The reply ends a replay: refused input, the end, or an effect. */
+static int
+replay_stops(const struct step_result *r)
+{
+	return r->refused || r->end || r->effect.kind != EFFECT_NONE;
+}
+
+/*
+ * A new session at the first screen, then the inputs of path stepped
+ * through the menu one by one, exactly as hops of their own would have:
+ * language choices, menu choices and free text (CNIC digits, names) are
+ * validated as usual.  The replay stops at the first input refused (its
+ * screen's error shows), at a screen that ends the session, submits or
+ * looks something up (the hop then runs that effect as any other), and
+ * what is left of the path is dropped: it was typed for screens the
+ * caller has not seen.  Each step has the reference of its own
+ * idempotency key, so a submit replayed is the request once queued.
+ */
+static void
+hop_replay(struct hop *h, const char *path)
+{
+	struct step_env	 env = { .budget = h->budget, .ref = h->ref };
+	size_t		 n = path_count(path), len;
+	const char	*cursor = path, *in;
+	char		*input;
+
+	h->s = session_new();
+	session_set_service(h->s, h->service);
+	funnel_mark(&h->fmark, h->s, NULL, hop_lang(h));
+	h->ninputs = 0;
+	hop_refcode(h);
+	menu_step(h->svc->menu, h->s, NULL, &env, &h->res);
+	while (h->ninputs < n && !replay_stops(&h->res)) {
+		in = path_next(&cursor, &len);
+		input = xstrndup(in, len);
+		step_result_clear(&h->res);
+		h->ninputs++;
+		hop_refcode(h);
+		menu_step(h->svc->menu, h->s, input, &env, &h->res);
+		free(input);
+	}
+	if (n > 0)
+		log_info("event=replay sid=%s msisdn=%s inputs=%zu stepped=%zu "
+		    "screen=%s", h->session_id, hop_who(h), n, h->ninputs,
+		    h->s->screen);
+}
+
+/* Opens a session for the hop, at the screen its inputs name; -1 when
+ * they are more than the configuration lets a hop replay. */
+static int
+hop_open(struct hop *h)
+{
+	const char	*path = hop_opening_inputs(h);
+
+	session_free(h->s);
+	h->s = NULL;
+	if (path_count(path) > h->gen->conf->replay_max) {
+		log_info("event=replay-refused sid=%s msisdn=%s inputs=%zu "
+		    "max=%u", h->session_id, hop_who(h), path_count(path),
+		    h->gen->conf->replay_max);
+		hop_reply_message(h, "too_long");
+		return -1;
+	}
+	hop_replay(h, path);
+	return 0;
+}
+
 /* Steps the menu; returns 0 when the hop goes on to save, -1 when it has
- * answered already. */
+ * answered already.  A hop that opens a session (a dial, a transport's
+ * begin, or in path mode a path without a record) replays its inputs. */
 static int
 hop_run_menu(struct hop *h)
 {
 	struct step_env	 env = { .budget = h->budget, .ref = h->ref };
-	const char	*input = NULL;
+	const char	*input;
 
 	if (h->s == NULL) {
-		if (!hop_is_first(h)) {
+		if (!hop_is_first(h) && h->mode != TEXT_PATH) {
 			hop_reply_message(h, "expired");
 			return -1;
 		}
-		h->s = session_new();
-		session_set_service(h->s, h->service);
+		return hop_open(h);
 	} else if (hop_is_retry(h)) {
 		h->outcome = "retry";
 		h->saved = h->cached;	/* unchanged: back to the cache */
@@ -761,16 +855,14 @@ hop_run_menu(struct hop *h)
 	} else if (h->begin) {
 		/* The transport opens a session under an id the last one
 		 * used: start over, saving over the old record. */
-		session_free(h->s);
-		h->s = session_new();
-		session_set_service(h->s, h->service);
+		return hop_open(h);
 	} else if (h->s->last_end || h->s->screen == NULL) {
 		h->saved = h->cached;
 		hop_reply_message(h, "expired");
 		return -1;
-	} else
-		input = hop_input(h);
-
+	}
+	input = hop_input(h);
+	h->ninputs = path_count(h->text);
 	hop_refcode(h);
 	funnel_mark(&h->fmark, h->s, input, hop_lang(h));
 	menu_step(h->svc->menu, h->s, input, &env, &h->res);
@@ -885,12 +977,35 @@ hop_run(struct hop *h)
 	}
 }
 
+/* In path mode, a session whose record went while the hop stepped it
+ * (from the cache, or read just before) is rebuilt from the path, as if
+ * it had never been read — but never past a submit, whose request
+ * stands. */
+static int
+hop_rebuilds(struct hop *h)
+{
+	if (h->fault != FAULT_GONE || h->mode != TEXT_PATH ||
+	    h->res.effect.kind == EFFECT_SUBMIT ||
+	    ++h->attempts >= SAVE_ATTEMPTS)
+		return 0;
+	log_info("event=session-gone sid=%s msisdn=%s action=rebuild",
+	    h->session_id, hop_who(h));
+	step_result_clear(&h->res);
+	hop_take_record(h, 0, NULL, 0);
+	h->fault = FAULT_NONE;
+	return 1;
+}
+
 /* SAVE came back: the hop is done, or steps again from a record another
- * gateway moved on meanwhile. */
+ * gateway moved on meanwhile, or from none. */
 static void
 hop_save_done(struct hop *h)
 {
 	h->state = HOP_DONE;
+	if (hop_rebuilds(h)) {
+		h->state = HOP_STEP;
+		return;
+	}
 	if (!h->conflict)
 		return;
 	h->conflict = 0;

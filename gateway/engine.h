@@ -26,7 +26,9 @@ struct hop_in {
 						 * the session's own */
 	const char		*msisdn;	/* digits, no '+' */
 	const char		*session_id;	/* the transport's id */
-	const char		*text;		/* as the transport sent it */
+	const char		*text;		/* as the transport sent it; on
+						 * a begin, the inputs dialled
+						 * after the code ("1*2") */
 	enum text_mode		 mode;		/* how text is to be read */
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms; /* TEXT_LATEST retries */

@@ -46,6 +46,7 @@
 
 #include "access.h"
 #include "conf.h"
+#include "dial.h"
 #include "engine.h"
 #include "metrics.h"
 #include "gsm.h"
@@ -241,42 +242,20 @@ unreadable(const struct ingress_kannel *ik, const struct conf_smsc *sc)
 	    sc->service : NULL, "unreadable");
 }
 
-/*
- * "*786#" of "*786#" or "*786*1*2#": the code a USSD string dials.
- * Returns -1 if the text is not a USSD string.
- */
-static int
-ussd_code(const char *text, char *out, size_t outlen)
-{
-	size_t	 n = strlen(text), d;
-
-	if (n < 3 || (text[0] != '*' && text[0] != '#') || text[n - 1] != '#')
-		return -1;
-	d = strspn(text + 1, "0123456789");
-	if (d == 0 || (text[1 + d] != '*' && text[1 + d] != '#') ||
-	    d + 3 > outlen)
-		return -1;
-	snprintf(out, outlen, "%c%.*s#", text[0], (int)d, text + 1);
-	return 0;
-}
-
-/* The service a USSD session opens: the code dialled, else the number
- * the message went to. */
+/* The service a USSD session opens: the code dialled (NULL: the text
+ * was no USSD string), else the number the message went to. */
 static const char *
-ussd_service(const struct ingress_kannel *ik, const char *text,
-    const char *to, char *buf, size_t len)
+ussd_service(const struct ingress_kannel *ik, const char *code,
+    const char *text, const char *to, char *buf, size_t len)
 {
-	if (ussd_code(text, buf, len) == 0 &&
-	    conf_service(ik->conf, buf) != NULL)
-		return buf;
+	if (code != NULL && conf_service(ik->conf, code) != NULL)
+		return code;
 	if (to[0] != '\0' && conf_service(ik->conf, to) != NULL)
 		return to;
 	snprintf(buf, len, "*%s#", to);
 	if (to[0] != '\0' && conf_service(ik->conf, buf) != NULL)
 		return buf;
-	if (ussd_code(text, buf, len) == 0)
-		return buf;
-	return text;
+	return code != NULL ? code : text;
 }
 
 /* A USSD message; text NULL when it could not be decoded, which ends
@@ -291,7 +270,8 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 	struct kannel_meta	 meta = { 0 };
 	const struct kannel_tlv	*t;
 	const char		*service = NULL, *m;
-	char			 err[128], sid[128], code[40], vid[72], who[16];
+	char			 err[128], sid[128], code[40], to[40], vid[72];
+	char			 who[16], *inputs = NULL;
 	int			 op = -1, begin;
 	struct hop_in		 in;
 
@@ -329,8 +309,10 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 		return;
 	}
 
+	if (dial_split(text, code, sizeof code, &inputs) == -1)
+		inputs = NULL;
 	if (op == -1)		/* no op: a USSD string opens a session */
-		begin = ussd_code(text, code, sizeof code) == 0;
+		begin = inputs != NULL;
 	else if (ussd_op_in(p->begin, p->nbegin, op))
 		begin = 1;
 	else if (ussd_op_in(p->cont, p->ncont, op))
@@ -348,16 +330,18 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 		/* Nothing to send (the service has omit-empty). */
 		reply_body(req, "");
 		ussd_req_free(u);
+		free(inputs);
 		return;
 	}
 	if (begin)
-		service = ussd_service(ik, text, query_str(q, F_TO), code,
-		    sizeof code);
+		service = ussd_service(ik, inputs != NULL ? code : NULL, text,
+		    query_str(q, F_TO), to, sizeof to);
 	in = (struct hop_in){
 		.service = service,
 		.msisdn = msisdn,
 		.session_id = sid,
-		.text = text,
+		/* A dial "*786*1*2#" opens at the screen "1*2" names. */
+		.text = !begin ? text : inputs != NULL ? inputs : "",
 		.mode = TEXT_LATEST,
 		.budget = sc->budget,
 		.hop_id = query_str(q, F_ID),
@@ -365,6 +349,7 @@ handle_ussd(struct ingress_kannel *ik, struct evhttp_request *req,
 		.transport = "kannel",
 	};
 	engine_hop(ik->engine, &in, ussd_reply, u);
+	free(inputs);
 }
 
 static void

@@ -79,6 +79,12 @@ static const struct builtin {
 	  "Maazrat, aap abhi hadd tak pohanch gaye hain. Baraye meharbani "
 	  "baad mein koshish karein.",
 	  "معذرت، آپ ابھی حد تک پہنچ گئے ہیں۔ براہ کرم بعد میں کوشش کریں۔" },
+	{ "too_long", "Too many choices at once. Please dial the service "
+	  "code and choose step by step.",
+	  "Aik saath bohat zyada intikhab. Baraye meharbani service code "
+	  "dial kar ke qadam ba qadam chunein.",
+	  "ایک ساتھ بہت زیادہ انتخاب۔ براہ کرم سروس کوڈ ڈائل کر کے قدم بہ "
+	  "قدم چنیں۔" },
 	{ "sms", "This number answers text messages soon. To ask for help "
 	  "now, dial the service code.",
 	  "Yeh number jald SMS ka jawab dega. Madad ke liye abhi service "

@@ -28,7 +28,7 @@
 #include "menu_graph.h"
 
 /* The built-in messages ("busy", "more", ...), listed in menu.c. */
-#define MENU_NBUILTINS	13
+#define MENU_NBUILTINS	14
 
 /* A named text outside any screen: a value's display translation, a
  * notification. */

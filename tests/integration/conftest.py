@@ -333,6 +333,7 @@ class Gateway:
         if not os.access(binary, os.X_OK):
             pytest.fail(f"{binary} is not built (run make)", pytrace=False)
         nofile = self.nofile
+        self.exit_checked = False       # a new process, to be stopped
 
         def limits():
             if nofile is not None:

@@ -127,8 +127,8 @@ class SmppDialog:
         self.replies.append(r)
         return r
 
-    def dial(self):
-        return self._mo(1, "*786#")
+    def dial(self, dialled="*786#"):
+        return self._mo(1, dialled)
 
     def send(self, x):
         assert not self.replies or self.replies[-1].con, self.replies[-1]
@@ -157,6 +157,28 @@ def test_ussd_dialogue_at_the_smpp_level(chain):
     assert [x["ref"] for x in c.gw.requests()] == [ref]
     first = d.replies[0]
     assert first.text.startswith(menu_text("language", "en").split("\n")[0])
+
+
+def test_shortcut_dial_through_kannel(chain):
+    """*786*1*2# arrives with op 1 as the USSD string: it opens at the
+    screen its inputs name (English, "Follow my request"); *786*2*1*1*1#
+    at the district one in Roman Urdu, and the session goes on over op
+    18 to a request booked once."""
+    c = chain()
+    d = SmppDialog(c, new_phone(), 12)
+    r = d.dial("*786*1*2#")
+    assert r.con and menu_text("track", "en") in r.text, r
+    d = SmppDialog(c, new_phone(), 13)
+    r = d.dial("*786*2*1*1*1#")
+    L = LANGS["ur-Latn"]
+    assert r.con and L["cnic_prompt"] in r.text, r
+    r = d.send("1234")
+    assert r.con and "1234" in r.text, r
+    r = d.send("1")
+    assert r.end, r
+    ref = L["ref"].search(r.text)
+    assert ref, r
+    assert [x["ref"] for x in c.gw.requests()] == [ref.group(1)]
 
 
 def test_sms_reaches_the_gateway_and_the_reply_the_phone(chain):

@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from flagship import BUSY_EN, LANGS, menu_text, submit_request
+from flagship import BUSY_EN, LANGS, menu_text, menu_value, submit_request
 from smsbox import (OP_PSSR_RESPONSE, OP_USSR_REQUEST, SECRET, Smsbox,
                     UssdDialog, ussd_tlvs)
 from ussd import new_phone
@@ -129,6 +129,31 @@ def test_new_session_under_a_used_number_starts_over(kgw):
     d2 = UssdDialog(box, phone, n)
     r = d2.dial()
     assert menu_text("language", "en").split("\n")[0] in r.body, r
+
+
+def test_shortcut_dial_opens_at_the_named_screen(kgw):
+    """*786*1*1#: English, then "Request help" — the dial names the
+    screen, and the session goes on from there over op 18."""
+    gw, box = kgw()
+    d = UssdDialog(box, new_phone(), session_number(), dialled="*786*1*1#")
+    r = d.dial()
+    assert r.op == OP_USSR_REQUEST and \
+        LANGS["en"]["category"] in r.body, r
+    r = d.choose(LANGS["en"]["food"])
+    assert menu_text("district", "en") in r.body, r
+    # In Urdu script, and with the CNIC digits in the dial: the confirm.
+    d = UssdDialog(box, new_phone(), session_number(),
+                   dialled="*786*3*1*1*1*1234#")
+    r = d.dial()
+    assert r.ucs2 and menu_value("lahore", "ur") in r.body, r
+    assert "1234" in r.body, r
+    # An input no screen takes stops there, with the screen's error.
+    d = UssdDialog(box, new_phone(), session_number(),
+                   dialled="*786*1*9*1#")
+    r = d.dial()
+    assert r.op == OP_USSR_REQUEST, r
+    assert r.body.startswith("Invalid choice.\n"), r
+    assert LANGS["en"]["main"] in r.body, r
 
 
 def test_redis_down_answers_busy_with_200(kgw, redis):

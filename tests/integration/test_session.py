@@ -42,15 +42,25 @@ def test_session_expires_after_ttl(gateway, redis):
                f"session key {key} to expire")
     assert time.monotonic() - t_last >= ttl - 0.1
     r = d.send("1")
-    # The session is gone, so its language is unknown: the default one.
-    assert r.end, r
-    assert r.screen == EXPIRED_EN, r
-    # A hop of the expired session does not bring it back to life.
-    r = gw.hop(sid, phone, "1*1*1")
-    assert r.end and r.screen == EXPIRED_EN, r
+    # The record is gone, but in path mode the text is the whole path: the
+    # session is rebuilt from the first screen, in the language the path
+    # chose, and lives a TTL again.
+    assert r.con and LANGS["ur-Latn"]["category"] in r.screen, r
+    assert 0 < redis.command("TTL", key) <= ttl
     # Dialling again starts afresh.
     r = gw.hop(new_session(), phone, "")
     assert r.con, r
+
+
+def test_ended_session_stays_ended(gateway):
+    """A hop after the session ended is not a new one, even in path
+    mode: its record says it ended."""
+    gw = gateway()
+    phone, sid = new_phone(), new_session()
+    # English, About, its second page: the end.
+    assert gw.walk(sid, phone, ["1", "4", "98"])[-1].end
+    r = gw.hop(sid, phone, "1*4*98*1")
+    assert r.end and r.screen == EXPIRED_EN, r
 
 
 def test_hop_extends_session(gateway, redis):
@@ -69,9 +79,11 @@ def test_hop_extends_session(gateway, redis):
     assert redis.command("PTTL", key) > ttl * 1000 - 500
 
 
-def test_unknown_session_with_text_is_expired(gateway):
-    gw = gateway()
-    r = gw.hop(new_session(), new_phone(), "1*1")
+def test_unknown_session_with_text_is_expired_in_latest_mode(gateway):
+    """Latest mode carries no path to rebuild a session from (path mode
+    does: see test_shortcut.py)."""
+    gw = gateway(aggregators=LATEST)
+    r = gw.hop(new_session(), new_phone(), "1")
     assert r.end and r.screen == EXPIRED_EN, r
 
 

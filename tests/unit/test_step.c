@@ -202,17 +202,21 @@ START_TEST(invalid_choices)
 	size_t		 i;
 
 	step(NULL);
+	ck_assert_int_eq(r.refused, 0);
 	step("1");
+	ck_assert_int_eq(r.refused, 0);
 	snprintf(want, sizeof want, "Bad choice.\n%s", main_en);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		ck_assert_str_eq(step(bad[i]), want);
 		ck_assert_str_eq(s->screen, "main");
 		ck_assert_uint_eq(s->nhistory, 1);
 		ck_assert_int_eq(r.end, 0);
+		ck_assert_int_eq(r.refused, 1);
 	}
 	/* leading zeros are still the number */
 	step("01");
 	ck_assert_str_eq(s->screen, "name");
+	ck_assert_int_eq(r.refused, 0);
 }
 END_TEST
 
@@ -357,7 +361,9 @@ START_TEST(input_default_error)
 	ck_assert_str_eq(step(""), "Invalid entry.\nNote?");
 	/* "98" with no next page is invalid input on an input screen */
 	ck_assert_str_eq(step("98"), "Invalid entry.\nNote?");
+	ck_assert_int_eq(r.refused, 1);
 	ck_assert_str_eq(step("anything at all"), main_en);
+	ck_assert_int_eq(r.refused, 0);
 	ck_assert_str_eq(session_get(s, "note"), "anything at all");
 
 	session_set_lang(s, "ur");
