@@ -2,7 +2,8 @@
 #
 #   make                      build build/asanigw
 #   make test                 unit tests (Check) + integration tests (real Redis)
-#   make demo                 private Redis + gateway + demo menus + phone
+#   make demo                 private Redis + gateway + demo menus + phone,
+#                             and the phone simulator's link
 #   make demo-kannel          the same through real Kannel (USSD and SMS)
 #   make menu-pictures        build/menus/*.svg: each shipped menu drawn
 #   make bench                benchmark against a reference server
@@ -215,9 +216,13 @@ fuzz-all: deps
 		$(FUZZ_RUN) -max_total_time=$(SECONDS); \
 	done
 
+# Tests leave what a person should look at (the simulator's screenshots)
+# in ASANIGW_ARTIFACTS.
+ASANIGW_ARTIFACTS ?= $(BUILD)/artifacts
 integration: $(BUILD)/asanigw $(BUILD)/fakesmpp $(BUILD)/backoffice
 	ASANIGW=$(BUILD)/asanigw FAKESMPP=$(BUILD)/fakesmpp \
-	    BACKOFFICE=$(BUILD)/backoffice $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    BACKOFFICE=$(BUILD)/backoffice \
+	    ASANIGW_ARTIFACTS=$(ASANIGW_ARTIFACTS) $(PYTHON) -m pytest -q -p no:cacheprovider \
 		tests/integration
 
 test: deps
