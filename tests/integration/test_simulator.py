@@ -9,6 +9,7 @@ screenshot into $ASANIGW_ARTIFACTS (default build/artifacts).
 import json
 import os
 import re
+import signal
 import urllib.parse
 
 import pytest
@@ -164,6 +165,30 @@ def test_config(gateway):
     assert c["sms"] == {"gsm7": 160, "gsm7_part": 153, "ucs2": 70,
                         "ucs2_part": 67}
     assert c["keys"] == {"back": "0", "home": "00", "more": "98"}
+
+
+def test_reload_turns_it_on_and_off(gateway):
+    gw = gateway()
+    assert gw.request("GET", BASE + "/config", headers=AUTH).status == 404
+
+    def reload(n):
+        gw.signal(signal.SIGHUP)
+        wait_until(lambda: gw.log().count("event=reload services=") >= n,
+                   5.0, "the daemon to log the reload")
+
+    gw.rewrite_config(admin={"token": ADMIN_TOKEN, "simulator": True})
+    reload(1)
+    phone = new_phone()
+    page = ussd(gw, msisdn=phone, service=SERVICE)
+    # A session opened before a reload goes on after it.
+    gw.rewrite_config(aggregators=[{"path": "/ussd", "text": "path",
+                                    "page_budget": 160}])
+    reload(2)
+    nxt = ussd(gw, msisdn=phone, session=page["session"], input="1")
+    assert "Request help" in nxt["text"] and nxt["budget"] == 160, nxt
+    gw.rewrite_config(admin={"token": ADMIN_TOKEN, "simulator": False})
+    reload(3)
+    assert gw.request("GET", BASE + "/config", headers=AUTH).status == 404
 
 
 # -- through the JSON endpoints ----------------------------------------------
