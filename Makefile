@@ -2,7 +2,8 @@
 #
 #   make                      build build/asanigw
 #   make test                 unit tests (Check) + integration tests (real Redis)
-#   make demo                 private Redis + gateway + demo menus + phone
+#   make demo                 private Redis + gateway + demo menus + phone,
+#                             and the phone simulator's link
 #   make demo-kannel          the same through real Kannel (USSD and SMS)
 #   make menu-pictures        build/menus/*.svg: each shipped menu drawn
 #   make bench                benchmark against a reference server
@@ -81,6 +82,7 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/form.c \
 	gateway/sendsms.c \
 	gateway/admin.c \
+	gateway/simulator.c \
 	gateway/metrics.c \
 	gateway/metrics_gateway.c \
 	gateway/metrics_http.c \
@@ -92,11 +94,15 @@ LIB_SRCS = gateway/xmalloc.c \
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command store_keys msisdn form ingress_aggregator admin \
-	     metrics menu_diff dial
+	     metrics menu_diff dial simulator
 FUZZ_TARGETS = session text step kannel command answer query dlr notify \
-	       conf menu form dial
+	       conf menu form dial simulator
 
-LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/simulator_assets.o
+
+# The simulator's page, compiled into the binary (scripts/embed).
+SIM_ASSETS = gateway/simulator/index.html gateway/simulator/simulator.css \
+	     gateway/simulator/simulator.js
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
 	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/bench/metrics_cost.o \
@@ -115,6 +121,13 @@ all: $(BUILD)/asanigw
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/simulator_assets.c: scripts/embed $(SIM_ASSETS)
+	@mkdir -p $(@D)
+	scripts/embed $@ $(SIM_ASSETS)
+
+$(BUILD)/simulator_assets.o: $(BUILD)/simulator_assets.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libasanigw.a: $(LIB_OBJS)
@@ -203,9 +216,13 @@ fuzz-all: deps
 		$(FUZZ_RUN) -max_total_time=$(SECONDS); \
 	done
 
+# Tests leave what a person should look at (the simulator's screenshots)
+# in ASANIGW_ARTIFACTS.
+ASANIGW_ARTIFACTS ?= $(BUILD)/artifacts
 integration: $(BUILD)/asanigw $(BUILD)/fakesmpp $(BUILD)/backoffice
 	ASANIGW=$(BUILD)/asanigw FAKESMPP=$(BUILD)/fakesmpp \
-	    BACKOFFICE=$(BUILD)/backoffice $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    BACKOFFICE=$(BUILD)/backoffice \
+	    ASANIGW_ARTIFACTS=$(ASANIGW_ARTIFACTS) $(PYTHON) -m pytest -q -p no:cacheprovider \
 		tests/integration
 
 test: deps

@@ -48,34 +48,46 @@ struct admin {
 	int			 routed;
 };
 
-/* An allowed address with the token; else 403 (or 401 without one). */
-static int
-admin_allowed(struct admin *a, struct evhttp_request *req)
+int
+admin_request_allowed(const struct conf_admin *conf,
+    struct evhttp_request *req, const char *given)
 {
-	const char		 *auth;
+	const char		 *auth, *path;
 
+	/* Logs name the path, never the query: it may carry a token. */
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (path == NULL)
+		path = "";
 	auth = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	if (!httpd_client_allowed(req, a->conf->allow, a->conf->nallow)) {
+	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0)
+		given = auth + 7;
+	if (!httpd_client_allowed(req, conf->allow, conf->nallow)) {
 		log_warnx("event=forbidden path=%s reason=\"address not "
-		    "allowed\"", evhttp_request_get_uri(req));
+		    "allowed\"", path);
 		httpd_reply_error(req, 403, "Forbidden", "forbidden");
 		return 0;
 	}
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+	if (given == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");
 		httpd_reply_error(req, 401, "Unauthorized", "a bearer token is "
 		    "needed");
 		return 0;
 	}
-	if (!access_secret_equal(auth + 7, a->conf->token)) {
+	if (!access_secret_equal(given, conf->token)) {
 		log_warnx("event=forbidden path=%s reason=\"wrong token\"",
-		    evhttp_request_get_uri(req));
+		    path);
 		httpd_reply_error(req, 403, "Forbidden", "forbidden");
 		return 0;
 	}
 	return 1;
+}
+
+static int
+admin_allowed(struct admin *a, struct evhttp_request *req)
+{
+	return admin_request_allowed(a->conf, req, NULL);
 }
 
 static void

@@ -20,7 +20,9 @@
 
 struct admin;
 struct conf;
+struct conf_admin;
 struct engine;
+struct evhttp_request;
 struct httpd;
 struct sendsms;
 struct store;
@@ -43,6 +45,16 @@ int		 admin_send_read(const char *body, size_t len,
 		    const char *content_type, struct admin_send *out,
 		    char *why, size_t whylen);
 void		 admin_send_clear(struct admin_send *);
+
+/*
+ * 1 if req comes from an address of conf's allowlist with its token, as
+ * "Authorization: Bearer <token>" or else as given (NULL: none; e.g. what
+ * a browser's cookie carries).  Otherwise answers req — 403 outside the
+ * allowlist or with a wrong token, 401 with none — and returns 0.  Every
+ * /admin/ path asks this first.
+ */
+int		 admin_request_allowed(const struct conf_admin *conf,
+		    struct evhttp_request *req, const char *given);
 
 /* Routes /admin/... when the configuration has an admin group (else
  * does nothing); sendsms may be NULL (then /admin/send answers 503). */

@@ -1018,7 +1018,8 @@ read_notify(struct reader *r, struct conf *c, const config_setting_t *root)
 static void
 read_admin(struct reader *r, struct conf *c, const config_setting_t *root)
 {
-	static const char *const keys[] = { "allow", "token", NULL };
+	static const char *const keys[] = { "allow", "token", "simulator",
+		NULL };
 	const config_setting_t	*g = group(r, root, "admin", 0);
 	struct conf_admin	*a;
 
@@ -1028,6 +1029,7 @@ read_admin(struct reader *r, struct conf *c, const config_setting_t *root)
 	a = c->admin = xcalloc(1, sizeof *a);
 	get_nets(r, g, "allow", &a->allow, &a->nallow);
 	a->token = get_secret(r, g, "token");
+	a->simulator = get_bool(r, g, "simulator", 0);
 	if (a->token[0] == '\0')
 		bad(r, g, "admin.token must be set: callers send it as "
 		    "\"Authorization: Bearer <token>\"");

@@ -147,6 +147,7 @@ struct conf_admin {
 	struct access_net	*allow;
 	size_t			 nallow;
 	char			*token;
+	int			 simulator;	/* serve /admin/simulator */
 };
 
 /* Donors by SMS (sms.c) and the limits each MSISDN is held to. */

@@ -278,6 +278,39 @@ page_budget_ucs2_for(size_t gsm7_septets)
 	return (gsm7_septets * 7 + 7) / 8 / 2;
 }
 
+size_t
+text_sms_parts(const char *s, size_t len, enum coding *coding)
+{
+	struct cost	 whole, part, one;
+	size_t		 i = 0, n = 1, single, each;
+
+	cost_text(&whole, s, len);
+	if (coding != NULL)
+		*coding = whole.gsm7 ? CODING_GSM7 : CODING_UCS2;
+	if (len == 0)
+		return 0;
+	single = whole.gsm7 ? SMS_GSM7_SINGLE : SMS_UCS2_SINGLE;
+	if ((whole.gsm7 ? whole.septets : whole.units) <= single)
+		return 1;
+	/* Concatenated: a part is full when the next character would not
+	 * fit it whole (an escape pair or a surrogate pair is not split). */
+	each = whole.gsm7 ? SMS_GSM7_PART : SMS_UCS2_PART;
+	memset(&part, 0, sizeof part);
+	while (i < len) {
+		memset(&one, 0, sizeof one);
+		one.gsm7 = 1;
+		i += cost_add(&one, s + i, len - i);
+		if ((whole.gsm7 ? part.septets + one.septets :
+		    part.units + one.units) > each) {
+			n++;
+			memset(&part, 0, sizeof part);
+		}
+		part.septets += one.septets;
+		part.units += one.units;
+	}
+	return n;
+}
+
 int
 text_fits(const char *s, size_t len, const struct page_budget *b)
 {

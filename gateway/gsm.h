@@ -69,6 +69,19 @@ size_t	page_budget_ucs2_for(size_t gsm7_septets);
  * needs. */
 int	text_fits(const char *s, size_t len, const struct page_budget *);
 
+/* What one SMS holds, alone and as a part of a concatenated message
+ * (the rest of a part carries the concatenation header). */
+#define SMS_GSM7_SINGLE	160
+#define SMS_GSM7_PART	153
+#define SMS_UCS2_SINGLE	70
+#define SMS_UCS2_PART	67
+
+/* The SMS parts text[0..len) travels in: 1 when it fits one message,
+ * else the concatenated parts, filled in order, an escaped character or
+ * a surrogate pair never split between two; 0 for an empty text.  The
+ * coding it needs is stored in *coding unless NULL. */
+size_t	text_sms_parts(const char *s, size_t len, enum coding *coding);
+
 /*
  * Splits text into pages on word boundaries (a space or a newline; the
  * break character is dropped), so that every page, including `more`

@@ -38,6 +38,7 @@
 #include "outbox.h"
 #include "sdnotify.h"
 #include "sendsms.h"
+#include "simulator.h"
 #include "sms.h"
 #include "store.h"
 #include "version.h"
@@ -69,6 +70,7 @@ struct daemon {
 	struct ingress_kannel		*kannel;
 	struct sendsms			*sendsms;
 	struct admin			*admin;
+	struct simulator		*simulator;
 	struct notify			*notify;
 	struct metrics_http		*metrics;
 	struct event			*drain;
@@ -285,6 +287,8 @@ routes_up(struct daemon *d, const struct conf *c)
 	    err, sizeof err)) == NULL ||
 	    (d->admin = admin_new(d->httpd, c, d->engine, d->store,
 	    d->sendsms, err, sizeof err)) == NULL ||
+	    (d->simulator = simulator_new(d->httpd, c, d->engine, err,
+	    sizeof err)) == NULL ||
 	    (d->notify = notify_new(d->httpd, c, d->engine, d->store,
 	    d->sendsms, err, sizeof err)) == NULL)
 		fatalx("%s", err);
@@ -299,6 +303,7 @@ routes_down(struct daemon *d)
 	ingress_aggregator_free(d->aggregator);
 	ingress_kannel_free(d->kannel);
 	admin_free(d->admin);
+	simulator_free(d->simulator);
 	notify_free(d->notify);
 	metrics_http_free(d->metrics);
 	d->metrics = NULL;
@@ -306,6 +311,7 @@ routes_down(struct daemon *d)
 	d->aggregator = NULL;
 	d->kannel = NULL;
 	d->admin = NULL;
+	d->simulator = NULL;
 }
 
 /* What -t warns about, and what it finds in a menu the daemon serves

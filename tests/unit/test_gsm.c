@@ -648,6 +648,53 @@ START_TEST(test_fits_sms)
 }
 END_TEST
 
+START_TEST(test_sms_parts)
+{
+	static const struct {
+		const char	*unit;
+		size_t		 n;
+		size_t		 parts;
+		enum coding	 coding;
+	} cases[] = {
+		{ "a", 0, 0, CODING_GSM7 },
+		{ "a", 1, 1, CODING_GSM7 },
+		{ "a", 160, 1, CODING_GSM7 },
+		{ "a", 161, 2, CODING_GSM7 },
+		{ "a", 306, 2, CODING_GSM7 },
+		{ "a", 307, 3, CODING_GSM7 },
+		{ "]", 80, 1, CODING_GSM7 },	/* two septets each */
+		{ "]", 81, 2, CODING_GSM7 },
+		{ "]", 153, 3, CODING_GSM7 },	/* 76 + 76 + 1: no split */
+		{ BEH, 70, 1, CODING_UCS2 },
+		{ BEH, 71, 2, CODING_UCS2 },
+		{ BEH, 134, 2, CODING_UCS2 },
+		{ BEH, 135, 3, CODING_UCS2 },
+		{ EMOJI, 35, 1, CODING_UCS2 },
+		{ EMOJI, 67, 3, CODING_UCS2 },	/* 33 + 33 + 1: no split */
+	};
+	enum coding	 coding;
+	char		*s;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		s = rep(cases[i].unit, cases[i].n, "");
+		coding = (enum coding)-1;
+		ck_assert_msg(text_sms_parts(s, strlen(s), &coding) ==
+		    cases[i].parts, "case %zu: %zu parts", i,
+		    text_sms_parts(s, strlen(s), NULL));
+		ck_assert_int_eq(coding, cases[i].coding);
+		free(s);
+	}
+	/* One Urdu letter makes the whole message UCS-2. */
+	s = rep("a", 69, BEH);
+	ck_assert_uint_eq(text_sms_parts(s, strlen(s), &coding), 1);
+	ck_assert_int_eq(coding, CODING_UCS2);
+	free(s);
+	s = rep("a", 70, BEH);
+	ck_assert_uint_eq(text_sms_parts(s, strlen(s), &coding), 2);
+	free(s);
+}
+END_TEST
+
 /* ---- pagination: exact results ---- */
 
 START_TEST(test_paginate_empty)
@@ -1267,7 +1314,7 @@ gsm_suite(void)
 
 	tc = tcase_create("measure");
 	UNIT_ADD(tc, test_measure, test_measure_len, test_budget_ucs2_for,
-	    test_fits_ussd, test_fits_sms);
+	    test_fits_ussd, test_fits_sms, test_sms_parts);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("paginate");
