@@ -40,6 +40,7 @@
 #include "gsm.h"
 #include "log.h"
 #include "session.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define SESSION_VERSION	1		/* of the JSON form */
@@ -214,6 +215,15 @@ str_size(const char *s)
 	return NUM_MAX + 3 * len;
 }
 
+/* v in decimal, then the byte end. */
+static char *
+dec_end(char *o, unsigned long long v, char end)
+{
+	o = dec_put(o, v);
+	*o++ = end;
+	return o;
+}
+
 /* s as "LEN:BYTES", ill-formed UTF-8 as U+FFFD; '~' for NULL. */
 static char *
 str_put(char *o, const char *s)
@@ -228,7 +238,7 @@ str_put(char *o, const char *s)
 	}
 	len = strlen(s);
 	if (utf8_valid(s, len)) {
-		o += sprintf(o, "%zu:", len);
+		o = dec_end(o, len, ':');
 		memcpy(o, s, len);
 		return o + len;
 	}
@@ -238,7 +248,7 @@ str_put(char *o, const char *s)
 		k = d == -1 ? 1 : (size_t)d;
 		n += d == -1 ? 3 : k;
 	}
-	o += sprintf(o, "%zu:", n);
+	o = dec_end(o, n, ':');
 	for (i = 0; i < len; i += k) {
 		d = utf8_decode(s + i, len - i, &cp);
 		k = d == -1 ? 1 : (size_t)d;
@@ -251,7 +261,10 @@ str_put(char *o, const char *s)
 static char *
 num_put(char *o, long long v)
 {
-	return o + sprintf(o, "%lld;", v);
+	if (v >= 0)
+		return dec_end(o, (unsigned long long)v, ';');
+	*o++ = '-';
+	return dec_end(o, 0 - (unsigned long long)v, ';');
 }
 
 char *

@@ -199,12 +199,44 @@ call_fail_soon(struct call *c, const char *err)
 	event_active(c->timer, EV_TIMEOUT, 1);
 }
 
+/*
+ * The command in Redis's wire form (RESP), malloc'd, its length in *len
+ * (lens NULL: the arguments are strings):
+ * what redisAsyncCommandArgv() would send, made without its formatter,
+ * which costs a hop more than the copying does.
+ */
+static char *
+resp_format(int argc, const char **argv, const size_t *lens, size_t *len)
+{
+	size_t	 size = 16, n;
+	char	*buf, *o;
+
+	for (int i = 0; i < argc; i++)
+		size += (lens != NULL ? lens[i] : strlen(argv[i])) + 32;
+	o = buf = xmalloc(size);
+	*o++ = '*';
+	o = dec_put(o, (size_t)argc);
+	for (int i = 0; i < argc; i++) {
+		n = lens != NULL ? lens[i] : strlen(argv[i]);
+		memcpy(o, "\r\n$", 3);
+		o = dec_put(o + 3, n);
+		memcpy(o, "\r\n", 2);
+		memcpy(o + 2, argv[i], n);
+		o += 2 + n;
+	}
+	memcpy(o, "\r\n", 2);
+	*len = (size_t)(o + 2 - buf);
+	return buf;
+}
+
 void
 store_command(struct store *st, int argc, const char **argv,
     const size_t *lens, store_parse_fn parse, store_fn cb, void *arg)
 {
 	struct call	*c = xcalloc(1, sizeof *c);
 	struct timeval	 tv;
+	char		*cmd;
+	size_t		 len;
 
 	c->st = st;
 	c->parse = parse;
@@ -219,11 +251,14 @@ store_command(struct store *st, int argc, const char **argv,
 		call_fail_soon(c, "redis is not connected");
 		return;
 	}
-	if (redisAsyncCommandArgv(st->ac, call_reply, c, argc, argv,
-	    lens) != REDIS_OK) {
+	cmd = resp_format(argc, argv, lens, &len);
+	if (redisAsyncFormattedCommand(st->ac, call_reply, c, cmd, len) !=
+	    REDIS_OK) {
+		free(cmd);
 		call_fail_soon(c, "redis refused the command");
 		return;
 	}
+	free(cmd);
 	c->in_redis = 1;
 }
 
