@@ -610,6 +610,17 @@ hop_refcode(struct hop *h)
 	refcode_from(bytes, h->ref, sizeof h->ref);
 }
 
+/* The step_env's ref_fn: the hop's reference, made when a submit
+ * needs it. */
+static const char *
+hop_ref(void *arg)
+{
+	struct hop	*h = arg;
+
+	hop_refcode(h);
+	return h->ref;
+}
+
 /* The effect's fields as the two arrays adapters take (to be freed;
  * the strings are the effect's). */
 static void
@@ -711,7 +722,8 @@ hop_answered(const char *err, const struct answer *a, void *arg)
 		log_warnx("event=lookup-failed sid=%s msisdn=%s error=\"%s\"",
 		    h->session_id, hop_who(h), err);
 	else {
-		env = (struct step_env){ .budget = h->budget, .ref = h->ref };
+		env = (struct step_env){ .budget = h->budget, .ref_fn = hop_ref,
+	    .ref_arg = h };
 		menu_answer(h->svc->menu, h->s, a->found,
 		    (const char *const *)a->names,
 		    (const char *const *)a->values, a->nfields, &env,
@@ -785,7 +797,8 @@ replay_stops(const struct step_result *r)
 static void
 hop_replay(struct hop *h, const char *path)
 {
-	struct step_env	 env = { .budget = h->budget, .ref = h->ref };
+	struct step_env	 env = { .budget = h->budget, .ref_fn = hop_ref,
+	    .ref_arg = h };
 	size_t		 n = path_count(path), len;
 	const char	*cursor = path, *in;
 	char		*input;
@@ -794,14 +807,12 @@ hop_replay(struct hop *h, const char *path)
 	session_set_service(h->s, h->service);
 	funnel_mark(&h->fmark, h->s, NULL, hop_lang(h));
 	h->ninputs = 0;
-	hop_refcode(h);
 	menu_step(h->svc->menu, h->s, NULL, &env, &h->res);
 	while (h->ninputs < n && !replay_stops(&h->res)) {
 		in = path_next(&cursor, &len);
 		input = xstrndup(in, len);
 		step_result_clear(&h->res);
 		h->ninputs++;
-		hop_refcode(h);
 		menu_step(h->svc->menu, h->s, input, &env, &h->res);
 		free(input);
 	}
@@ -837,7 +848,8 @@ hop_open(struct hop *h)
 static int
 hop_run_menu(struct hop *h)
 {
-	struct step_env	 env = { .budget = h->budget, .ref = h->ref };
+	struct step_env	 env = { .budget = h->budget, .ref_fn = hop_ref,
+	    .ref_arg = h };
 	const char	*input;
 
 	if (h->s == NULL) {
@@ -863,7 +875,6 @@ hop_run_menu(struct hop *h)
 	}
 	input = hop_input(h);
 	h->ninputs = path_count(h->text);
-	hop_refcode(h);
 	funnel_mark(&h->fmark, h->s, input, hop_lang(h));
 	menu_step(h->svc->menu, h->s, input, &env, &h->res);
 	return 0;
