@@ -199,13 +199,27 @@ hop_who(struct hop *h)
 	return h->who;
 }
 
-/* "LEN:DIGEST" of the first len bytes of text. */
+/* "LEN:DIGEST" of the first len bytes of text: 128 bits of the keyed
+ * hash, in hex, are plenty to tell a session's hops apart, and every
+ * session record keeps one. */
+#define DIGEST_HEX	32
+
 static void
 text_digest(const char *text, size_t len, char *buf, size_t buflen)
 {
 	int	 n = snprintf(buf, buflen, "%zu:", len);
+	size_t	 room = buflen - (size_t)n;
 
-	keyed_hash(text, len, buf + n, buflen - (size_t)n);
+	keyed_hash(text, len, buf + n, room > DIGEST_HEX ? DIGEST_HEX + 1 :
+	    room);
+}
+
+/* A digest kept in a session matches d: records written before digests
+ * were cut to DIGEST_HEX keep a longer one of the same hash. */
+static int
+digest_match(const char *kept, const char *d)
+{
+	return strncmp(kept, d, strlen(d)) == 0;
 }
 
 static double
@@ -498,7 +512,7 @@ hop_input(const struct hop *h)
 		return h->text;
 	if (n < len && h->text[n] == '*') {
 		text_digest(h->text, n, d, sizeof d);
-		if (strcmp(d, last) == 0)
+		if (digest_match(last, d))
 			return h->text + n + 1;
 	}
 	star = strrchr(h->text, '*');
@@ -529,7 +543,7 @@ hop_is_retry(struct hop *h)
 
 	if (s->last_text == NULL)
 		return 0;
-	if (strcmp(s->last_text, hop_digest(h)) != 0)
+	if (!digest_match(s->last_text, hop_digest(h)))
 		return 0;
 	if (h->mode == TEXT_PATH || h->hop_id != NULL)
 		return 1;
