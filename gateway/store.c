@@ -262,6 +262,9 @@ store_command(struct store *st, int argc, const char **argv,
 	c->in_redis = 1;
 }
 
+/* Arguments of an EVALSHA held on the stack (more are allocated). */
+#define EVAL_ARGS	16
+
 void
 store_eval(struct store *st, enum store_script script,
     const struct store_keyargs *ka, int argc, const char **argv,
@@ -269,14 +272,19 @@ store_eval(struct store *st, enum store_script script,
 {
 	const struct store_script_def *def = &store_scripts[script];
 	char		 *keys[SCRIPT_KEYS_MAX] = { NULL };
-	const char	**a;
-	size_t		 *l;
+	const char	 *a_small[EVAL_ARGS], **a;
+	size_t		  l_small[EVAL_ARGS], *l;
 	char		  nk[16];
 	int		  n = 0;
 
 	def->keys(ka, keys);
-	a = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *a);
-	l = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *l);
+	if ((size_t)(3 + def->nkeys + argc) <= EVAL_ARGS) {
+		a = a_small;
+		l = l_small;
+	} else {
+		a = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *a);
+		l = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *l);
+	}
 	snprintf(nk, sizeof nk, "%d", def->nkeys);
 	a[n] = "EVALSHA";
 	l[n++] = 7;
@@ -295,8 +303,10 @@ store_eval(struct store *st, enum store_script script,
 	store_command(st, n, a, l, parse, cb, arg);
 	for (int i = 0; i < def->nkeys; i++)
 		free(keys[i]);
-	free(a);
-	free(l);
+	if (a != a_small) {
+		free(a);
+		free(l);
+	}
 }
 
 void
