@@ -120,6 +120,10 @@ utf8_valid(const char *s, size_t len)
 	int		 n;
 
 	while (i < len) {
+		if ((unsigned char)s[i] < 0x80) {	/* ASCII: most text */
+			i++;
+			continue;
+		}
 		if ((n = utf8_decode(s + i, len - i, &cp)) == -1)
 			return 0;
 		i += (size_t)n;

@@ -504,19 +504,17 @@ store_save(struct store *st, const char *key, unsigned expected,
     store_save_cb cb, void *arg)
 {
 	struct store_keyargs ka = { .session_key = key };
-	char		 exp[16], ttl[16], head[16], *rec;
+	char		 exp[24], ttl[24], *rec, *o;
 	const char	*argv[3];
-	size_t		 lens[3], hlen;
+	size_t		 lens[3];
 
-	snprintf(exp, sizeof exp, "%u", expected);
-	snprintf(ttl, sizeof ttl, "%u", ttl_s);
-	hlen = (size_t)snprintf(head, sizeof head, "%u|", version);
-	rec = xmalloc(hlen + len);
-	memcpy(rec, head, hlen);
-	memcpy(rec + hlen, value, len);
-	argv[0] = exp;		lens[0] = strlen(exp);
-	argv[1] = rec;		lens[1] = hlen + len;
-	argv[2] = ttl;		lens[2] = strlen(ttl);
+	rec = xmalloc(24 + len);
+	o = dec_put(rec, version);
+	*o++ = '|';
+	memcpy(o, value, len);
+	argv[0] = exp;		lens[0] = (size_t)(dec_put(exp, expected) - exp);
+	argv[1] = rec;		lens[1] = (size_t)(o + len - rec);
+	argv[2] = ttl;		lens[2] = (size_t)(dec_put(ttl, ttl_s) - ttl);
 	store_eval(st, SCRIPT_SESSION_SAVE, &ka, 3, argv, lens, parse_save,
 	    (store_fn)cb, arg);
 	free(rec);
