@@ -124,6 +124,7 @@ struct hop {
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms;
 	char			*key;		/* the session's store key */
+	char			*record;	/* h->s as last saved */
 
 	const struct conf_service *svc;
 	struct adapter		*adapter;
@@ -359,12 +360,17 @@ hop_end(struct hop *h)
 	next = running_leave(e, h);
 	e->inflight--;
 	step_result_clear(&h->res);
-	if (h->saved && h->s != NULL) {
+	if (h->saved && h->s != NULL && h->record != NULL)
+		cache_put_record(e->cache, h->key, h->record,
+		    strlen(h->record), now_ms() +
+		    (long long)h->gen->conf->session_ttl * 1000);
+	else if (h->saved && h->s != NULL) {
 		cache_put(e->cache, h->key, h->s,
 		    now_ms() + (long long)h->gen->conf->session_ttl * 1000);
 		h->s = NULL;
 	}
 	session_free(h->s);
+	free(h->record);
 	event_free(h->deadline);
 	event_free(h->kick);
 	gen_release(h->gen);
@@ -470,6 +476,10 @@ hop_saved(const char *err, enum store_saved result, unsigned version,
 
 	h->pending = 0;
 	h->fault = FAULT_NONE;
+	if (err != NULL || result != STORE_SAVED) {
+		free(h->record);	/* not what Redis holds */
+		h->record = NULL;
+	}
 	if (err != NULL) {
 		log_warnx("event=session-save-failed sid=%s msisdn=%s "
 		    "error=\"%s\"", h->session_id, hop_who(h), err);
@@ -905,17 +915,15 @@ hop_load(struct hop *h)
 static void
 hop_save(struct hop *h)
 {
-	char	*json;
-
 	h->s->seq = h->version + 1;
 	session_set_last(h->s, hop_digest(h), h->res.text, h->res.end,
 	    now_ms());
-	json = session_encode(h->s);
+	free(h->record);
+	h->record = session_encode(h->s);	/* kept for the cache */
 	h->pending = 1;
 	h->state = HOP_SAVE;
-	store_save(h->e->store, h->key, h->version, h->s->seq, json,
-	    strlen(json), h->gen->conf->session_ttl, hop_saved, h);
-	free(json);
+	store_save(h->e->store, h->key, h->version, h->s->seq, h->record,
+	    strlen(h->record), h->gen->conf->session_ttl, hop_saved, h);
 }
 
 /* START: the cached session is stepped at once; a dial needs no read
@@ -1092,6 +1100,8 @@ hop_step(struct hop *h)
 			h->state = HOP_STEP;
 			break;
 		case HOP_STEP:
+			free(h->record);	/* the session moves on */
+			h->record = NULL;
 			if (hop_run(h))
 				return;
 			break;
