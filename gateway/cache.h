@@ -7,7 +7,8 @@
  *
  * Least recently used entries go first when the cache is full; entries
  * expire with the session's TTL.  Sessions are moved in and out, never
- * shared: a hop takes its session out and puts it back once saved.
+ * shared: a hop takes its session out and puts it back once saved.  The
+ * cache keeps each as its compact record; taking one parses it.
  */
 #ifndef ASANIGW_CACHE_H
 #define ASANIGW_CACHE_H
@@ -28,6 +29,10 @@ struct session	*cache_take(struct cache *, const char *key, long long now_ms);
  * full. */
 void		 cache_put(struct cache *, const char *key, struct session *,
 		    long long expires_ms);
+/* The same for a session already encoded (session_encode()): the record
+ * is copied. */
+void		 cache_put_record(struct cache *, const char *key,
+		    const char *rec, size_t len, long long expires_ms);
 /* Drops every entry expired by now_ms. */
 void		 cache_expire(struct cache *, long long now_ms);
 size_t		 cache_count(const struct cache *);

@@ -124,6 +124,7 @@ struct hop {
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms;
 	char			*key;		/* the session's store key */
+	char			*record;	/* h->s as last saved */
 
 	const struct conf_service *svc;
 	struct adapter		*adapter;
@@ -199,13 +200,27 @@ hop_who(struct hop *h)
 	return h->who;
 }
 
-/* "LEN:DIGEST" of the first len bytes of text. */
+/* "LEN:DIGEST" of the first len bytes of text: 128 bits of the keyed
+ * hash, in hex, are plenty to tell a session's hops apart, and every
+ * session record keeps one. */
+#define DIGEST_HEX	32
+
 static void
 text_digest(const char *text, size_t len, char *buf, size_t buflen)
 {
 	int	 n = snprintf(buf, buflen, "%zu:", len);
+	size_t	 room = buflen - (size_t)n;
 
-	keyed_hash(text, len, buf + n, buflen - (size_t)n);
+	keyed_hash(text, len, buf + n, room > DIGEST_HEX ? DIGEST_HEX + 1 :
+	    room);
+}
+
+/* A digest kept in a session matches d: records written before digests
+ * were cut to DIGEST_HEX keep a longer one of the same hash. */
+static int
+digest_match(const char *kept, const char *d)
+{
+	return strncmp(kept, d, strlen(d)) == 0;
 }
 
 static double
@@ -345,12 +360,17 @@ hop_end(struct hop *h)
 	next = running_leave(e, h);
 	e->inflight--;
 	step_result_clear(&h->res);
-	if (h->saved && h->s != NULL) {
+	if (h->saved && h->s != NULL && h->record != NULL)
+		cache_put_record(e->cache, h->key, h->record,
+		    strlen(h->record), now_ms() +
+		    (long long)h->gen->conf->session_ttl * 1000);
+	else if (h->saved && h->s != NULL) {
 		cache_put(e->cache, h->key, h->s,
 		    now_ms() + (long long)h->gen->conf->session_ttl * 1000);
 		h->s = NULL;
 	}
 	session_free(h->s);
+	free(h->record);
 	event_free(h->deadline);
 	event_free(h->kick);
 	gen_release(h->gen);
@@ -456,6 +476,10 @@ hop_saved(const char *err, enum store_saved result, unsigned version,
 
 	h->pending = 0;
 	h->fault = FAULT_NONE;
+	if (err != NULL || result != STORE_SAVED) {
+		free(h->record);	/* not what Redis holds */
+		h->record = NULL;
+	}
 	if (err != NULL) {
 		log_warnx("event=session-save-failed sid=%s msisdn=%s "
 		    "error=\"%s\"", h->session_id, hop_who(h), err);
@@ -498,7 +522,7 @@ hop_input(const struct hop *h)
 		return h->text;
 	if (n < len && h->text[n] == '*') {
 		text_digest(h->text, n, d, sizeof d);
-		if (strcmp(d, last) == 0)
+		if (digest_match(last, d))
 			return h->text + n + 1;
 	}
 	star = strrchr(h->text, '*');
@@ -529,7 +553,7 @@ hop_is_retry(struct hop *h)
 
 	if (s->last_text == NULL)
 		return 0;
-	if (strcmp(s->last_text, hop_digest(h)) != 0)
+	if (!digest_match(s->last_text, hop_digest(h)))
 		return 0;
 	if (h->mode == TEXT_PATH || h->hop_id != NULL)
 		return 1;
@@ -608,6 +632,17 @@ hop_refcode(struct hop *h)
 		bytes[i] = (unsigned char)strtoul((char[3]){ hex[2 * i],
 		    hex[2 * i + 1], '\0' }, NULL, 16);
 	refcode_from(bytes, h->ref, sizeof h->ref);
+}
+
+/* The step_env's ref_fn: the hop's reference, made when a submit
+ * needs it. */
+static const char *
+hop_ref(void *arg)
+{
+	struct hop	*h = arg;
+
+	hop_refcode(h);
+	return h->ref;
 }
 
 /* The effect's fields as the two arrays adapters take (to be freed;
@@ -711,7 +746,8 @@ hop_answered(const char *err, const struct answer *a, void *arg)
 		log_warnx("event=lookup-failed sid=%s msisdn=%s error=\"%s\"",
 		    h->session_id, hop_who(h), err);
 	else {
-		env = (struct step_env){ .budget = h->budget, .ref = h->ref };
+		env = (struct step_env){ .budget = h->budget, .ref_fn = hop_ref,
+	    .ref_arg = h };
 		menu_answer(h->svc->menu, h->s, a->found,
 		    (const char *const *)a->names,
 		    (const char *const *)a->values, a->nfields, &env,
@@ -785,7 +821,8 @@ replay_stops(const struct step_result *r)
 static void
 hop_replay(struct hop *h, const char *path)
 {
-	struct step_env	 env = { .budget = h->budget, .ref = h->ref };
+	struct step_env	 env = { .budget = h->budget, .ref_fn = hop_ref,
+	    .ref_arg = h };
 	size_t		 n = path_count(path), len;
 	const char	*cursor = path, *in;
 	char		*input;
@@ -794,14 +831,12 @@ hop_replay(struct hop *h, const char *path)
 	session_set_service(h->s, h->service);
 	funnel_mark(&h->fmark, h->s, NULL, hop_lang(h));
 	h->ninputs = 0;
-	hop_refcode(h);
 	menu_step(h->svc->menu, h->s, NULL, &env, &h->res);
 	while (h->ninputs < n && !replay_stops(&h->res)) {
 		in = path_next(&cursor, &len);
 		input = xstrndup(in, len);
 		step_result_clear(&h->res);
 		h->ninputs++;
-		hop_refcode(h);
 		menu_step(h->svc->menu, h->s, input, &env, &h->res);
 		free(input);
 	}
@@ -837,7 +872,8 @@ hop_open(struct hop *h)
 static int
 hop_run_menu(struct hop *h)
 {
-	struct step_env	 env = { .budget = h->budget, .ref = h->ref };
+	struct step_env	 env = { .budget = h->budget, .ref_fn = hop_ref,
+	    .ref_arg = h };
 	const char	*input;
 
 	if (h->s == NULL) {
@@ -863,7 +899,6 @@ hop_run_menu(struct hop *h)
 	}
 	input = hop_input(h);
 	h->ninputs = path_count(h->text);
-	hop_refcode(h);
 	funnel_mark(&h->fmark, h->s, input, hop_lang(h));
 	menu_step(h->svc->menu, h->s, input, &env, &h->res);
 	return 0;
@@ -880,17 +915,15 @@ hop_load(struct hop *h)
 static void
 hop_save(struct hop *h)
 {
-	char	*json;
-
 	h->s->seq = h->version + 1;
 	session_set_last(h->s, hop_digest(h), h->res.text, h->res.end,
 	    now_ms());
-	json = session_encode(h->s);
+	free(h->record);
+	h->record = session_encode(h->s);	/* kept for the cache */
 	h->pending = 1;
 	h->state = HOP_SAVE;
-	store_save(h->e->store, h->key, h->version, h->s->seq, json,
-	    strlen(json), h->gen->conf->session_ttl, hop_saved, h);
-	free(json);
+	store_save(h->e->store, h->key, h->version, h->s->seq, h->record,
+	    strlen(h->record), h->gen->conf->session_ttl, hop_saved, h);
 }
 
 /* START: the cached session is stepped at once; a dial needs no read
@@ -1067,6 +1100,8 @@ hop_step(struct hop *h)
 			h->state = HOP_STEP;
 			break;
 		case HOP_STEP:
+			free(h->record);	/* the session moves on */
+			h->record = NULL;
 			if (hop_run(h))
 				return;
 			break;

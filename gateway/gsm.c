@@ -120,6 +120,10 @@ utf8_valid(const char *s, size_t len)
 	int		 n;
 
 	while (i < len) {
+		if ((unsigned char)s[i] < 0x80) {	/* ASCII: most text */
+			i++;
+			continue;
+		}
 		if ((n = utf8_decode(s + i, len - i, &cp)) == -1)
 			return 0;
 		i += (size_t)n;
@@ -594,11 +598,21 @@ struct memo {
 
 static struct memo	memo[MEMO_SLOTS];
 
+/* FNV-1a over 8-byte words (the tail byte by byte): a screen is hashed
+ * on every hop, and a byte at a time cost more than paginating saved. */
 static unsigned long long
 memo_hash(unsigned long long h, const char *s)
 {
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	size_t			 len = strlen(s), i;
+	unsigned long long	 w;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 1099511628211ULL;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
 	return h;
 }
 

@@ -68,6 +68,16 @@
 #define SWEEP_MS		100
 #define ACCEPT_PAUSE_MS		100	/* out of descriptors: wait this */
 
+/* Connections from one address that are not cut, for max_per_address:
+ * counted as they come and go, not by a walk over all of them. */
+struct peer_count {
+	unsigned char		 addr[17];	/* family byte, address */
+	unsigned		 n;
+	size_t			 bucket;
+	struct peer_count	*next;		/* hash chain */
+};
+#define PEER_BUCKETS		1024
+
 struct conn {
 	struct httpd		*h;
 	struct bufferevent	*bev;		/* referenced by us */
@@ -76,6 +86,8 @@ struct conn {
 	socklen_t		 peerlen;
 	long long		 deadline_ms;	/* monotonic */
 	int			 cut;		/* shut down by us */
+	struct peer_count	*pc;		/* its address's count, while
+						 * counted (not cut) */
 	int			 answered;	/* in the answered list */
 	const char		*route;		/* of its request, counted */
 	TAILQ_ENTRY(conn)	 entry;		/* in one of httpd's lists */
@@ -102,6 +114,7 @@ struct httpd {
 	struct conn_list		 answered;	/* to see if closed */
 	unsigned			 nconns;
 	struct conn			**byfd;		/* conns by descriptor */
+	struct peer_count		*peers[PEER_BUCKETS];
 	size_t				 nbyfd;
 	struct event			*check;		/* fresh and finished */
 	struct event			*sweep;		/* deadlines, closes */
@@ -135,25 +148,68 @@ peer_text(const struct conn *c, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
+/* The address of c as a key; 0 when it has none (not IP). */
 static int
-same_address(const struct conn *a, const struct conn *b)
+peer_key(const struct conn *c, unsigned char key[17])
 {
-	const struct sockaddr	*x = (const struct sockaddr *)&a->peer;
-	const struct sockaddr	*y = (const struct sockaddr *)&b->peer;
+	const struct sockaddr	*sa = (const struct sockaddr *)&c->peer;
 
-	if (x->sa_family != y->sa_family)
+	memset(key, 0, 17);
+	key[0] = (unsigned char)sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		memcpy(key + 1,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    sizeof(struct in_addr));
+	else if (sa->sa_family == AF_INET6)
+		memcpy(key + 1,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    sizeof(struct in6_addr));
+	else
 		return 0;
-	if (x->sa_family == AF_INET)
-		return memcmp(
-		    &((const struct sockaddr_in *)(const void *)x)->sin_addr,
-		    &((const struct sockaddr_in *)(const void *)y)->sin_addr,
-		    sizeof(struct in_addr)) == 0;
-	if (x->sa_family == AF_INET6)
-		return memcmp(
-		    &((const struct sockaddr_in6 *)(const void *)x)->sin6_addr,
-		    &((const struct sockaddr_in6 *)(const void *)y)->sin6_addr,
-		    sizeof(struct in6_addr)) == 0;
-	return 0;
+	return 1;
+}
+
+/* Counts c under its address (once); returns the count, 0 if none. */
+static unsigned
+peer_count_add(struct httpd *h, struct conn *c)
+{
+	unsigned char		 key[17];
+	unsigned long long	 x = 14695981039346656037ULL;
+	struct peer_count	**pp;
+
+	if (c->pc != NULL)
+		return c->pc->n;
+	if (!peer_key(c, key))
+		return 0;
+	for (size_t i = 0; i < sizeof key; i++)
+		x = (x ^ key[i]) * 1099511628211ULL;
+	pp = &h->peers[x % PEER_BUCKETS];
+	while (*pp != NULL && memcmp((*pp)->addr, key, sizeof key) != 0)
+		pp = &(*pp)->next;
+	if (*pp == NULL) {
+		*pp = xcalloc(1, sizeof **pp);
+		memcpy((*pp)->addr, key, sizeof key);
+		(*pp)->bucket = x % PEER_BUCKETS;
+	}
+	c->pc = *pp;
+	return ++c->pc->n;
+}
+
+/* c no longer counts (cut, or gone). */
+static void
+peer_count_drop(struct httpd *h, struct conn *c)
+{
+	struct peer_count	**pp, *pc = c->pc;
+
+	if (pc == NULL)
+		return;
+	c->pc = NULL;
+	if (--pc->n > 0)
+		return;
+	for (pp = &h->peers[pc->bucket]; *pp != pc; pp = &(*pp)->next)
+		;
+	*pp = pc->next;
+	free(pc);
 }
 
 /* Lets our reference go, which closes the socket if evhttp let go too. */
@@ -163,6 +219,7 @@ conn_release(struct conn *c)
 	struct httpd	*h = c->h;
 
 	TAILQ_REMOVE(&h->conns, c, entry);
+	peer_count_drop(h, c);
 	if (c->fd >= 0 && (size_t)c->fd < h->nbyfd && h->byfd[c->fd] == c)
 		h->byfd[c->fd] = NULL;
 	h->nconns--;
@@ -179,6 +236,7 @@ conn_cut(struct conn *c, const char *why)
 	if (c->cut || c->fd < 0)
 		return;
 	c->cut = 1;
+	peer_count_drop(c->h, c);
 	peer_text(c, peer, sizeof peer);
 	log_info("event=http-cut peer=%s reason=\"%s\"", peer, why);
 	shutdown(c->fd, SHUT_RDWR);
@@ -213,16 +271,11 @@ conns_sweep(struct httpd *h)
 
 /* Over a cap?  Counts only connections evhttp still serves. */
 static const char *
-conn_over(struct httpd *h, const struct conn *c, unsigned *same)
+conn_over(struct httpd *h, struct conn *c, unsigned *same)
 {
-	const struct conn	*o;
-
-	*same = 0;
+	*same = c->cut ? 0 : peer_count_add(h, c);
 	if (h->nconns > h->lim.max_connections)
 		return "too many connections";
-	TAILQ_FOREACH(o, &h->conns, entry)
-		if (!o->cut && same_address(o, c))
-			(*same)++;
 	if (*same > h->lim.max_per_address)
 		return "too many connections from this address";
 	return NULL;
@@ -270,6 +323,7 @@ conn_admit(struct conn *c)
 	n = write(c->fd, busy, sizeof busy - 1);
 	(void)n;
 	c->cut = 1;
+	peer_count_drop(h, c);
 	shutdown(c->fd, SHUT_RDWR);
 }
 

@@ -179,7 +179,8 @@ aggregator_reply(const char *text, int end, void *arg)
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; charset=utf-8");
-	evbuffer_add_printf(buf, "%s %s", end ? "END" : "CON", text);
+	evbuffer_add(buf, end ? "END " : "CON ", 4);
+	evbuffer_add(buf, text, strlen(text));
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);
 }

@@ -19,9 +19,7 @@
 
 #include <event2/event.h>
 #include <jansson.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "log.h"
 #include "util.h"
@@ -32,7 +30,9 @@ static int		 log_foreground = 1;
 static int		 log_json;
 static unsigned char	 log_secret[64];
 static size_t		 log_secretlen;
-static EVP_MAC_CTX	*keyed_tmpl;
+/* HMAC-SHA256 under log_secret, its two padded keys hashed once: a hash
+ * is a copy of each state and two short updates, no allocation. */
+static EVP_MD_CTX	*keyed_inner, *keyed_outer, *keyed_work;
 
 static const char *const level_names[] = { "error", "warn", "info",
 	"debug" };
@@ -64,8 +64,9 @@ log_set_secret(const char *key, size_t len)
 		len = sizeof log_secret;
 	memcpy(log_secret, key, len);
 	log_secretlen = len;
-	EVP_MAC_CTX_free(keyed_tmpl);	/* made again with the new key */
-	keyed_tmpl = NULL;
+	EVP_MD_CTX_free(keyed_inner);	/* made again with the new key */
+	EVP_MD_CTX_free(keyed_outer);
+	keyed_inner = keyed_outer = NULL;
 }
 
 /* Quotes text for a log line: printable ASCII kept, '"' and '\\'
@@ -325,41 +326,51 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
-/* A keyed HMAC-SHA256 context, made once, copied for every hash. */
-static EVP_MAC_CTX *
-keyed_template(void)
+/*
+ * HMAC-SHA256 (RFC 2104) of a secret of at most one SHA-256 block (64
+ * bytes), so the key is padded, never hashed first: the inner and outer
+ * states after (key ^ ipad) and (key ^ opad), made once.
+ */
+static void
+keyed_states(void)
 {
-	static const unsigned char none[1];
-	EVP_MAC			*mac;
-	OSSL_PARAM		 params[2];
-	char			 digest[] = "SHA256";
+	unsigned char	 ipad[64], opad[64];
+	EVP_MD		*md;
 
-	if (keyed_tmpl != NULL)
-		return keyed_tmpl;
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
-	    (keyed_tmpl = EVP_MAC_CTX_new(mac)) == NULL)
+	if (keyed_inner != NULL)
+		return;
+	for (size_t i = 0; i < sizeof ipad; i++) {
+		unsigned char k = i < log_secretlen ? log_secret[i] : 0;
+
+		ipad[i] = k ^ 0x36;
+		opad[i] = k ^ 0x5c;
+	}
+	if ((md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (keyed_inner = EVP_MD_CTX_new()) == NULL ||
+	    (keyed_outer = EVP_MD_CTX_new()) == NULL ||
+	    (keyed_work == NULL && (keyed_work = EVP_MD_CTX_new()) == NULL) ||
+	    EVP_DigestInit_ex2(keyed_inner, md, NULL) != 1 ||
+	    EVP_DigestUpdate(keyed_inner, ipad, sizeof ipad) != 1 ||
+	    EVP_DigestInit_ex2(keyed_outer, md, NULL) != 1 ||
+	    EVP_DigestUpdate(keyed_outer, opad, sizeof opad) != 1)
 		fatalx("HMAC is not available");
-	EVP_MAC_free(mac);
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(keyed_tmpl, log_secretlen ? log_secret : none,
-	    log_secretlen ? log_secretlen : sizeof none, params) != 1)
-		fatalx("HMAC init failed");
-	return keyed_tmpl;
+	EVP_MD_free(md);
 }
 
 const char *
 keyed_hash(const void *data, size_t len, char *buf, size_t buflen)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
-	size_t		 mdlen = 0;
-	EVP_MAC_CTX	*ctx;
+	unsigned int	 mdlen = 0;
 
-	if ((ctx = EVP_MAC_CTX_dup(keyed_template())) == NULL ||
-	    EVP_MAC_update(ctx, data, len) != 1 ||
-	    EVP_MAC_final(ctx, md, &mdlen, sizeof md) != 1)
+	keyed_states();
+	if (EVP_MD_CTX_copy_ex(keyed_work, keyed_inner) != 1 ||
+	    EVP_DigestUpdate(keyed_work, data, len) != 1 ||
+	    EVP_DigestFinal_ex(keyed_work, md, &mdlen) != 1 ||
+	    EVP_MD_CTX_copy_ex(keyed_work, keyed_outer) != 1 ||
+	    EVP_DigestUpdate(keyed_work, md, mdlen) != 1 ||
+	    EVP_DigestFinal_ex(keyed_work, md, &mdlen) != 1)
 		fatalx("HMAC failed");
-	EVP_MAC_CTX_free(ctx);
 	return hex_encode(md, mdlen, buf, buflen);
 }
 

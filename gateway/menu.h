@@ -113,6 +113,10 @@ struct effect {
 struct step_env {
 	struct page_budget budget;	/* page size of this transport */
 	const char	*ref;		/* reference code for a submit */
+	/* Or, with ref NULL, made only when a submit needs it (most steps
+	 * submit nothing, and the code is a keyed hash): ref_fn(ref_arg). */
+	const char	*(*ref_fn)(void *);
+	void		*ref_arg;
 };
 
 struct step_result {

@@ -1,5 +1,22 @@
 /*
- * The session value and its JSON form.
+ * The session value and its two stored forms.
+ *
+ * What the gateway writes is compact: no key names, every string length-
+ * prefixed (so any byte may be in it), one allocation to make and one
+ * pass to read.  After the magic "S2;" come, in this order,
+ *
+ *	screen page lang service NVARS (name value)... NHISTORY screen...
+ *	seq last_text last_reply last_end last_ms
+ *
+ * where a number is decimal digits (last_ms may be negative) ending in
+ * ';', a string is its length in bytes, ':', then its bytes, and a
+ * missing string is '~'.  E.g. a session on "main" with one variable:
+ *
+ *	S2;4:main0;2:en5:*786#1;4:name3:Ali0;3;1:1~0;1700000000000;
+ *
+ * Ill-formed UTF-8 is stored as U+FFFD, as the JSON form had to.
+ *
+ * Records written before it are JSON, and are read as ever:
  *
  * {"v":1,"screen":"main"|null,"page":0,"lang":"ur"|null,"service":"*786#",
  *  "vars":[["name","value"],...],"history":["main",...],"seq":3,
@@ -13,7 +30,6 @@
  */
 #include <limits.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +39,12 @@
 #include "gsm.h"
 #include "log.h"
 #include "session.h"
+#include "util.h"
 #include "xmalloc.h"
 
-#define SESSION_VERSION	1
+#define SESSION_VERSION	1		/* of the JSON form */
+#define COMPACT_MAGIC	"S2;"
+#define NUM_MAX		21		/* "-9223372036854775808;" */
 
 struct session *
 session_new(void)
@@ -183,101 +202,264 @@ session_set_last(struct session *s, const char *text, const char *reply,
 	s->last_ms = ms;
 }
 
-/*
- * A JSON string for s, or null.  jansson refuses ill-formed UTF-8, so any
- * such byte is stored as U+FFFD rather than losing the whole session.
- */
-static json_t *
-session_json_string(const char *s)
+/* Bytes str_put() writes for s: at most, when it is ill-formed. */
+static size_t
+str_size(const char *s)
 {
-	json_t		*j;
-	char		*clean;
-	size_t		 len, i, o;
-	uint32_t	 cp;
-	int		 n;
+	size_t	 len;
 
 	if (s == NULL)
-		return json_null();
+		return 1;
 	len = strlen(s);
-	if (utf8_valid(s, len))
-		j = json_stringn_nocheck(s, len);
-	else {
-		clean = xmalloc(len * 3 + 1);
-		for (i = o = 0; i < len; i += (size_t)n) {
-			if ((n = utf8_decode(s + i, len - i, &cp)) == -1) {
-				memcpy(clean + o, "\xef\xbf\xbd", 3);
-				o += 3;
-				n = 1;
-			} else {
-				memcpy(clean + o, s + i, (size_t)n);
-				o += (size_t)n;
-			}
-		}
-		j = json_stringn_nocheck(clean, o);
-		free(clean);
+	return NUM_MAX + 3 * len;
+}
+
+/* v in decimal, then the byte end. */
+static char *
+dec_end(char *o, unsigned long long v, char end)
+{
+	o = dec_put(o, v);
+	*o++ = end;
+	return o;
+}
+
+/* s as "LEN:BYTES", ill-formed UTF-8 as U+FFFD; '~' for NULL. */
+static char *
+str_put(char *o, const char *s)
+{
+	size_t		 len, i, n, k;
+	uint32_t	 cp;
+	int		 d;
+
+	if (s == NULL) {
+		*o++ = '~';
+		return o;
 	}
-	if (j == NULL)
-		fatalx("session: out of memory");
-	return j;
+	len = strlen(s);
+	if (utf8_valid(s, len)) {
+		o = dec_end(o, len, ':');
+		memcpy(o, s, len);
+		return o + len;
+	}
+	/* The clean length first, then the bytes. */
+	for (i = n = 0; i < len; i += k) {
+		d = utf8_decode(s + i, len - i, &cp);
+		k = d == -1 ? 1 : (size_t)d;
+		n += d == -1 ? 3 : k;
+	}
+	o = dec_end(o, n, ':');
+	for (i = 0; i < len; i += k) {
+		d = utf8_decode(s + i, len - i, &cp);
+		k = d == -1 ? 1 : (size_t)d;
+		memcpy(o, d == -1 ? "\xef\xbf\xbd" : s + i, d == -1 ? 3 : k);
+		o += d == -1 ? 3 : k;
+	}
+	return o;
 }
 
-static void
-session_json_set(json_t *obj, const char *key, json_t *value)
+static char *
+num_put(char *o, long long v)
 {
-	if (value == NULL || json_object_set_new(obj, key, value) != 0)
-		fatalx("session: out of memory");
-}
-
-static void
-session_json_append(json_t *arr, json_t *value)
-{
-	if (value == NULL || json_array_append_new(arr, value) != 0)
-		fatalx("session: out of memory");
+	if (v >= 0)
+		return dec_end(o, (unsigned long long)v, ';');
+	*o++ = '-';
+	return dec_end(o, 0 - (unsigned long long)v, ';');
 }
 
 char *
 session_encode(const struct session *s)
 {
-	json_t	*root, *vars, *pair, *hist;
-	char	*out;
-	size_t	 i;
+	size_t	 size = sizeof COMPACT_MAGIC + 6 * NUM_MAX, i;
+	char	*out, *o;
 
-	if ((root = json_object()) == NULL ||
-	    (vars = json_array()) == NULL ||
-	    (hist = json_array()) == NULL)
-		fatalx("session: out of memory");
-
-	session_json_set(root, "v", json_integer(SESSION_VERSION));
-	session_json_set(root, "screen", session_json_string(s->screen));
-	session_json_set(root, "page", json_integer(s->page));
-	session_json_set(root, "lang", session_json_string(s->lang));
-	session_json_set(root, "service", session_json_string(s->service));
-	for (i = 0; i < s->nvars; i++) {
-		if ((pair = json_array()) == NULL)
-			fatalx("session: out of memory");
-		session_json_append(pair,
-		    session_json_string(s->vars[i].name));
-		session_json_append(pair,
-		    session_json_string(s->vars[i].value));
-		session_json_append(vars, pair);
-	}
-	session_json_set(root, "vars", vars);
+	size += str_size(s->screen) + str_size(s->lang) +
+	    str_size(s->service) + str_size(s->last_text) +
+	    str_size(s->last_reply);
+	for (i = 0; i < s->nvars; i++)
+		size += str_size(s->vars[i].name) + str_size(s->vars[i].value);
 	for (i = 0; i < s->nhistory; i++)
-		session_json_append(hist, session_json_string(s->history[i]));
-	session_json_set(root, "history", hist);
-	session_json_set(root, "seq", json_integer(s->seq));
-	session_json_set(root, "last_text", session_json_string(s->last_text));
-	session_json_set(root, "last_reply",
-	    session_json_string(s->last_reply));
-	session_json_set(root, "last_end", json_boolean(s->last_end));
-	session_json_set(root, "last_ms", json_integer(s->last_ms));
-
-	if ((out = json_dumps(root, JSON_COMPACT)) == NULL)
-		fatalx("session: out of memory");
-	json_decref(root);
+		size += str_size(s->history[i]);
+	o = out = xmalloc(size);
+	memcpy(o, COMPACT_MAGIC, sizeof COMPACT_MAGIC - 1);
+	o += sizeof COMPACT_MAGIC - 1;
+	o = str_put(o, s->screen);
+	o = num_put(o, s->page);
+	o = str_put(o, s->lang);
+	o = str_put(o, s->service);
+	o = num_put(o, (long long)s->nvars);
+	for (i = 0; i < s->nvars; i++) {
+		o = str_put(o, s->vars[i].name);
+		o = str_put(o, s->vars[i].value);
+	}
+	o = num_put(o, (long long)s->nhistory);
+	for (i = 0; i < s->nhistory; i++)
+		o = str_put(o, s->history[i]);
+	o = num_put(o, s->seq);
+	o = str_put(o, s->last_text);
+	o = str_put(o, s->last_reply);
+	o = num_put(o, s->last_end);
+	o = num_put(o, s->last_ms);
+	*o = '\0';
 	return out;
 }
 
+/* Reading the compact form: a cursor over the record. */
+struct rd {
+	const char	*p, *end, *start;
+	char		*err;
+	size_t		 errlen;
+	int		 failed;
+};
+
+static void
+rd_fail(struct rd *r, const char *what)
+{
+	if (!r->failed)
+		err_set(r->err, r->errlen, "session record: %s at byte %zu",
+		    what, (size_t)(r->p - r->start));
+	r->failed = 1;
+}
+
+/* Decimal digits up to the byte end, into *v (within [min, max]). */
+static int
+rd_digits(struct rd *r, long long min, long long max, char end,
+    long long *v)
+{
+	unsigned long long	 n = 0, lim;
+	unsigned		 d;
+	int			 neg = 0, digits = 0;
+
+	if (r->failed)
+		return -1;
+	if (r->p < r->end && *r->p == '-' && min < 0) {
+		neg = 1;
+		r->p++;
+	}
+	lim = neg ? (unsigned long long)LLONG_MAX + 1 :
+	    (unsigned long long)max;
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+		d = (unsigned)(*r->p - '0');
+		if (d > lim || n > (lim - d) / 10) {
+			rd_fail(r, "a number out of range");
+			return -1;
+		}
+		n = n * 10 + d;
+		r->p++;
+		digits++;
+	}
+	if (digits == 0 || r->p >= r->end || *r->p != end) {
+		rd_fail(r, "a malformed number");
+		return -1;
+	}
+	r->p++;
+	*v = neg ? (long long)(0 - n) : (long long)n;
+	if (*v < min) {
+		rd_fail(r, "a number out of range");
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned
+rd_unsigned(struct rd *r)
+{
+	long long	 v = 0;
+
+	rd_digits(r, 0, UINT_MAX, ';', &v);
+	return (unsigned)v;
+}
+
+/* A string, or NULL for '~' (and on failure). */
+static char *
+rd_str(struct rd *r)
+{
+	long long	 len = 0;
+	char		*s;
+
+	if (r->failed)
+		return NULL;
+	if (r->p < r->end && *r->p == '~') {
+		r->p++;
+		return NULL;
+	}
+	if (rd_digits(r, 0, LLONG_MAX, ':', &len) == -1)
+		return NULL;
+	if ((unsigned long long)len > (size_t)(r->end - r->p)) {
+		rd_fail(r, "a string cut short");
+		return NULL;
+	}
+	if (memchr(r->p, '\0', (size_t)len) != NULL) {
+		rd_fail(r, "a NUL byte in a string");
+		return NULL;
+	}
+	s = xstrndup(r->p, (size_t)len);
+	r->p += len;
+	return s;
+}
+
+/* A string that may not be missing, for names and history. */
+static char *
+rd_str_required(struct rd *r)
+{
+	char	*s;
+
+	if ((s = rd_str(r)) == NULL && !r->failed)
+		rd_fail(r, "a missing string");
+	return s;
+}
+
+static struct session *
+session_decode_compact(const char *rec, size_t len, char *err,
+    size_t errlen)
+{
+	struct rd	 r = { rec + sizeof COMPACT_MAGIC - 1, rec + len, rec,
+			    err, errlen, 0 };
+	struct session	*s = session_new();
+	long long	 n = 0, v = 0;
+	char		*name, *value;
+
+	s->screen = rd_str(&r);
+	s->page = rd_unsigned(&r);
+	s->lang = rd_str(&r);
+	s->service = rd_str(&r);
+	rd_digits(&r, 0, (long long)(len / 2), ';', &n);
+	for (long long i = 0; i < n && !r.failed; i++) {
+		name = rd_str_required(&r);
+		value = rd_str_required(&r);
+		if (!r.failed && session_find(s, name) != NULL)
+			rd_fail(&r, "a variable named twice");
+		if (!r.failed) {
+			s->vars = xreallocarray(s->vars, s->nvars + 1,
+			    sizeof *s->vars);
+			s->vars[s->nvars].name = name;
+			s->vars[s->nvars++].value = value;
+		} else {
+			free(name);
+			free(value);
+		}
+	}
+	rd_digits(&r, 0, (long long)(len / 2), ';', &n);
+	for (long long i = 0; i < n && !r.failed; i++) {
+		if ((name = rd_str_required(&r)) == NULL)
+			break;
+		s->history = xreallocarray(s->history, s->nhistory + 1,
+		    sizeof *s->history);
+		s->history[s->nhistory++] = name;
+	}
+	s->seq = rd_unsigned(&r);
+	s->last_text = rd_str(&r);
+	s->last_reply = rd_str(&r);
+	rd_digits(&r, 0, 1, ';', &v);
+	s->last_end = v != 0;
+	rd_digits(&r, LLONG_MIN, LLONG_MAX, ';', &s->last_ms);
+	if (!r.failed && r.p != r.end)
+		rd_fail(&r, "bytes after the end");
+	if (r.failed) {
+		session_free(s);
+		return NULL;
+	}
+	return s;
+}
 
 /* Fetches a required key; NULL and an error if it is missing. */
 static json_t *
@@ -452,6 +634,9 @@ session_decode(const char *json, size_t len, char *err, size_t errlen)
 	json_t		*root;
 	json_error_t	 jerr;
 
+	if (len >= sizeof COMPACT_MAGIC - 1 &&
+	    memcmp(json, COMPACT_MAGIC, sizeof COMPACT_MAGIC - 1) == 0)
+		return session_decode_compact(json, len, err, errlen);
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		err_set(err, errlen,

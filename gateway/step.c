@@ -290,9 +290,14 @@ effect(struct stepper *st, enum effect_kind kind, const char *request)
 static void
 submit(struct stepper *st)
 {
+	const struct step_env	*env = st->env;
+	const char		*ref = env->ref;
+
+	if (ref == NULL && env->ref_fn != NULL)
+		ref = env->ref_fn(env->ref_arg);
 	effect(st, EFFECT_SUBMIT, st->cur->request);
-	st->r->effect.ref = st->env->ref;
-	session_set(st->s, "ref", st->env->ref != NULL ? st->env->ref : "");
+	st->r->effect.ref = ref;
+	session_set(st->s, "ref", ref != NULL ? ref : "");
 	/* Done: "0" must not lead back into a confirm that submits again. */
 	session_clear_history(st->s);
 	st->submitted = 1;

@@ -199,12 +199,44 @@ call_fail_soon(struct call *c, const char *err)
 	event_active(c->timer, EV_TIMEOUT, 1);
 }
 
+/*
+ * The command in Redis's wire form (RESP), malloc'd, its length in *len
+ * (lens NULL: the arguments are strings):
+ * what redisAsyncCommandArgv() would send, made without its formatter,
+ * which costs a hop more than the copying does.
+ */
+static char *
+resp_format(int argc, const char **argv, const size_t *lens, size_t *len)
+{
+	size_t	 size = 16, n;
+	char	*buf, *o;
+
+	for (int i = 0; i < argc; i++)
+		size += (lens != NULL ? lens[i] : strlen(argv[i])) + 32;
+	o = buf = xmalloc(size);
+	*o++ = '*';
+	o = dec_put(o, (size_t)argc);
+	for (int i = 0; i < argc; i++) {
+		n = lens != NULL ? lens[i] : strlen(argv[i]);
+		memcpy(o, "\r\n$", 3);
+		o = dec_put(o + 3, n);
+		memcpy(o, "\r\n", 2);
+		memcpy(o + 2, argv[i], n);
+		o += 2 + n;
+	}
+	memcpy(o, "\r\n", 2);
+	*len = (size_t)(o + 2 - buf);
+	return buf;
+}
+
 void
 store_command(struct store *st, int argc, const char **argv,
     const size_t *lens, store_parse_fn parse, store_fn cb, void *arg)
 {
 	struct call	*c = xcalloc(1, sizeof *c);
 	struct timeval	 tv;
+	char		*cmd;
+	size_t		 len;
 
 	c->st = st;
 	c->parse = parse;
@@ -219,13 +251,19 @@ store_command(struct store *st, int argc, const char **argv,
 		call_fail_soon(c, "redis is not connected");
 		return;
 	}
-	if (redisAsyncCommandArgv(st->ac, call_reply, c, argc, argv,
-	    lens) != REDIS_OK) {
+	cmd = resp_format(argc, argv, lens, &len);
+	if (redisAsyncFormattedCommand(st->ac, call_reply, c, cmd, len) !=
+	    REDIS_OK) {
+		free(cmd);
 		call_fail_soon(c, "redis refused the command");
 		return;
 	}
+	free(cmd);
 	c->in_redis = 1;
 }
+
+/* Arguments of an EVALSHA held on the stack (more are allocated). */
+#define EVAL_ARGS	16
 
 void
 store_eval(struct store *st, enum store_script script,
@@ -234,14 +272,19 @@ store_eval(struct store *st, enum store_script script,
 {
 	const struct store_script_def *def = &store_scripts[script];
 	char		 *keys[SCRIPT_KEYS_MAX] = { NULL };
-	const char	**a;
-	size_t		 *l;
+	const char	 *a_small[EVAL_ARGS], **a;
+	size_t		  l_small[EVAL_ARGS], *l;
 	char		  nk[16];
 	int		  n = 0;
 
 	def->keys(ka, keys);
-	a = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *a);
-	l = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *l);
+	if ((size_t)(3 + def->nkeys + argc) <= EVAL_ARGS) {
+		a = a_small;
+		l = l_small;
+	} else {
+		a = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *a);
+		l = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *l);
+	}
 	snprintf(nk, sizeof nk, "%d", def->nkeys);
 	a[n] = "EVALSHA";
 	l[n++] = 7;
@@ -260,8 +303,10 @@ store_eval(struct store *st, enum store_script script,
 	store_command(st, n, a, l, parse, cb, arg);
 	for (int i = 0; i < def->nkeys; i++)
 		free(keys[i]);
-	free(a);
-	free(l);
+	if (a != a_small) {
+		free(a);
+		free(l);
+	}
 }
 
 void
@@ -459,19 +504,17 @@ store_save(struct store *st, const char *key, unsigned expected,
     store_save_cb cb, void *arg)
 {
 	struct store_keyargs ka = { .session_key = key };
-	char		 exp[16], ttl[16], head[16], *rec;
+	char		 exp[24], ttl[24], *rec, *o;
 	const char	*argv[3];
-	size_t		 lens[3], hlen;
+	size_t		 lens[3];
 
-	snprintf(exp, sizeof exp, "%u", expected);
-	snprintf(ttl, sizeof ttl, "%u", ttl_s);
-	hlen = (size_t)snprintf(head, sizeof head, "%u|", version);
-	rec = xmalloc(hlen + len);
-	memcpy(rec, head, hlen);
-	memcpy(rec + hlen, value, len);
-	argv[0] = exp;		lens[0] = strlen(exp);
-	argv[1] = rec;		lens[1] = hlen + len;
-	argv[2] = ttl;		lens[2] = strlen(ttl);
+	rec = xmalloc(24 + len);
+	o = dec_put(rec, version);
+	*o++ = '|';
+	memcpy(o, value, len);
+	argv[0] = exp;		lens[0] = (size_t)(dec_put(exp, expected) - exp);
+	argv[1] = rec;		lens[1] = (size_t)(o + len - rec);
+	argv[2] = ttl;		lens[2] = (size_t)(dec_put(ttl, ttl_s) - ttl);
 	store_eval(st, SCRIPT_SESSION_SAVE, &ka, 3, argv, lens, parse_save,
 	    (store_fn)cb, arg);
 	free(rec);

@@ -50,6 +50,20 @@ ms_to_tv(unsigned ms)
 }
 
 char *
+dec_put(char *o, unsigned long long v)
+{
+	char	 tmp[20];
+	size_t	 n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*o++ = tmp[--n];
+	return o;
+}
+
+char *
 hex_encode(const void *b, size_t n, char *out, size_t outlen)
 {
 	static const char	 digits[] = "0123456789abcdef";

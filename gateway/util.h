@@ -23,6 +23,9 @@ double		elapsed_ms(const struct timespec *t0);
 /* ms as the timeval libevent timers take. */
 struct timeval	ms_to_tv(unsigned ms);
 
+/* v in decimal at o, unterminated (room for 20 bytes); returns the end.
+ * For hot paths, where printf costs more than the work around it. */
+char		*dec_put(char *o, unsigned long long v);
 /* Lower-case hex of n bytes into out (NUL-terminated, cut to whole bytes
  * that fit outlen); returns out. */
 char		*hex_encode(const void *b, size_t n, char *out, size_t outlen);

@@ -8,7 +8,14 @@
  * as the gateway; none of its work (parsing, sessions, menus).
  *
  *	refserver PORT REDIS_PORT
+ *	refserver -w PORT REDIS_PORT
  *	refserver -i PORT [SMS_BODY USSD_BODY]
+ *
+ * -w, the read-and-write mode, is the floor of any gateway that reads and
+ * writes state on every hop: exactly one EVALSHA per request, of a script
+ * that GETs the session's key and SETs it again with EX (the request body
+ * as the new value), keyed by the form field sessionId when the body
+ * starts with it.  The script is loaded once Redis is connected.
  *
  * Listens on 127.0.0.1:PORT only once Redis is connected, then prints
  * "ready" on stdout: an accepting port means a serving server.  Exits 1
@@ -47,6 +54,12 @@
 #include <hiredis/hiredis.h>
 
 #define KEY_BYTES	16
+#define SID_BYTES	64		/* -w: longest sessionId keyed on */
+#define SESSION_TTL	"180"		/* -w: as the bench's gateway */
+/* -w: one hop's state, read and written in one round trip. */
+#define RW_SCRIPT	"local v = redis.call('GET', KEYS[1])\n" \
+			"redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n" \
+			"return v\n"
 #define BACKLOG		1024		/* as gateway/httpd.c */
 #define REPLY_BODY	"CON ok"
 /* 64 bytes: the gateway's English answer to an SMS is as long. */
@@ -59,6 +72,8 @@ struct ref {
 	struct evhttp		*http;
 	redisAsyncContext	*ac;		/* NULL once disconnected */
 	unsigned short		 port;
+	int			 write;		/* -w */
+	char			 sha[41];	/* -w: of RW_SCRIPT */
 	int			 status;	/* exit status */
 };
 
@@ -126,6 +141,41 @@ on_request(struct evhttp_request *req, void *arg)
 	key[len++] = '}';
 	if (redisAsyncCommand(r->ac, on_get, req, "GET %b", key, len) !=
 	    REDIS_OK)
+		reply(req, 503, "Service Unavailable", "END redis failed");
+}
+
+/* -w: GET and SET EX of the session's key, one EVALSHA. */
+static void
+on_request_rw(struct evhttp_request *req, void *arg)
+{
+	struct ref	*r = arg;
+	struct evbuffer	*body = evhttp_request_get_input_buffer(req);
+	char		 key[sizeof "ref:{}" + SID_BYTES];
+	const char	*p, *amp;
+	size_t		 n, len;
+
+	if (r->ac == NULL) {
+		reply(req, 503, "Service Unavailable", "END redis down");
+		return;
+	}
+	n = evbuffer_get_length(body);
+	if ((p = (const char *)evbuffer_pullup(body, -1)) == NULL)
+		p = "";
+	memcpy(key, "ref:{", 5);
+	len = 5;
+	if (n > 10 && memcmp(p, "sessionId=", 10) == 0) {
+		amp = memchr(p + 10, '&', n - 10);
+		len += (size_t)snprintf(key + len, SID_BYTES + 1, "%.*s",
+		    (int)((amp != NULL ? (size_t)(amp - p) : n) - 10), p + 10);
+		if (len > 5 + SID_BYTES)
+			len = 5 + SID_BYTES;
+	} else {
+		memcpy(key + len, p, n > KEY_BYTES ? KEY_BYTES : n);
+		len += n > KEY_BYTES ? KEY_BYTES : n;
+	}
+	key[len++] = '}';
+	if (redisAsyncCommand(r->ac, on_get, req, "EVALSHA %s 1 %b %b %s",
+	    r->sha, key, len, p, n, SESSION_TTL) != REDIS_OK)
 		reply(req, 503, "Service Unavailable", "END redis failed");
 }
 
@@ -207,18 +257,12 @@ listen_fd(unsigned short port)
 	return fd;
 }
 
+/* Redis is ready: listen. */
 static void
-on_connect(const redisAsyncContext *ac, int status)
+serve(void)
 {
 	int	fd;
 
-	if (status != REDIS_OK) {
-		fprintf(stderr, "refserver: redis: %s\n", ac->errstr);
-		ref.ac = NULL;		/* hiredis frees it */
-		ref.status = 1;
-		event_base_loopbreak(ref.base);
-		return;
-	}
 	if ((fd = listen_fd(ref.port)) == -1 ||
 	    evhttp_accept_socket_with_handle(ref.http, fd) == NULL) {
 		if (fd != -1)
@@ -229,6 +273,43 @@ on_connect(const redisAsyncContext *ac, int status)
 	}
 	printf("ready\n");
 	fflush(stdout);
+}
+
+static void
+on_loaded(redisAsyncContext *ac, void *r, void *arg)
+{
+	redisReply	*rep = r;
+
+	(void)ac;
+	(void)arg;
+	if (rep == NULL || rep->type != REDIS_REPLY_STRING ||
+	    rep->len != sizeof ref.sha - 1) {
+		fprintf(stderr, "refserver: redis: SCRIPT LOAD failed\n");
+		ref.status = 1;
+		event_base_loopbreak(ref.base);
+		return;
+	}
+	memcpy(ref.sha, rep->str, sizeof ref.sha - 1);
+	serve();
+}
+
+static void
+on_connect(const redisAsyncContext *ac, int status)
+{
+	if (status != REDIS_OK) {
+		fprintf(stderr, "refserver: redis: %s\n", ac->errstr);
+		ref.ac = NULL;		/* hiredis frees it */
+		ref.status = 1;
+		event_base_loopbreak(ref.base);
+		return;
+	}
+	if (!ref.write)
+		serve();
+	else if (redisAsyncCommand(ref.ac, on_loaded, NULL, "SCRIPT LOAD %s",
+	    RW_SCRIPT) != REDIS_OK) {
+		ref.status = 1;
+		event_base_loopbreak(ref.base);
+	}
 }
 
 static void
@@ -275,10 +356,16 @@ main(int argc, char *argv[])
 	int		 instant, fd;
 
 	instant = argc >= 3 && strcmp(argv[1], "-i") == 0;
+	if (!instant && argc == 4 && strcmp(argv[1], "-w") == 0) {
+		ref.write = 1;
+		argv++;
+		argc--;
+	}
 	if ((instant ? argc != 3 && argc != 5 : argc != 3) ||
 	    parse_port(argv[instant ? 2 : 1], &ref.port) == -1 ||
 	    (!instant && parse_port(argv[2], &redis_port) == -1)) {
 		fprintf(stderr, "usage: refserver PORT REDIS_PORT\n"
+		    "       refserver -w PORT REDIS_PORT\n"
 		    "       refserver -i PORT [SMS_BODY USSD_BODY]\n");
 		return 2;
 	}
@@ -308,7 +395,8 @@ main(int argc, char *argv[])
 		printf("ready\n");
 		fflush(stdout);
 	} else {
-		evhttp_set_gencb(ref.http, on_request, &ref);
+		evhttp_set_gencb(ref.http, ref.write ? on_request_rw :
+		    on_request, &ref);
 		ref.ac = redisAsyncConnect("127.0.0.1", redis_port);
 		if (ref.ac == NULL || ref.ac->err) {
 			fprintf(stderr, "refserver: redis: %s\n",

@@ -47,6 +47,10 @@ PLANS = {
 		"1*1*1*1*1234*1" },
 	confirm_no = { "", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1234",
 		"1*1*1*1*1234*2" },
+
+	-- A dial and nothing more: every request starts a new session, which
+	-- stays live until it expires (scripts/bench's memory mode).
+	dial = { "" },
 }
 
 -- Lua patterns; a gateway answer must match one of them (check=screens).

@@ -20,7 +20,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct errlist		 errs = { 0 };
-	struct step_env		 env = { { 182, 80 }, "ABC234" };
+	struct step_env		 env = { .budget = { 182, 80 },
+				    .ref = "ABC234" };
 	struct menu_page	 pages[] = { { { 182, 80 }, "/ussd" },
 				     { { 160, 70 }, "smsc ussd" } };
 	struct step_result	 r = { 0 };

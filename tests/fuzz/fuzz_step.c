@@ -20,7 +20,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	const struct menu	*m = flagship();
-	struct step_env		 env = { { 182, 80 }, "ABC234" };
+	struct step_env		 env = { .budget = { 182, 80 },
+				    .ref = "ABC234" };
 	struct step_result	 r = { 0 };
 	struct session		*s = session_new();
 	char			*buf, *line, *save = NULL, *json, err[256];

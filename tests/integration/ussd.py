@@ -4,6 +4,7 @@ own code: GSM 03.38 septet counting, UCS-2 units, page budgets, reference
 codes, menu screens, and fresh phone numbers and session ids.
 """
 
+import json
 import random
 import re
 import uuid
@@ -105,3 +106,45 @@ def option(screen, label):
     assert len(hits) == 1, (f"want exactly one option matching {label!r} "
                             f"in screen {screen!r}; options {opts}")
     return hits[0]
+
+
+def session_record(raw):
+    """A session record as Redis holds it ("VERSION|VALUE") as
+    (version, dict): the value in the gateway's compact form ("S2;...",
+    see gateway/session.c) or, written by older versions, JSON.  The dict
+    has the JSON form's keys."""
+    version, _, value = raw.partition(b"|")
+    if not value.startswith(b"S2;"):
+        return int(version), json.loads(value)
+    pos = 3
+
+    def num():
+        nonlocal pos
+        end = value.index(b";", pos)
+        n = int(value[pos:end])
+        pos = end + 1
+        return n
+
+    def string():
+        nonlocal pos
+        if value[pos:pos + 1] == b"~":
+            pos += 1
+            return None
+        colon = value.index(b":", pos)
+        n = int(value[pos:colon])
+        s = value[colon + 1:colon + 1 + n]
+        assert len(s) == n, raw
+        pos = colon + 1 + n
+        return s.decode()
+
+    rec = {"v": 2, "screen": string(), "page": num(), "lang": string(),
+           "service": string()}
+    rec["vars"] = [[string(), string()] for _ in range(num())]
+    rec["history"] = [string() for _ in range(num())]
+    rec["seq"] = num()
+    rec["last_text"] = string()
+    rec["last_reply"] = string()
+    rec["last_end"] = num() == 1
+    rec["last_ms"] = num()
+    assert pos == len(value), raw
+    return int(version), rec

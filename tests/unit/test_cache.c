@@ -1,8 +1,10 @@
 /* The in-memory session cache: take/put moves ownership, the least
- * recently used entry goes first, entries expire. */
+ * recently used entry goes first, entries expire, sessions are kept as
+ * records. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cache.h"
 #include "session.h"
@@ -115,6 +117,37 @@ START_TEST(test_many_keys_and_zero_size)
 }
 END_TEST
 
+START_TEST(test_records)
+{
+	struct cache	*c = cache_new(4);
+	struct session	*s = mk(3), *t;
+	char		*rec;
+
+	/* A session comes back whole from its record. */
+	session_set_screen(s, "main");
+	session_set(s, "name", "Ali");
+	session_push(s, "language");
+	session_set_last(s, "1:ab", "CON x", 0, 1700000000000LL);
+	rec = session_encode(s);
+	cache_put_record(c, "a", rec, strlen(rec), 1000);
+	t = cache_take(c, "a", 0);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->screen, "main");
+	ck_assert_str_eq(session_get(t, "name"), "Ali");
+	ck_assert_uint_eq(t->nhistory, 1);
+	ck_assert_uint_eq(t->seq, 3);
+	ck_assert_str_eq(t->last_reply, "CON x");
+	session_free(t);
+	free(rec);
+	session_free(s);
+	/* One that does not read is not there. */
+	cache_put_record(c, "b", "S2;x", 4, 1000);
+	ck_assert_ptr_null(cache_take(c, "b", 0));
+	ck_assert_uint_eq(cache_count(c), 0);
+	cache_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -123,7 +156,7 @@ main(void)
 
 	UNIT_ADD(tc,
 	    test_take_moves_out, test_replace, test_lru_eviction, test_expiry,
-	    test_many_keys_and_zero_size);
+	    test_many_keys_and_zero_size, test_records);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

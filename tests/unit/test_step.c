@@ -441,6 +441,40 @@ START_TEST(submit_null_ref)
 }
 END_TEST
 
+static int	ref_calls;
+
+static const char *
+lazy_ref(void *arg)
+{
+	ref_calls++;
+	return arg;
+}
+
+START_TEST(submit_lazy_ref)
+{
+	/* Made only by the step that submits. */
+	env.ref = NULL;
+	env.ref_fn = lazy_ref;
+	env.ref_arg = "ZX98QW";
+	ref_calls = 0;
+	STEPS(NULL, "1", "1", "Ali", "1234");
+	ck_assert_int_eq(ref_calls, 0);
+	ck_assert_str_eq(step("1"), "Ref ZX98QW. Pin 1234.");
+	ck_assert_int_eq(ref_calls, 1);
+	ck_assert_str_eq(r.effect.ref, "ZX98QW");
+	ck_assert_str_eq(session_get(s, "ref"), "ZX98QW");
+	/* A ref given wins. */
+	env.ref = "AB12CD";
+	session_free(s);
+	s = session_new();
+	ck_assert_str_eq(STEPS(NULL, "1", "1", "Ali", "1234", "1"),
+	    "Ref AB12CD. Pin 1234.");
+	ck_assert_int_eq(ref_calls, 1);
+	env.ref_fn = NULL;
+	env.ref_arg = NULL;
+}
+END_TEST
+
 START_TEST(route_case)
 {
 	STEPS(NULL, "1", "1", "Ali");
@@ -1309,7 +1343,8 @@ step_suite(void)
 	    input_length, input_pattern, digits_urdu_choice_and_keys,
 	    digits_urdu_input_and_confirm, digits_free_text_as_typed,
 	    input_range, input_default_error,
-	    confirm_yes_no_invalid, submit_effect, submit_null_ref, route_case,
+	    confirm_yes_no_invalid, submit_effect, submit_null_ref,
+	    submit_lazy_ref, route_case,
 	    route_chain_and_default, end_screen, back_and_home, more_pages,
 	    more_pages_urdu, more_single_page, invalid_prefix_kept_within_page,
 	    substitution, values_translated, error_text_substituted,

@@ -11,6 +11,28 @@
 #include "unit.h"
 #include "util.h"
 
+START_TEST(test_dec_put)
+{
+	static const struct {
+		unsigned long long	 v;
+		const char		*want;
+	} cases[] = {
+		{ 0, "0" }, { 7, "7" }, { 10, "10" }, { 4294967295ULL,
+		"4294967295" }, { 18446744073709551615ULL,
+		"18446744073709551615" },
+	};
+	char	 buf[24], *end;
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		memset(buf, 'x', sizeof buf);
+		end = dec_put(buf, cases[i].v);
+		ck_assert_int_eq(*end, 'x');	/* unterminated */
+		*end = '\0';
+		ck_assert_str_eq(buf, cases[i].want);
+	}
+}
+END_TEST
+
 START_TEST(test_hex)
 {
 	const unsigned char	 b[] = { 0x00, 0x9f, 0xa0, 0xff };
@@ -127,7 +149,7 @@ main(void)
 	Suite	*s = suite_create("util");
 	TCase	*tc = tcase_create("util");
 
-	UNIT_ADD(tc, test_hex, test_ms_to_tv, test_backoff_bounds,
+	UNIT_ADD(tc, test_dec_put, test_hex, test_ms_to_tv, test_backoff_bounds,
 	    test_backoff_differs_between_processes, test_defer_call);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
