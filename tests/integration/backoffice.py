@@ -97,13 +97,18 @@ class BackOffice:
     def stats(self):
         return json.loads(self._call("GET", "/stats")[1])
 
-    def drain_events(self, name=None):
+    def drain_events(self, name=None, count=0, timeout=5.0):
         """The event lines printed since the last call (only those named
-        name, if given)."""
+        name, if given).  With count, waits up to timeout seconds for that
+        many: the back office prints an event after it has answered, so
+        the gateway may have its answer before the line is read here."""
         out = []
+        deadline = time.monotonic() + timeout
         while True:
+            wait = deadline - time.monotonic() if len(out) < count else 0
             try:
-                ev = self.events.get_nowait()
+                ev = self.events.get(timeout=wait) if wait > 0 \
+                    else self.events.get_nowait()
             except queue.Empty:
                 return out
             if name is None or ev.get("event") == name:

@@ -72,7 +72,7 @@ def test_request_status_answered(gateway, backoffice, lang):
     bo.control(set_status={"ref": ref, "status": "assigned"})
     r = track(gw, phone, ref, lang)
     assert menu_value("assigned", lang) in r.screen, r
-    ev = bo.drain_events("lookup")
+    ev = bo.drain_events("lookup", count=2)
     assert [e["outcome"] for e in ev] == ["found", "found"], ev
     assert re.search(r"event=lookup .*query=request_status outcome=found",
                      gw.log())
