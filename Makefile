@@ -68,6 +68,9 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/store_scripts.c \
 	gateway/store_subscriber.c \
 	gateway/store_outbox.c \
+	gateway/store_ledger.c \
+	gateway/ledger_verify.c \
+	gateway/ledger.c \
 	gateway/store_sentinel.c \
 	gateway/cache.c \
 	gateway/dial.c \
@@ -97,7 +100,7 @@ FUZZ_TARGETS = session text step kannel command answer query dlr notify \
 	       conf menu form dial
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
-ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
+ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o $(BUILD)/gateway/verify.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
 	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/bench/metrics_cost.o \
 	   $(BUILD)/tests/fuzz/driver.o \
@@ -111,7 +114,7 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(BUILD)/asanigw
+all: $(BUILD)/asanigw $(BUILD)/asanigw-verify
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -132,6 +135,10 @@ FORCE:
 $(BUILD)/gateway/main.o $(BUILD)/gateway/metrics_gateway.o: $(BUILD)/version.h
 
 $(BUILD)/asanigw: $(BUILD)/gateway/main.o $(BUILD)/libasanigw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The ledger's verifier, for anyone to run (gateway/verify.c).
+$(BUILD)/asanigw-verify: $(BUILD)/gateway/verify.o $(BUILD)/libasanigw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libasanigw.a
