@@ -95,9 +95,9 @@ LIB_SRCS = gateway/xmalloc.c \
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command store_keys msisdn form ingress_aggregator admin \
-	     metrics menu_diff dial
+	     metrics menu_diff dial ledger
 FUZZ_TARGETS = session text step kannel command answer query dlr notify \
-	       conf menu form dial
+	       conf menu form dial ledger
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o $(BUILD)/gateway/verify.o \
