@@ -210,10 +210,11 @@ fuzz-all: deps
 		$(FUZZ_RUN) -max_total_time=$(SECONDS); \
 	done
 
-integration: $(BUILD)/asanigw $(BUILD)/fakesmpp $(BUILD)/backoffice
+integration: $(BUILD)/asanigw $(BUILD)/asanigw-verify $(BUILD)/fakesmpp \
+    $(BUILD)/backoffice
 	ASANIGW=$(BUILD)/asanigw FAKESMPP=$(BUILD)/fakesmpp \
-	    BACKOFFICE=$(BUILD)/backoffice $(PYTHON) -m pytest -q -p no:cacheprovider \
-		tests/integration
+	    BACKOFFICE=$(BUILD)/backoffice VERIFY=$(BUILD)/asanigw-verify \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 test: deps
 	@$(MAKE) --no-print-directory unit integration
@@ -255,6 +256,7 @@ bench: deps
 # DESTDIR=/tmp/stage.  An existing configuration is never overwritten.
 PREFIX		?= /usr/local
 sbindir		?= $(PREFIX)/sbin
+bindir		?= $(PREFIX)/bin
 datadir		?= $(PREFIX)/share
 mandir		?= $(datadir)/man
 docdir		?= $(datadir)/doc/asanigw
@@ -268,7 +270,8 @@ localstatedir	?= $(PREFIX)/var
 endif
 MENUDIR		 = $(datadir)/asanigw/menus
 STATEDIR	 = $(localstatedir)/lib/asanigw
-MANPAGES	 = man/asanigw.8 man/asanigw.conf.5 man/asanigw.menu.5
+MANPAGES	 = man/asanigw.8 man/asanigw.conf.5 man/asanigw.menu.5 \
+		   man/asanigw-verify.1
 EXAMPLES	 = conf/kannel.conf $(wildcard conf/haproxy.cfg) \
 		   $(wildcard contrib/nginx/asanigw.conf)
 
@@ -286,17 +289,21 @@ $(BUILD)/asanigw.service: contrib/systemd/asanigw.service.in FORCE
 	sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
 	    contrib/systemd/asanigw.service.in > $@
 
-install: $(BUILD)/asanigw $(BUILD)/asanigw.conf $(BUILD)/asanigw.service
-	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/asanigw \
-	    $(DESTDIR)$(MENUDIR) $(DESTDIR)$(mandir)/man5 \
+install: $(BUILD)/asanigw $(BUILD)/asanigw-verify $(BUILD)/asanigw.conf \
+    $(BUILD)/asanigw.service
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) \
+	    $(DESTDIR)$(sysconfdir)/asanigw \
+	    $(DESTDIR)$(MENUDIR) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 	    $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
 	    $(DESTDIR)$(docdir)/examples
 	install -m 0755 $(BUILD)/asanigw $(DESTDIR)$(sbindir)/asanigw
+	install -m 0755 $(BUILD)/asanigw-verify $(DESTDIR)$(bindir)/asanigw-verify
 	[ -e $(DESTDIR)$(sysconfdir)/asanigw/asanigw.conf ] || \
 	    install -m 0640 $(BUILD)/asanigw.conf \
 	    $(DESTDIR)$(sysconfdir)/asanigw/asanigw.conf
 	install -m 0644 menus/*.menu menus/README.md $(DESTDIR)$(MENUDIR)
 	install -m 0644 man/asanigw.8 $(DESTDIR)$(mandir)/man8
+	install -m 0644 man/asanigw-verify.1 $(DESTDIR)$(mandir)/man1
 	install -m 0644 man/asanigw.conf.5 man/asanigw.menu.5 \
 	    $(DESTDIR)$(mandir)/man5
 	install -m 0644 $(BUILD)/asanigw.service $(DESTDIR)$(unitdir)
@@ -317,6 +324,8 @@ deb: deps
 # Leaves the configuration, which is the operator's.
 uninstall:
 	rm -f $(DESTDIR)$(sbindir)/asanigw $(DESTDIR)$(unitdir)/asanigw.service \
+	    $(DESTDIR)$(bindir)/asanigw-verify \
+	    $(DESTDIR)$(mandir)/man1/asanigw-verify.1 \
 	    $(DESTDIR)$(mandir)/man8/asanigw.8 \
 	    $(DESTDIR)$(mandir)/man5/asanigw.conf.5 \
 	    $(DESTDIR)$(mandir)/man5/asanigw.menu.5
