@@ -246,9 +246,10 @@ menu-pictures: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver \
-	    $(BUILD)/fakesmpp $(BUILD)/backoffice
+	    $(BUILD)/fakesmpp $(BUILD)/backoffice $(BUILD)/asanigw-verify
 	@scripts/bench $(BUILD)/asanigw $(BUILD)/refserver
 	@scripts/bench-outbox $(BUILD)/asanigw $(BUILD)/backoffice
+	@scripts/bench-ledger $(BUILD)/asanigw $(BUILD)/asanigw-verify
 	@scripts/bench-kannel $(BUILD)/asanigw $(BUILD)/refserver \
 	    $(BUILD)/fakesmpp
 
