@@ -1005,7 +1005,7 @@ read_ledger(struct reader *r, struct conf *c, const config_setting_t *root)
 		"checkpoint_entries", "checkpoint_seconds", "batch", "fields",
 		NULL };
 	static const char *const def_fields[] = { "amount", "cause", "need",
-		"category", "status" };
+		"category", "department", "status" };
 	const size_t		 nitems_fields = sizeof def_fields /
 				    sizeof def_fields[0];
 	const config_setting_t	*g = group(r, root, "ledger", 0), *a, *e;
