@@ -562,6 +562,13 @@ pending_read(const char *err, int no_group, const struct store_entry *e,
 			signed_to = seq;
 		}
 	}
+	/* A steady trickle never empties the stream: the time-based
+	 * checkpoint comes with a batch then. */
+	if (seq > signed_to && mono_ms() - l->signed_at >=
+	    (long long)l->p.checkpoint_ms) {
+		buf = checkpoint_add(l, buf, seq, head);
+		signed_to = seq;
+	}
 	if (buf != NULL && writer_append(l, buf, strlen(buf)) == -1) {
 		/* Nothing committed: the entries stay pending. */
 		for (size_t i = 0; i < nrefs; i++)

@@ -300,3 +300,42 @@ def test_ledger_screen_over_ussd(tmp_path, gateway, redis, keys):
     e = entry_of(ledger["file"], refs[0])
     screen = ledger_screen(gw, new_phone(), "en", refs[0])
     assert e["hash"][:12] not in screen and "No request" in screen, screen
+
+
+def test_complaint_in_the_ledger_and_its_screen(tmp_path, gateway,
+                                                backoffice, redis, keys):
+    """A complaint is an entry of kind complaint with its department and
+    never its words; *787#'s Public ledger screen finds it."""
+    from test_complaints import CODE, COMPLAINTS, LABELS, WORDS, \
+        file_complaint
+    from conftest import BACKOFFICE_SECRET, SERVICE
+    ledger = ledger_conf(tmp_path, keys)
+    bo = backoffice()
+    gw = gateway(adapters={"requests": {
+        "type": "http", "url": bo.url, "secret": BACKOFFICE_SECRET,
+        "lookup_path": "/lookup", "path": None}},
+        services=[{"code": SERVICE, "menu": os.path.join(
+            ROOT, "menus", "asani.menu"), "adapter": "requests"},
+            {"code": CODE, "menu": COMPLAINTS, "adapter": "requests"}],
+        ledger=ledger)
+    phone = new_phone()
+    ref = file_complaint(gw, phone, "ur")
+    e = wait_until(lambda: entry_of(ledger["file"], ref), 10,
+                   "the complaint in the ledger")
+    assert e["kind"] == "complaint" and e["service"] == CODE, e
+    assert e["fields"] == {"department": "land"}, e
+    text = open(ledger["file"], encoding="utf-8").read()
+    assert WORDS["ur"] not in text and phone.lstrip("+") not in text
+    for lang in ("en", "ur"):
+        d = Dialog(gw, phone, new_session(), service=CODE)
+        d.dial()
+        r = d.choose(LABELS[lang]["language"])
+        label = r"^Public ledger$" if lang == "en" else r"^عوامی رجسٹر$"
+        for _ in range(3):
+            if any(re.search(label, x) for x in options(r.screen)):
+                break
+            r = d.send("98")
+        d.choose(label)
+        r = d.send(ref)
+        assert r.end and f" {e['seq']}" in r.screen and \
+            e["hash"][:12] in r.screen, r
