@@ -306,18 +306,10 @@ def test_complaint_in_the_ledger_and_its_screen(tmp_path, gateway,
                                                 backoffice, redis, keys):
     """A complaint is an entry of kind complaint with its department and
     never its words; *787#'s Public ledger screen finds it."""
-    from test_complaints import CODE, COMPLAINTS, LABELS, WORDS, \
+    from test_complaints import CODE, LABELS, WORDS, complaints_gateway, \
         file_complaint
-    from conftest import BACKOFFICE_SECRET, SERVICE
     ledger = ledger_conf(tmp_path, keys)
-    bo = backoffice()
-    gw = gateway(adapters={"requests": {
-        "type": "http", "url": bo.url, "secret": BACKOFFICE_SECRET,
-        "lookup_path": "/lookup", "path": None}},
-        services=[{"code": SERVICE, "menu": os.path.join(
-            ROOT, "menus", "asani.menu"), "adapter": "requests"},
-            {"code": CODE, "menu": COMPLAINTS, "adapter": "requests"}],
-        ledger=ledger)
+    gw = complaints_gateway(gateway, backoffice, ledger=ledger)
     phone = new_phone()
     ref = file_complaint(gw, phone, "ur")
     e = wait_until(lambda: entry_of(ledger["file"], ref), 10,
