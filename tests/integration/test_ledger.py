@@ -331,3 +331,33 @@ def test_complaint_in_the_ledger_and_its_screen(tmp_path, gateway,
         r = d.send(ref)
         assert r.end and f" {e['seq']}" in r.screen and \
             e["hash"][:12] in r.screen, r
+
+
+def test_check_names_a_bad_ledger_key(tmp_path, keys):
+    """asanigw -t refuses a ledger key that is not file:, unreadable, or
+    not an Ed25519 private key, with the file and line."""
+    from conftest import Gateway, run_check, to_libconfig
+    rsa = os.path.join(str(tmp_path), "rsa.key")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "rsa", "-pkeyopt",
+                    "rsa_keygen_bits:1024", "-out", rsa], check=True,
+                   capture_output=True)
+    cases = [("env:LEDGER_KEY", "must be \"file:PATH\""),
+             ("file:" + os.path.join(str(tmp_path), "none.key"),
+              "cannot read"),
+             ("file:" + rsa, "no Ed25519 private key"),
+             ("file:" + keys[1], "no Ed25519 private key")]
+    for key, why in cases:
+        conf = Gateway(str(tmp_path), None, {"ledger": ledger_conf(
+            tmp_path, keys, key=key)}, [], "check").conf
+        path = os.path.join(str(tmp_path), "ledger-check.conf")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(to_libconfig(conf))
+        rc, out = run_check(path)
+        assert rc == 1 and why in out, (key, out)
+        assert re.search(r"ledger-check\.conf:\d+: ledger\.key", out), out
+    conf = Gateway(str(tmp_path), None, {"ledger": ledger_conf(
+        tmp_path, keys)}, [], "check").conf
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(to_libconfig(conf))
+    rc, out = run_check(path)
+    assert rc == 0 and "configuration OK" in out, out
