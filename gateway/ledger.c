@@ -454,22 +454,11 @@ checkpoint_add(struct ledger *l, char *buf, long long seq, const char *head)
 	return out;
 }
 
-/* A batch written: what Redis must be told. */
-struct batch {
-	struct ledger	*l;
-	long long	 seq;
-	char		 head[LEDGER_HASH_LEN + 1];
-	long long	 signed_to;
-	size_t		 n;		/* entries read */
-};
-
 static void
 committed(const char *err, void *arg)
 {
-	struct batch	*b = arg;
-	struct ledger	*l = b->l;
+	struct ledger	*l = arg;
 
-	free(b);
 	l->calls--;
 	if (l->closing) {
 		if (l->calls == 0)
@@ -487,14 +476,13 @@ pending_read(const char *err, int no_group, const struct store_entry *e,
     size_t n, void *arg)
 {
 	struct ledger	*l = arg;
-	struct batch	*b;
 	const char	**ids, **refs;
 	size_t		  nrefs = 0, nids = 0;
 	long long	  seq = l->seq, signed_to = l->signed_to;
 	char		  head[LEDGER_HASH_LEN + 1], *buf = NULL, *line, *tmp;
 	char		  key[LEDGER_HASH_LEN + 1], hash[LEDGER_HASH_LEN + 1];
 	json_t		 *o;
-	const char	 *kind, *ref, *who;
+	const char	 *k, *kind, *ref, *who;
 
 	(void)no_group;
 	l->calls--;
@@ -508,7 +496,8 @@ pending_read(const char *err, int no_group, const struct store_entry *e,
 			log_warnx("event=ledger-read-failed error=\"%s\"", err);
 		l->state = W_IDLE;
 		if (checkpoint_due(l) && (buf = checkpoint_add(l, NULL,
-		    l->seq, l->head)) != NULL && writer_append(l, buf, strlen(buf)) == 0) {
+		    l->seq, l->head)) != NULL &&
+		    writer_append(l, buf, strlen(buf)) == 0) {
 			l->signed_to = l->seq;
 			l->signed_at = mono_ms();
 		}
@@ -522,8 +511,8 @@ pending_read(const char *err, int no_group, const struct store_entry *e,
 	for (size_t i = 0; i < n; i++) {
 		ids[nids++] = e[i].id;
 		o = e[i].json != NULL ? json_loads(e[i].json, 0, NULL) : NULL;
-		kind = json_string_value(json_object_get(o, "key"));
-		snprintf(key, sizeof key, "%s", kind != NULL ? kind : "");
+		k = json_string_value(json_object_get(o, "key"));
+		snprintf(key, sizeof key, "%s", k != NULL ? k : "");
 		if (o == NULL || !json_is_object(o) || key[0] == '\0') {
 			log_warnx("event=ledger-entry-dropped id=%s "
 			    "reason=\"not an entry\"", e[i].id);
@@ -587,13 +576,10 @@ pending_read(const char *err, int no_group, const struct store_entry *e,
 	l->seq = seq;
 	l->signed_to = signed_to;
 	memcpy(l->head, head, sizeof head);
-	b = xcalloc(1, sizeof *b);
-	b->l = l;
-	b->n = n;
 	l->state = W_COMMITTING;
 	l->calls++;
 	store_ledger_commit(l->store, ids, nids, l->seq, l->head,
-	    refs, nrefs, committed, b);
+	    refs, nrefs, committed, l);
 	for (size_t i = 0; i < nrefs; i++)
 		free((char *)refs[i]);
 	free(refs);
