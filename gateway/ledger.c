@@ -655,12 +655,6 @@ ledger_new(struct event_base *base, struct store *store,
 	return l;
 }
 
-int
-ledger_writing(const struct ledger *l)
-{
-	return l != NULL && l->state != W_UNLOCKED && l->state != W_BROKEN;
-}
-
 void
 ledger_free(struct ledger *l)
 {

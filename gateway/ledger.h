@@ -45,8 +45,6 @@ struct ledger_params {
 struct ledger	*ledger_new(struct event_base *, struct store *,
 		    const struct ledger_params *, char *err, size_t errlen);
 void		 ledger_free(struct ledger *);
-/* Whether this gateway is the writer now (holds the file's lock). */
-int		 ledger_writing(const struct ledger *);
 
 /* Records a request (its outbox JSON) once; done fires once, err NULL
  * once it is recorded (or was).  -1 (and done never fires) when json is
