@@ -69,6 +69,9 @@ LIB_SRCS = gateway/xmalloc.c \
 	gateway/store_scripts.c \
 	gateway/store_subscriber.c \
 	gateway/store_outbox.c \
+	gateway/store_ledger.c \
+	gateway/ledger_verify.c \
+	gateway/ledger.c \
 	gateway/store_sentinel.c \
 	gateway/cache.c \
 	gateway/dial.c \
@@ -94,16 +97,16 @@ LIB_SRCS = gateway/xmalloc.c \
 
 UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command store_keys msisdn form ingress_aggregator admin \
-	     metrics menu_diff dial simulator
+	     metrics menu_diff dial simulator ledger
 FUZZ_TARGETS = session text step kannel command answer query dlr notify \
-	       conf menu form dial simulator
+	       conf menu form dial simulator ledger
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/simulator_assets.o
 
 # The simulator's page, compiled into the binary (scripts/embed).
 SIM_ASSETS = gateway/simulator/index.html gateway/simulator/simulator.css \
 	     gateway/simulator/simulator.js
-ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
+ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o $(BUILD)/gateway/verify.o \
 	   $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%.o) \
 	   $(BUILD)/tests/bench/refserver.o $(BUILD)/tests/bench/metrics_cost.o \
 	   $(BUILD)/tests/fuzz/driver.o \
@@ -117,7 +120,7 @@ ALL_OBJS = $(LIB_OBJS) $(BUILD)/gateway/main.o \
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(BUILD)/asanigw
+all: $(BUILD)/asanigw $(BUILD)/asanigw-verify
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -145,6 +148,10 @@ FORCE:
 $(BUILD)/gateway/main.o $(BUILD)/gateway/metrics_gateway.o: $(BUILD)/version.h
 
 $(BUILD)/asanigw: $(BUILD)/gateway/main.o $(BUILD)/libasanigw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The ledger's verifier, for anyone to run (gateway/verify.c).
+$(BUILD)/asanigw-verify: $(BUILD)/gateway/verify.o $(BUILD)/libasanigw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libasanigw.a
@@ -219,11 +226,12 @@ fuzz-all: deps
 # Tests leave what a person should look at (the simulator's screenshots)
 # in ASANIGW_ARTIFACTS.
 ASANIGW_ARTIFACTS ?= $(BUILD)/artifacts
-integration: $(BUILD)/asanigw $(BUILD)/fakesmpp $(BUILD)/backoffice
+integration: $(BUILD)/asanigw $(BUILD)/asanigw-verify $(BUILD)/fakesmpp \
+    $(BUILD)/backoffice
 	ASANIGW=$(BUILD)/asanigw FAKESMPP=$(BUILD)/fakesmpp \
-	    BACKOFFICE=$(BUILD)/backoffice \
-	    ASANIGW_ARTIFACTS=$(ASANIGW_ARTIFACTS) $(PYTHON) -m pytest -q -p no:cacheprovider \
-		tests/integration
+	    BACKOFFICE=$(BUILD)/backoffice VERIFY=$(BUILD)/asanigw-verify \
+	    ASANIGW_ARTIFACTS=$(ASANIGW_ARTIFACTS) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 test: deps
 	@$(MAKE) --no-print-directory unit integration
@@ -255,9 +263,10 @@ menu-pictures: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asanigw $(BUILD)/refserver \
-	    $(BUILD)/fakesmpp $(BUILD)/backoffice
+	    $(BUILD)/fakesmpp $(BUILD)/backoffice $(BUILD)/asanigw-verify
 	@scripts/bench $(BUILD)/asanigw $(BUILD)/refserver
 	@scripts/bench-outbox $(BUILD)/asanigw $(BUILD)/backoffice
+	@scripts/bench-ledger $(BUILD)/asanigw $(BUILD)/asanigw-verify
 	@scripts/bench-kannel $(BUILD)/asanigw $(BUILD)/refserver \
 	    $(BUILD)/fakesmpp
 
@@ -265,6 +274,7 @@ bench: deps
 # DESTDIR=/tmp/stage.  An existing configuration is never overwritten.
 PREFIX		?= /usr/local
 sbindir		?= $(PREFIX)/sbin
+bindir		?= $(PREFIX)/bin
 datadir		?= $(PREFIX)/share
 mandir		?= $(datadir)/man
 docdir		?= $(datadir)/doc/asanigw
@@ -278,7 +288,8 @@ localstatedir	?= $(PREFIX)/var
 endif
 MENUDIR		 = $(datadir)/asanigw/menus
 STATEDIR	 = $(localstatedir)/lib/asanigw
-MANPAGES	 = man/asanigw.8 man/asanigw.conf.5 man/asanigw.menu.5
+MANPAGES	 = man/asanigw.8 man/asanigw.conf.5 man/asanigw.menu.5 \
+		   man/asanigw-verify.1
 EXAMPLES	 = conf/kannel.conf $(wildcard conf/haproxy.cfg) \
 		   $(wildcard contrib/nginx/asanigw.conf)
 
@@ -296,17 +307,21 @@ $(BUILD)/asanigw.service: contrib/systemd/asanigw.service.in FORCE
 	sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
 	    contrib/systemd/asanigw.service.in > $@
 
-install: $(BUILD)/asanigw $(BUILD)/asanigw.conf $(BUILD)/asanigw.service
-	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/asanigw \
-	    $(DESTDIR)$(MENUDIR) $(DESTDIR)$(mandir)/man5 \
+install: $(BUILD)/asanigw $(BUILD)/asanigw-verify $(BUILD)/asanigw.conf \
+    $(BUILD)/asanigw.service
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) \
+	    $(DESTDIR)$(sysconfdir)/asanigw \
+	    $(DESTDIR)$(MENUDIR) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 	    $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
 	    $(DESTDIR)$(docdir)/examples
 	install -m 0755 $(BUILD)/asanigw $(DESTDIR)$(sbindir)/asanigw
+	install -m 0755 $(BUILD)/asanigw-verify $(DESTDIR)$(bindir)/asanigw-verify
 	[ -e $(DESTDIR)$(sysconfdir)/asanigw/asanigw.conf ] || \
 	    install -m 0640 $(BUILD)/asanigw.conf \
 	    $(DESTDIR)$(sysconfdir)/asanigw/asanigw.conf
 	install -m 0644 menus/*.menu menus/README.md $(DESTDIR)$(MENUDIR)
 	install -m 0644 man/asanigw.8 $(DESTDIR)$(mandir)/man8
+	install -m 0644 man/asanigw-verify.1 $(DESTDIR)$(mandir)/man1
 	install -m 0644 man/asanigw.conf.5 man/asanigw.menu.5 \
 	    $(DESTDIR)$(mandir)/man5
 	install -m 0644 $(BUILD)/asanigw.service $(DESTDIR)$(unitdir)
@@ -327,6 +342,8 @@ deb: deps
 # Leaves the configuration, which is the operator's.
 uninstall:
 	rm -f $(DESTDIR)$(sbindir)/asanigw $(DESTDIR)$(unitdir)/asanigw.service \
+	    $(DESTDIR)$(bindir)/asanigw-verify \
+	    $(DESTDIR)$(mandir)/man1/asanigw-verify.1 \
 	    $(DESTDIR)$(mandir)/man8/asanigw.8 \
 	    $(DESTDIR)$(mandir)/man5/asanigw.conf.5 \
 	    $(DESTDIR)$(mandir)/man5/asanigw.menu.5

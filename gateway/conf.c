@@ -18,9 +18,11 @@
 
 #include <event2/http.h>
 #include <libconfig.h>
+#include <openssl/evp.h>
 
 #include "adapter.h"
 #include "conf.h"
+#include "ledger_verify.h"
 #include "log.h"
 #include "menu.h"
 #include "util.h"
@@ -969,6 +971,94 @@ read_outbox(struct reader *r, struct conf *c, const config_setting_t *root)
 	check_ride_out(r, g != NULL ? g : root, o);
 }
 
+/* The ledger's key: "file:PATH" of a PEM Ed25519 private key, checked
+ * here so -t finds a wrong one. */
+static char *
+get_ledger_key(struct reader *r, const config_setting_t *g)
+{
+	config_setting_t	*s = config_setting_get_member(g, "key");
+	char			*v = get_string(r, g, "key", ""), *p, err[256];
+	EVP_PKEY		*k;
+
+	if (strncmp(v, "file:", 5) != 0) {
+		bad(r, s != NULL ? s : g, "ledger.key must be \"file:PATH\" "
+		    "of a PEM Ed25519 private key (openssl genpkey -algorithm "
+		    "ed25519)");
+		free(v);
+		return xstrdup("");
+	}
+	if (v[5] == '/' || strcmp(r->dir, ".") == 0)
+		p = xstrdup(v + 5);
+	else
+		xasprintf(&p, "%s/%s", r->dir, v + 5);
+	free(v);
+	if ((k = ledger_key_private(p, err, sizeof err)) == NULL)
+		bad(r, s, "ledger.key: %s", err);
+	EVP_PKEY_free(k);
+	return p;
+}
+
+static void
+read_ledger(struct reader *r, struct conf *c, const config_setting_t *root)
+{
+	static const char *const keys[] = { "file", "key",
+		"checkpoint_entries", "checkpoint_seconds", "batch", "fields",
+		NULL };
+	static const char *const def_fields[] = { "amount", "cause", "need",
+		"category", "department", "status" };
+	const size_t		 nitems_fields = sizeof def_fields /
+				    sizeof def_fields[0];
+	const config_setting_t	*g = group(r, root, "ledger", 0), *a, *e;
+	struct conf_ledger	*l;
+	char			 buf[128];
+
+	if (g == NULL)
+		return;
+	check_keys(r, g, keys);
+	l = c->ledger = xcalloc(1, sizeof *l);
+	l->file = config_setting_get_member(g, "file") != NULL ?
+	    get_path(r, g, "file") : xstrdup("");
+	if (l->file == NULL)
+		l->file = xstrdup("");
+	l->key = l->file[0] != '\0' ? get_ledger_key(r, g) : xstrdup("");
+	l->checkpoint_entries = (unsigned)get_int(r, g, "checkpoint_entries",
+	    1000, 1, 10000000);
+	l->checkpoint_seconds = (unsigned)get_int(r, g, "checkpoint_seconds",
+	    60, 1, 86400);
+	l->batch = (unsigned)get_int(r, g, "batch", 100, 1, 1000);
+	a = get_array(r, g, "fields");
+	if (a == NULL && config_setting_get_member(g, "fields") == NULL) {
+		l->fields = xcalloc(nitems_fields + 1, sizeof *l->fields);
+		for (size_t i = 0; i < nitems_fields; i++)
+			l->fields[l->nfields++] = xstrdup(def_fields[i]);
+		return;
+	}
+	l->fields = xcalloc(a != NULL ? (size_t)config_setting_length(a) + 1 :
+	    1, sizeof *l->fields);
+	for (int i = 0; a != NULL && i < config_setting_length(a); i++) {
+		e = config_setting_get_elem(a, (unsigned)i);
+		if (config_setting_get_string(e) == NULL)
+			bad(r, e, "%s must hold field names as strings",
+			    setting_path(a, buf, sizeof buf));
+		else
+			l->fields[l->nfields++] =
+			    xstrdup(config_setting_get_string(e));
+	}
+}
+
+static void
+conf_ledger_free(struct conf_ledger *l)
+{
+	if (l == NULL)
+		return;
+	free(l->file);
+	free(l->key);
+	for (size_t i = 0; i < l->nfields; i++)
+		free(l->fields[i]);
+	free(l->fields);
+	free(l);
+}
+
 static void
 read_sms(struct reader *r, struct conf *c, const config_setting_t *root)
 {
@@ -1314,7 +1404,7 @@ conf_load(const char *path, int check, struct errlist *errs)
 	static const char *const keys[] = { "listen", "redis", "session",
 		"log", "pidfile", "default_language", "aggregators", "kannel",
 		"admin", "outbox", "adapters", "services", "sms", "notify",
-		"metrics", NULL };
+		"metrics", "ledger", NULL };
 	struct reader		 r = { .path = path, .errs = errs,
 				     .check = check };
 	struct conf		*c;
@@ -1365,6 +1455,7 @@ conf_load(const char *path, int check, struct errlist *errs)
 	read_outbox(&r, c, root);
 	read_sms(&r, c, root);
 	read_notify(&r, c, root);
+	read_ledger(&r, c, root);
 	read_metrics(&r, c, root);
 
 	if (check)
@@ -1436,6 +1527,7 @@ conf_free(struct conf *c)
 	errlist_free(&c->warnings);
 	conf_kannel_free(c->kannel);
 	free(c->outbox.consumer);
+	conf_ledger_free(c->ledger);
 	if (c->notify != NULL) {
 		free(c->notify->path);
 		free(c->notify->secret);
@@ -1549,6 +1641,14 @@ conf_restart_settings(const struct conf *c)
 	}
 	restart_line(&s, "redis.sentinels", sentinels);
 	free(sentinels);
+	restart_line(&s, "ledger.file", c->ledger ? c->ledger->file :
+	    "(none)");
+	restart_line(&s, "ledger.key", c->ledger ? c->ledger->key : "");
+	restart_number(&s, "ledger.checkpoint_entries",
+	    c->ledger ? c->ledger->checkpoint_entries : 0);
+	restart_number(&s, "ledger.checkpoint_seconds",
+	    c->ledger ? c->ledger->checkpoint_seconds : 0);
+	restart_number(&s, "ledger.batch", c->ledger ? c->ledger->batch : 0);
 	restart_number(&s, "outbox.replicas", c->outbox.replicas);
 	restart_number(&s, "outbox.replica_wait_ms", c->outbox.replica_wait_ms);
 	restart_number(&s, "redis.db", c->redis_db);

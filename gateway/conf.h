@@ -142,6 +142,17 @@ void		 conf_outbox_window_ms(const struct conf_outbox *,
 		    unsigned long long *shortest,
 		    unsigned long long *longest);
 
+/* The tamper-evident ledger (ledger.h); absent: nothing is recorded. */
+struct conf_ledger {
+	char		*file;		/* "": record only (another writes) */
+	char		*key;		/* the private key's PEM file */
+	unsigned	 checkpoint_entries;
+	unsigned	 checkpoint_seconds;
+	unsigned	 batch;
+	char		**fields;	/* request fields published */
+	size_t		 nfields;
+};
+
 /* The operators' own endpoints (/admin/...): address and bearer token. */
 struct conf_admin {
 	struct access_net	*allow;
@@ -226,6 +237,7 @@ struct conf {
 	struct conf_outbox	 outbox;
 	struct conf_sms		 sms;
 	struct conf_notify	*notify;	/* NULL: no callbacks */
+	struct conf_ledger	*ledger;	/* NULL: no ledger */
 	struct conf_adapter	*adapters;
 	size_t			 nadapters;
 	struct conf_service	*services;

@@ -95,6 +95,10 @@ const struct conf *gen_conf(const struct gen *);
 void		 engine_lookup(struct engine *, struct gen *g,
 		    const char *service, const struct query *,
 		    unsigned timeout_ms, adapter_answer_cb, void *arg);
+/* The ledger that answers LEDGER_QUERY lookups (VERIFY); borrowed. */
+struct ledger;
+void		 engine_set_ledger(struct engine *, struct ledger *);
+
 /* The SMS commands (sms.h) handed to engine_new(). */
 struct sms	*engine_sms(const struct engine *);
 

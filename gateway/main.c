@@ -29,6 +29,7 @@
 #include "httpd.h"
 #include "ingress_aggregator.h"
 #include "ingress_kannel.h"
+#include "ledger.h"
 #include "log.h"
 #include "menu_diff.h"
 #include "menu_dot.h"
@@ -63,6 +64,7 @@ struct daemon {
 	struct store			*durable;	/* adds waited for on
 							 * replicas; or NULL */
 	struct outbox			*outbox;
+	struct ledger			*ledger;	/* or NULL */
 	struct sms			*sms;
 	struct engine			*engine;
 	struct httpd			*httpd;
@@ -192,8 +194,21 @@ static void
 engine_up(struct daemon *d)
 {
 	const struct conf_outbox *o = &d->boot->outbox;
+	const struct conf_ledger *l = d->boot->ledger;
 	char			 err[256];
 
+	if (l != NULL && (d->ledger = ledger_new(d->base, d->store,
+	    &(struct ledger_params){
+		.file = l->file,
+		.key = l->key,
+		.checkpoint_entries = l->checkpoint_entries,
+		.checkpoint_ms = l->checkpoint_seconds * 1000,
+		.batch = l->batch,
+		.dedupe_ttl = o->dedupe_ttl,
+		.fields = (const char *const *)l->fields,
+		.nfields = l->nfields,
+	}, err, sizeof err)) == NULL)
+		fatalx("%s", err);
 	d->outbox = outbox_new(d->base, d->store, &(struct outbox_params){
 		.replicas = o->replicas,
 		.replica_wait_ms = o->replica_wait_ms,
@@ -209,6 +224,7 @@ engine_up(struct daemon *d)
 		.redrive_after_ms = o->redrive_after_ms,
 		.redrive_max = o->redrive_max,
 		.redrive_batch = o->redrive_batch,
+		.ledger = d->ledger,
 	}, deliver, d);
 	d->sms = sms_new(&(struct sms_host){
 		.base = d->base,
@@ -220,6 +236,7 @@ engine_up(struct daemon *d)
 	if ((d->engine = engine_new(d->base, d->boot, d->store, d->outbox,
 	    d->sms, err, sizeof err)) == NULL)
 		fatalx("%s", err);
+	engine_set_ledger(d->engine, d->ledger);
 }
 
 /*
@@ -295,6 +312,7 @@ routes_up(struct daemon *d, const struct conf *c)
 	if ((d->metrics = metrics_http_new(d->httpd, c, d->store, err,
 	    sizeof err)) == NULL)
 		fatalx("%s", err);
+	notify_set_ledger(d->notify, d->ledger);
 }
 
 static void
@@ -552,6 +570,7 @@ main(int argc, char *argv[])
 	sms_free(d.sms);
 	outbox_free(d.outbox);
 	engine_free(d.engine);
+	ledger_free(d.ledger);
 	store_free(d.durable);
 	store_free(d.store);
 	event_free(d.drain);

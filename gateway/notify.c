@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "httpd.h"
+#include "ledger.h"
 #include "msisdn.h"
 #include "log.h"
 #include "metrics.h"
@@ -38,6 +39,7 @@ struct notify {
 	struct engine			*engine;
 	struct store			*store;
 	struct sendsms			*sendsms;
+	struct ledger			*ledger;	/* NULL: none */
 	int				 routed;
 };
 
@@ -52,6 +54,7 @@ struct call {
 	char			*sig;		/* its signature */
 	char			*event;
 	char			*text;
+	json_t			*body;		/* for the ledger */
 };
 
 static void
@@ -62,6 +65,7 @@ call_free(struct call *c)
 	free(c->sig);
 	free(c->event);
 	free(c->text);
+	json_decref(c->body);
 	free(c);
 }
 
@@ -89,6 +93,24 @@ sent(const char *err, const char *id, void *arg)
 	httpd_reply_json(c->req, 200, "OK", json_pack("{s:b,s:s}", "sent", 1,
 	    "id", id));
 	call_free(c);
+}
+
+/* A status change the back office told, into the ledger once per key,
+ * whether or not the subscriber hears of it. */
+static void
+ledger_status(struct call *c)
+{
+	const char	*service, *ref;
+	char		*fields;
+
+	if (c->n->ledger == NULL)
+		return;
+	service = json_string_value(json_object_get(c->body, "service"));
+	ref = json_string_value(json_object_get(c->body, "ref"));
+	fields = json_dumps(json_object_get(c->body, "fields"), JSON_COMPACT);
+	ledger_record_status(c->n->ledger, c->key, service != NULL ? service :
+	    gen_conf(c->gen)->services[0].code, ref, c->event, c->who, fields);
+	free(fields);
 }
 
 static void
@@ -124,6 +146,8 @@ claimed(const char *err, enum store_claim claim, const char *sent_id,
 		call_free(c);
 		return;
 	}
+	if (claim == STORE_CLAIMED || claim == STORE_CLAIM_OPTOUT)
+		ledger_status(c);
 	if (claim == STORE_CLAIM_OPTOUT) {
 		log_info("event=notify-suppressed msisdn=%s event_name=%s "
 		    "reason=stop", c->who, c->event);
@@ -266,6 +290,7 @@ handle(struct evhttp_request *req, void *arg)
 		memcpy(c->msisdn, in.msisdn, sizeof c->msisdn);
 		c->event = xstrdup(in.event);
 		c->text = render(c, in.body, &why);
+		c->body = json_incref(in.body);
 	}
 	notify_in_clear(&in);
 	if (why != NULL) {
@@ -310,6 +335,13 @@ notify_new(struct httpd *h, const struct conf *conf, struct engine *engine,
 	}
 	n->routed = 1;
 	return n;
+}
+
+void
+notify_set_ledger(struct notify *n, struct ledger *l)
+{
+	if (n != NULL)
+		n->ledger = l;
 }
 
 void

@@ -31,6 +31,9 @@ struct notify	*notify_new(struct httpd *, const struct conf *,
 		    struct engine *, struct store *, struct sendsms *,
 		    char *err, size_t errlen);
 void		 notify_free(struct notify *);
+/* Records every status change accepted in the ledger (borrowed). */
+struct ledger;
+void		 notify_set_ledger(struct notify *, struct ledger *);
 
 #define NOTIFY_BODY_MAX		8192
 #define NOTIFY_WINDOW_S		300	/* an older signature is a replay */

@@ -24,6 +24,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "ledger.h"
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
@@ -37,6 +38,7 @@
 enum dstate {
 	D_QUEUED,	/* behind an earlier request of the same subscriber */
 	D_SEND,		/* to be handed to the back office */
+	D_RECORDING,	/* into the ledger first */
 	D_SENDING,
 	D_ACK,		/* delivered: acknowledge */
 	D_FAIL,		/* failed: count the attempt */
@@ -54,6 +56,7 @@ struct delivery {
 	char		*json;
 	char		 subject[32];	/* msisdn_hash: the ordering key */
 	unsigned	 attempts;	/* known so far */
+	int		 recorded;	/* in the ledger */
 	char		*err;		/* of the last attempt */
 	int		 final;
 	struct event	*timer;
@@ -202,6 +205,27 @@ delivered(const char *err, int final, void *arg)
 }
 
 static void
+ledger_recorded(const char *err, void *arg)
+{
+	struct delivery	*d = arg;
+
+	if (d->ob == NULL) {
+		delivery_free(d);
+		return;
+	}
+	if (err != NULL) {
+		/* Redis away: the back office waits for the ledger. */
+		free(d->err);
+		xasprintf(&d->err, "ledger: %s", err);
+		d->state = D_BACKOFF;
+	} else {
+		d->recorded = 1;
+		d->state = D_SEND;
+	}
+	delivery_step(d);
+}
+
+static void
 acked(const char *err, void *arg)
 {
 	struct delivery	*d = arg;
@@ -280,11 +304,20 @@ delivery_step(struct delivery *d)
 
 	switch (d->state) {
 	case D_QUEUED:
+	case D_RECORDING:
 	case D_SENDING:
 	case D_WAIT_REDIS:
 	case D_RECLAIM:
 		return;
 	case D_SEND:
+		if (ob->p.ledger != NULL && !d->recorded) {
+			d->state = D_RECORDING;
+			if (ledger_record_request(ob->p.ledger, d->json,
+			    ledger_recorded, d) == 0)
+				return;
+			log_warnx("event=ledger-unreadable id=%s", d->id);
+			d->recorded = 1;
+		}
 		d->state = D_SENDING;
 		ob->deliver(ob->ctx, d->json, delivered, d);
 		return;
@@ -657,7 +690,7 @@ outbox_free(struct outbox *ob)
 		TAILQ_REMOVE(&ob->all, d, entry);
 		d->ob = NULL;
 		if (d->state != D_SENDING && d->state != D_WAIT_REDIS &&
-		    d->state != D_RECLAIM)
+		    d->state != D_RECLAIM && d->state != D_RECORDING)
 			delivery_free(d);
 	}
 	event_free(ob->poll);

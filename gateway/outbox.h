@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 struct event_base;
+struct ledger;
 struct outbox;
 struct store;
 
@@ -50,6 +51,7 @@ struct outbox_params {
 	unsigned	 redrive_after_ms; /* dead that long: again; 0: never */
 	unsigned	 redrive_max;	/* times one request is re-driven */
 	unsigned	 redrive_batch;	/* letters looked at per pass */
+	struct ledger	*ledger;	/* NULL: none; borrowed */
 };
 
 /* Hands one request (its JSON) to its back office; done fires once with

@@ -61,6 +61,16 @@
  *    from: the re-drive's cursor in :dead (the letters before it have
  *    used up their re-drives), max: the redrive_max it holds for,
  *    count: letters re-driven so far
+ *  asanigw:{ledger}:pending     stream  none          outbox,     ledger
+ *    field r: a ledger entry waiting     notify      writer
+ *    to be written to the ledger file
+ *  asanigw:{ledger}:seen:KEY    string  outbox        outbox,     ledger
+ *    "1": entry KEY recorded    dedupe_ttl  notify
+ *  asanigw:{ledger}:head        string  none          ledger      operators
+ *    "SEQ HASH": the last entry flushed to the file   writer
+ *  asanigw:{ledger}:refs        hash    none          ledger      engine
+ *    reference -> "SEQ HASH WHO" of the request's     writer      (VERIFY)
+ *    entry
  *  (configured stream)          stream  MAXLEN ~      redis-stream adapter
  *    fields request, key; read by in-house consumers, on their Redis
  *
@@ -369,6 +379,34 @@ void		 store_outbox_replay(struct store *, unsigned max,
 void		 store_outbox_redrive(struct store *, unsigned after_ms,
 		    unsigned max, unsigned batch, store_number_cb,
 		    void *arg);
+
+/*
+ * The ledger (ledger.h): entries recorded into a pending stream during
+ * delivery, then written to the ledger file, in stream order, by the
+ * one gateway holding the file's lock.
+ */
+/* Records an entry once per key (remembered ttl_s); err NULL once it is
+ * in (or was already). */
+void		 store_ledger_record(struct store *, const char *key,
+		    const char *entry, unsigned ttl_s, store_done_cb,
+		    void *arg);
+/* Up to count pending entries, oldest first (entries' json: the
+ * entry). */
+void		 store_ledger_pending(struct store *, unsigned count,
+		    store_entries_cb, void *arg);
+/* Entries written and flushed: ids leave the stream, the head becomes
+ * "seq hash" (unless a later one is there), refs[i] (pairs: reference,
+ * "SEQ HASH WHO") are kept for VERIFY. */
+void		 store_ledger_commit(struct store *, const char *const *ids,
+		    size_t nids, long long seq, const char *hash,
+		    const char *const *refs, size_t nrefs, store_done_cb,
+		    void *arg);
+/* The "SEQ HASH WHO" of reference ref (NULL: none), valid during the
+ * callback. */
+typedef void (*store_string_cb)(const char *err, const char *value,
+    void *arg);
+void		 store_ledger_find(struct store *, const char *ref,
+		    store_string_cb, void *arg);
 
 /* The redis-stream adapter: appends a request to a stream of its own
  * choosing, trimmed to about maxlen entries ("" or NULL: not trimmed). */

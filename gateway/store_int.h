@@ -26,6 +26,9 @@ struct redisReply;
 #define STORE_KEY_OUTBOX_TRIES	"asanigw:{outbox}:attempts"
 #define STORE_KEY_OUTBOX_REDRIVE "asanigw:{outbox}:redrive"
 #define STORE_OUTBOX_GROUP	"asanigw"
+#define STORE_KEY_LEDGER_PENDING "asanigw:{ledger}:pending"
+#define STORE_KEY_LEDGER_HEAD	"asanigw:{ledger}:head"
+#define STORE_KEY_LEDGER_REFS	"asanigw:{ledger}:refs"
 
 char		*store_key_pledges(const char *msisdn);
 char		*store_key_pledge_rate(const char *msisdn, long long now_ms);
@@ -37,6 +40,7 @@ char		*store_key_notify_claim(const char *msisdn, const char *key);
 char		*store_key_notify_sig(const char *msisdn, const char *sig);
 char		*store_key_dlr(const char *msgid);
 char		*store_key_outbox_seen(const char *idempotency_key);
+char		*store_key_ledger_seen(const char *ledger_key);
 const char	*store_key_counter(enum store_counter);
 
 /*
@@ -60,6 +64,8 @@ enum store_script {
 	SCRIPT_OUTBOX_STATS,
 	SCRIPT_OUTBOX_REPLAY,
 	SCRIPT_OUTBOX_REDRIVE,
+	SCRIPT_LEDGER_RECORD,
+	SCRIPT_LEDGER_COMMIT,
 	NSCRIPTS
 };
 
@@ -109,6 +115,12 @@ void		 store_eval_number(struct store *, enum store_script,
 		    const struct store_keyargs *ka, long long n,
 		    store_parse_fn, store_fn, void *arg);
 
+/* A script of the SCRIPT_OUTBOX_ADD shape (KEYS: a stream, the key's
+ * mark; ARGV: the JSON, the mark's TTL): appended once per ikey. */
+void		 store_add_once(struct store *, enum store_script,
+		    const char *ikey, const char *json, unsigned ttl_s,
+		    store_parse_fn, store_fn, void *arg);
+
 /* Fires cb once `replicas` replicas hold every write this connection
  * made so far, or with an error after wait_ms (WAIT, one for all the
  * callers that come while one is out). */
@@ -124,6 +136,10 @@ void		 store_parse_number(const char *, const struct redisReply *,
 		    store_fn, void *);
 void		 store_parse_ignore(const char *, const struct redisReply *,
 		    store_fn, void *);
+/* Stream entries [[id, [field, value, ...]], ...] (list NULL: none) to
+ * a store_entries_cb: the request is field r (store_outbox.c). */
+void		 store_entries_fire(store_entries_cb,
+		    const struct redisReply *list, void *arg);
 
 /*
  * Redis Sentinel (store_sentinel.c): where the master is, and when it

@@ -1,7 +1,7 @@
 /*
  * Every Redis key the gateway uses, built in one place (store.h has the
  * table of them).  A subscriber's keys carry the {MSISDN} hash tag, the
- * shared ones {dlr}, {stats} or {outbox}: the keys one script touches
+ * shared ones {dlr}, {stats}, {outbox} or {ledger}: the keys one script touches
  * always share a tag, hence a Redis Cluster slot.
  */
 #include <stdarg.h>
@@ -89,6 +89,12 @@ char *
 store_key_outbox_seen(const char *ikey)
 {
 	return key_fmt("asanigw:{outbox}:seen:%s", ikey);
+}
+
+char *
+store_key_ledger_seen(const char *key)
+{
+	return key_fmt("asanigw:{ledger}:seen:%s", key);
 }
 
 const char *

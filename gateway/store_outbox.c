@@ -16,17 +16,25 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* Appended, or was already. */
 void
-store_outbox_add(struct store *st, const char *ikey, const char *json,
-    unsigned ttl_s, store_done_cb cb, void *arg)
+store_add_once(struct store *st, enum store_script script, const char *ikey,
+    const char *json, unsigned ttl_s, store_parse_fn parse, store_fn cb,
+    void *arg)
 {
 	struct store_keyargs ka = { .ikey = ikey };
 	char		 ttl[16];
 	const char	*argv[] = { json, ttl };
 
 	snprintf(ttl, sizeof ttl, "%u", ttl_s);
-	store_eval(st, SCRIPT_OUTBOX_ADD, &ka, 2, argv, NULL,
+	store_eval(st, script, &ka, 2, argv, NULL, parse, cb, arg);
+}
+
+/* Appended, or was already. */
+void
+store_outbox_add(struct store *st, const char *ikey, const char *json,
+    unsigned ttl_s, store_done_cb cb, void *arg)
+{
+	store_add_once(st, SCRIPT_OUTBOX_ADD, ikey, json, ttl_s,
 	    store_parse_done, (store_fn)cb, arg);
 }
 
@@ -58,14 +66,10 @@ store_outbox_add_replicated(struct store *st, const char *ikey,
     const char *json, unsigned ttl_s, unsigned replicas, unsigned wait_ms,
     store_done_cb cb, void *arg)
 {
-	struct store_keyargs ka = { .ikey = ikey };
 	struct replicated *rp = xcalloc(1, sizeof *rp);
-	char		 ttl[16];
-	const char	*argv[] = { json, ttl };
 
 	*rp = (struct replicated){ st, replicas, wait_ms, cb, arg };
-	snprintf(ttl, sizeof ttl, "%u", ttl_s);
-	store_eval(st, SCRIPT_OUTBOX_ADD, &ka, 2, argv, NULL, parse_added,
+	store_add_once(st, SCRIPT_OUTBOX_ADD, ikey, json, ttl_s, parse_added,
 	    NULL, rp);
 }
 
@@ -91,8 +95,8 @@ store_outbox_group(struct store *st, store_done_cb cb, void *arg)
  * Entries [[id, [field, value, ...]], ...] to the callback: the request
  * is field r.  Anything that is not an entry with an id is skipped.
  */
-static void
-entries_fire(store_entries_cb cb, const redisReply *list, void *arg)
+void
+store_entries_fire(store_entries_cb cb, const redisReply *list, void *arg)
 {
 	struct store_entry	*e;
 	const redisReply	*x, *f;
@@ -140,9 +144,9 @@ parse_read(const char *err, const redisReply *r, store_fn cb, void *arg)
 	else if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
 	    r->element[0]->type == REDIS_REPLY_ARRAY &&
 	    r->element[0]->elements == 2)
-		entries_fire(read, r->element[0]->element[1], arg);
+		store_entries_fire(read, r->element[0]->element[1], arg);
 	else
-		entries_fire(read, NULL, arg);
+		store_entries_fire(read, NULL, arg);
 }
 
 void
@@ -170,7 +174,7 @@ parse_autoclaim(const char *err, const redisReply *r, store_fn cb,
 	if (err != NULL)
 		entries_failed(claimed, err, arg);
 	else
-		entries_fire(claimed, r->element[1], arg);
+		store_entries_fire(claimed, r->element[1], arg);
 }
 
 void

@@ -347,6 +347,54 @@ outbox_redrive_keys(const struct store_keyargs *ka, char *k[])
 	k[2] = xstrdup(STORE_KEY_OUTBOX_REDRIVE);
 }
 
+/*
+ * An entry for the ledger, once per request: recorded during delivery,
+ * never on the subscriber's hop.  KEYS: the pending stream, the key's
+ * mark.  ARGV: the entry (JSON), the mark's TTL.  Returns the stream
+ * id, or nil when the key was recorded before.
+ */
+static const char ledger_record[] =
+    "if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then\n"
+    "  return redis.call('XADD', KEYS[1], '*', 'r', ARGV[1])\n"
+    "end\n"
+    "return false\n";
+
+static void
+ledger_record_keys(const struct store_keyargs *ka, char *k[])
+{
+	k[0] = xstrdup(STORE_KEY_LEDGER_PENDING);
+	k[1] = store_key_ledger_seen(ka->ikey);
+}
+
+/*
+ * Pending entries written to the ledger file and flushed: gone from the
+ * stream, the head moved on (never back: a late commit of a writer that
+ * died must not undo a newer one), and each request's reference found
+ * by VERIFY.  KEYS: the pending stream, the head, the references.
+ * ARGV: the head's sequence number, the head ("SEQ HASH"), how many
+ * stream ids follow, the ids, then pairs of reference and "SEQ HASH
+ * WHO".  Returns 1.
+ */
+static const char ledger_commit[] =
+    "local n = tonumber(ARGV[3])\n"
+    "for i = 4, 3 + n do redis.call('XDEL', KEYS[1], ARGV[i]) end\n"
+    "local cur = redis.call('GET', KEYS[2])\n"
+    "local seq = cur and tonumber(string.match(cur, '^(%d+)')) or 0\n"
+    "if tonumber(ARGV[1]) > seq then redis.call('SET', KEYS[2], ARGV[2]) end\n"
+    "for i = 4 + n, #ARGV - 1, 2 do\n"
+    "  redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1])\n"
+    "end\n"
+    "return 1\n";
+
+static void
+ledger_commit_keys(const struct store_keyargs *ka, char *k[])
+{
+	(void)ka;
+	k[0] = xstrdup(STORE_KEY_LEDGER_PENDING);
+	k[1] = xstrdup(STORE_KEY_LEDGER_HEAD);
+	k[2] = xstrdup(STORE_KEY_LEDGER_REFS);
+}
+
 const struct store_script_def store_scripts[NSCRIPTS] = {
 	[SCRIPT_SESSION_SAVE] = { "session_save", session_save, 1,
 	    session_save_keys },
@@ -374,4 +422,8 @@ const struct store_script_def store_scripts[NSCRIPTS] = {
 	    outbox_dead_keys },
 	[SCRIPT_OUTBOX_REDRIVE] = { "outbox_redrive", outbox_redrive, 3,
 	    outbox_redrive_keys },
+	[SCRIPT_LEDGER_RECORD] = { "ledger_record", ledger_record, 2,
+	    ledger_record_keys },
+	[SCRIPT_LEDGER_COMMIT] = { "ledger_commit", ledger_commit, 3,
+	    ledger_commit_keys },
 };

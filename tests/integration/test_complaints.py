@@ -49,17 +49,23 @@ def render(template, lang, **values):
                   else values.get(m.group(1), ""), template)
 
 
-@pytest.fixture
-def gw(gateway, backoffice):
+def complaints_gateway(gateway, backoffice, **over):
+    """A gateway serving *786# and *787# through the test back office."""
     bo = backoffice()
     g = gateway(adapters={"requests": {
         "type": "http", "url": bo.url, "secret": SECRET,
         "lookup_path": "/lookup", "path": None}},
         services=[{"code": SERVICE, "menu": os.path.join(
             ROOT, "menus", "asani.menu"), "adapter": "requests"},
-            {"code": CODE, "menu": COMPLAINTS, "adapter": "requests"}])
+            {"code": CODE, "menu": COMPLAINTS, "adapter": "requests"}],
+        **over)
     g.bo = bo
     return g
+
+
+@pytest.fixture
+def gw(gateway, backoffice):
+    return complaints_gateway(gateway, backoffice)
 
 
 def dialog(gw, phone, lang):

@@ -12,7 +12,8 @@ import subprocess
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-MAN_PAGES = ["man/asanigw.8", "man/asanigw.conf.5", "man/asanigw.menu.5"]
+MAN_PAGES = ["man/asanigw.8", "man/asanigw.conf.5", "man/asanigw.menu.5",
+             "man/asanigw-verify.1"]
 
 
 def make(*args):
@@ -37,9 +38,10 @@ def test_staged_install_for_a_package(tmp_path):
     make("install", f"DESTDIR={dest}", "PREFIX=/usr")
     files = tree(dest)
     assert files["usr/sbin/asanigw"] == 0o755
+    assert files["usr/bin/asanigw-verify"] == 0o755
     assert files["etc/asanigw/asanigw.conf"] == 0o640
     for page, sec in (("asanigw.8", 8), ("asanigw.conf.5", 5),
-                      ("asanigw.menu.5", 5)):
+                      ("asanigw.menu.5", 5), ("asanigw-verify.1", 1)):
         assert files[f"usr/share/man/man{sec}/{page}"] == 0o644
     assert files["usr/lib/systemd/system/asanigw.service"] == 0o644
     assert "usr/share/asanigw/menus/asani.menu" in files
@@ -69,6 +71,9 @@ def test_prefix_install_runs_and_keeps_the_configuration(tmp_path):
     out = subprocess.run([binary, "-t", "-c", conf], capture_output=True,
                          text=True, timeout=30)
     assert out.returncode == 0 and "configuration OK" in out.stdout, out
+    out = subprocess.run([os.path.join(prefix, "bin", "asanigw-verify")],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "usage: asanigw-verify" in out.stderr
     # An operator's edit survives the next install.
     with open(conf, "a") as f:
         f.write("# edited by the operator\n")
@@ -126,7 +131,7 @@ def test_debian_package_installs_runs_and_purges():
             assert not bad, bad
     finally:
         run("dpkg", "--purge", "asanigw")
-    for p in ("/usr/sbin/asanigw", "/etc/asanigw", "/var/lib/asanigw",
+    for p in ("/usr/sbin/asanigw", "/usr/bin/asanigw-verify", "/etc/asanigw", "/var/lib/asanigw",
               "/lib/systemd/system/asanigw.service",
               "/usr/share/asanigw", "/usr/share/doc/asanigw",
               "/usr/share/man/man8/asanigw.8.gz"):

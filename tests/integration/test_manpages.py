@@ -26,6 +26,7 @@ FUNCTIONS = {
     "read_admin": "admin",
     "read_services": "services",
     "read_metrics": "metrics",
+    "read_ledger": "ledger",
 }
 ADAPTERS = {"adapter_file.c": "file", "adapter_http.c": "http",
             "adapter_redis_stream.c": "redis-stream"}

@@ -1090,7 +1090,7 @@ START_TEST(refusal_urdu_main_and_categories)
 	ck_assert_str_eq(step("9"), "غلط انتخاب۔\nخوش آمدید\n1. مدد مانگیں\n"
 	    "2. درخواست کا حال\n98 مزید");
 	ck_assert_str_eq(step("98"), "3. تربیت اور روزگار\n"
-	    "4. آسانی کے بارے میں\n0 واپس 00 شروع");
+	    "4. آسانی کے بارے میں\n5. عوامی رجسٹر\n0 واپس 00 شروع");
 	step("1");
 	ck_assert_str_eq(s->screen, "category");
 	ck_assert_str_eq(step("۹"), "غلط انتخاب۔\nکیا مدد چاہیے؟\n1. کھانا\n"
