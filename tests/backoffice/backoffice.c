@@ -61,10 +61,14 @@
  *	[{"n":1,"key":"..","received_ms":MS,"body":{..}},..]; MS is unix
  *	milliseconds and the body is the bytes that came, as they came.
  * GET /stats		200 {"received":N,"recorded":N,"duplicates":N,
- *	"bad_signature":N,"stale":N,"injected":N,"lookups":N}: received
+ *	"bad_signature":N,"stale":N,"injected":N,"lookups":N,
+ *	"connections":N,"tls_handshakes":N,"tls_resumed":N}: received
  *	counts every POST /requests and lookups every POST /lookup, whatever
  *	came of them; bad_signature and stale count both; injected counts
- *	the calls a failure was injected into, slow ones included.
+ *	the calls a failure was injected into, slow ones included;
+ *	connections counts the TCP connections accepted (the stats call's
+ *	own too), tls_handshakes the TLS handshakes completed in full and
+ *	tls_resumed those that resumed an earlier session.
  * POST /control	not signed: a test's remote control.  A JSON object of
  *	"fail"		"500", "503", "429", "408" or "400": answer that
  *			status, {"error":"injected"}; "slow": wait
@@ -235,6 +239,7 @@ struct held {
 struct stats {
 	unsigned long	 received, recorded, duplicates, bad_signature;
 	unsigned long	 stale, injected, lookups;
+	unsigned long	 connections, tls_handshakes, tls_resumed;
 };
 
 struct bo {
@@ -998,14 +1003,17 @@ on_stats(struct evhttp_request *req, void *arg)
 		reply_405(req, "GET");
 		return;
 	}
-	reply(req, 200, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	reply(req, 200, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "received", (json_int_t)st->received,
 	    "recorded", (json_int_t)st->recorded,
 	    "duplicates", (json_int_t)st->duplicates,
 	    "bad_signature", (json_int_t)st->bad_signature,
 	    "stale", (json_int_t)st->stale,
 	    "injected", (json_int_t)st->injected,
-	    "lookups", (json_int_t)st->lookups));
+	    "lookups", (json_int_t)st->lookups,
+	    "connections", (json_int_t)st->connections,
+	    "tls_handshakes", (json_int_t)st->tls_handshakes,
+	    "tls_resumed", (json_int_t)st->tls_resumed));
 }
 
 /* The index in fails[] of name (NULL: none), or -1. */
@@ -1161,16 +1169,24 @@ on_other(struct evhttp_request *req, void *arg)
 }
 
 /*
- * Each connection's bufferevent when serving HTTPS.  Never NULL: libevent
- * would take that to mean a plain socket, and serve in clear.
+ * Each connection's bufferevent, counted; over TLS when serving HTTPS.
+ * Never a plain one then: libevent would serve in clear.
  */
 static struct bufferevent *
-tls_bev(struct event_base *base, void *arg)
+conn_bev(struct event_base *base, void *arg)
 {
+	struct bo		*bo = arg;
 	struct bufferevent	*bev;
 	SSL			*ssl;
 
-	if ((ssl = SSL_new(arg)) == NULL ||
+	bo->st.connections++;
+	if (bo->tls == NULL) {
+		if ((bev = bufferevent_socket_new(base, -1,
+		    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+			abort();
+		return bev;
+	}
+	if ((ssl = SSL_new(bo->tls)) == NULL ||
 	    (bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		abort();
@@ -1179,8 +1195,26 @@ tls_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
+/* A handshake done, counted once per connection (in TLS 1.3 the
+ * callback comes again when session tickets go out). */
+static void
+tls_info(const SSL *ssl, int where, int ret)
+{
+	struct bo	*bo = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_DONE) ||
+	    SSL_get_app_data((SSL *)ssl) != NULL)
+		return;
+	SSL_set_app_data((SSL *)ssl, bo);
+	if (SSL_session_reused((SSL *)ssl))
+		bo->st.tls_resumed++;
+	else
+		bo->st.tls_handshakes++;
+}
+
 static SSL_CTX *
-tls_new(const char *cert, const char *key)
+tls_new(struct bo *bo, const char *cert, const char *key)
 {
 	SSL_CTX		*ctx;
 	const char	*what = NULL;
@@ -1196,8 +1230,11 @@ tls_new(const char *cert, const char *key)
 		what = key;
 	else if (SSL_CTX_check_private_key(ctx) != 1)
 		what = "the key and certificate";
-	if (what == NULL)
+	if (what == NULL) {
+		SSL_CTX_set_app_data(ctx, bo);
+		SSL_CTX_set_info_callback(ctx, tls_info);
 		return ctx;
+	}
 	ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
 	fprintf(stderr, "backoffice: %s: %s\n", what, buf);
 	SSL_CTX_free(ctx);
@@ -1401,7 +1438,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	rng_seed(&bo);
 	bo.mac = mac_new(secret);
-	if (cert != NULL && (bo.tls = tls_new(cert, key)) == NULL) {
+	if (cert != NULL && (bo.tls = tls_new(&bo, cert, key)) == NULL) {
 		EVP_MAC_CTX_free(bo.mac);
 		return 1;
 	}
@@ -1428,8 +1465,7 @@ main(int argc, char *argv[])
 	evhttp_set_allowed_methods(bo.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	if (bo.tls != NULL)
-		evhttp_set_bevcb(bo.http, tls_bev, bo.tls);
+	evhttp_set_bevcb(bo.http, conn_bev, &bo);
 	evhttp_set_cb(bo.http, "/requests", on_requests, &bo);
 	evhttp_set_cb(bo.http, "/lookup", on_lookup, &bo);
 	evhttp_set_cb(bo.http, "/stats", on_stats, &bo);
