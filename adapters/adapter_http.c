@@ -122,11 +122,19 @@ static int
 http_new_session(SSL *ssl, SSL_SESSION *sess)
 {
 	struct http_adapter	*ha = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	SSL_SESSION		*copy;
 
+	/*
+	 * A copy: OpenSSL marks a connection's own session not resumable
+	 * when the connection ends without a close_notify, as a back office
+	 * that just closes leaves it.
+	 */
+	if ((copy = SSL_SESSION_dup(sess)) == NULL)
+		return 0;
 	if (ha->session != NULL)
 		SSL_SESSION_free(ha->session);
-	ha->session = sess;
-	return 1;	/* ours now */
+	ha->session = copy;
+	return 0;	/* sess stays OpenSSL's */
 }
 
 static SSL_CTX *
