@@ -81,11 +81,15 @@
  *	"slow_ms"	the delay of "slow"; 2000 by default.
  *	"set_status"	{"ref":R,"status":S}: lookups of R say S from now
  *			on (whether R is recorded yet or not).
+ *	"close_every"	N: from now on every Nth call to POST /requests or
+ *			POST /lookup is answered with "Connection: close"
+ *			and its connection closed after the answer (the
+ *			client must connect again); 0 stops it.
  *	A "fail" replaces whatever was injected before, with the defaults
  *	for what it leaves out; injection touches POST /requests and POST
  *	/lookup only.  200 {"ok":true}, or 400 {"error":".."} and no change
  *	for an unknown field, a bad value, for_ms, ratio or slow_ms without
- *	fail, or neither fail nor set_status.
+ *	fail, or none of fail, set_status and close_every.
  * Any other path is 404 {"error":"not found"}; another method on these is
  * 405 {"error":"method not allowed"} with Allow.  A body over 1 MiB gets
  * libevent's 413 and the connection closes.  Every answer is
@@ -258,6 +262,7 @@ struct bo {
 	TAILQ_HEAD(, held)	 held;
 	struct stats		 st;
 	uint64_t		 rng;
+	unsigned long		 close_every, calls;	/* close_every */
 };
 
 static char *
@@ -904,6 +909,10 @@ hold(struct bo *bo, struct evhttp_request *req, handler fn)
 static int
 inject(struct bo *bo, struct evhttp_request *req, handler fn, json_t **ev)
 {
+	/* The answer, whatever it is, closes the connection after it. */
+	if (bo->close_every > 0 && ++bo->calls % bo->close_every == 0)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
 	if (!inject_now(bo))
 		return 0;
 	bo->st.injected++;
@@ -1041,18 +1050,21 @@ json_ms(json_t *j, long long max, long long *v)
 
 /*
  * Reads a control into *inj (when it has "fail", then *have_fail is set)
- * and *ref, *status (when it has "set_status").  Returns 0, or -1 with a
+ * and *ref, *status (when it has "set_status"), *close_every (-1 when
+ * absent).  Returns 0, or -1 with a
  * sentence in err and nothing applied.
  */
 static int
 control_parse(json_t *o, struct inject *inj, int *have_fail,
-    const char **ref, const char **status, char *err, size_t errlen)
+    const char **ref, const char **status, long long *close_every,
+    char *err, size_t errlen)
 {
 	const char	*k;
 	json_t		*v;
 	int		 f, tuned = 0;
 
 	*have_fail = 0;
+	*close_every = -1;
 	*ref = *status = NULL;
 	memset(inj, 0, sizeof *inj);
 	inj->ratio = 1.0;
@@ -1091,6 +1103,12 @@ control_parse(json_t *o, struct inject *inj, int *have_fail,
 			}
 			inj->ratio = json_number_value(v);
 			tuned = 1;
+		} else if (strcmp(k, "close_every") == 0) {
+			if (json_ms(v, 1000000000, close_every) == -1) {
+				snprintf(err, errlen, "close_every is an "
+				    "integer from 0 to 1000000000");
+				return -1;
+			}
 		} else if (strcmp(k, "set_status") == 0) {
 			*ref = json_string_value(json_object_get(v, "ref"));
 			*status = json_string_value(json_object_get(v,
@@ -1110,8 +1128,9 @@ control_parse(json_t *o, struct inject *inj, int *have_fail,
 		snprintf(err, errlen, "for_ms, ratio and slow_ms go with fail");
 		return -1;
 	}
-	if (!*have_fail && *ref == NULL) {
-		snprintf(err, errlen, "a control has fail or set_status");
+	if (!*have_fail && *ref == NULL && *close_every == -1) {
+		snprintf(err, errlen, "a control has fail, set_status or "
+		    "close_every");
 		return -1;
 	}
 	return 0;
@@ -1126,6 +1145,7 @@ on_control(struct evhttp_request *req, void *arg)
 	const char	*body, *ref, *status;
 	char		 err[128];
 	size_t		 len;
+	long long	 close_every;
 	int		 have_fail;
 	json_t		*o, *ev;
 
@@ -1138,8 +1158,8 @@ on_control(struct evhttp_request *req, void *arg)
 		reply_error(req, 400, "body is not a JSON object");
 		return;
 	}
-	if (control_parse(o, &inj, &have_fail, &ref, &status, err,
-	    sizeof err) == -1) {
+	if (control_parse(o, &inj, &have_fail, &ref, &status, &close_every,
+	    err, sizeof err) == -1) {
 		reply_error(req, 400, err);
 		json_decref(o);
 		return;
@@ -1148,6 +1168,10 @@ on_control(struct evhttp_request *req, void *arg)
 		if (inj.until_ms != 0)
 			inj.until_ms += clock_ms(CLOCK_MONOTONIC);
 		bo->inj = inj;
+	}
+	if (close_every != -1) {
+		bo->close_every = (unsigned long)close_every;
+		bo->calls = 0;
 	}
 	if (ref != NULL) {
 		s = map_slot(&bo->statuses, ref, 1);
