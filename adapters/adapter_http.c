@@ -17,9 +17,13 @@
  * server (without an idempotency key: asking twice changes nothing); the
  * answer is a JSON object, read by answer_decode().
  *
- * Over HTTP a few keep-alive connections are shared by all calls.  Over
- * HTTPS each call has its own connection (libevent cannot reconnect a TLS
- * bufferevent once the server closed it).
+ * Calls share a pool of `connections` keep-alive connections, HTTP and
+ * HTTPS alike: each carries one call at a time (libevent's client does
+ * not pipeline), the rest wait in order for one to be free.  A connection
+ * the back office closed, or that failed, is dropped and made anew when
+ * a call needs it (libevent cannot reconnect a TLS bufferevent).  Over
+ * HTTPS the last TLS session the back office gave is offered again by
+ * every new connection, so it resumes instead of a full handshake.
  *
  * Its settings are declared in http_keys: the configuration refuses a
  * missing secret, a malformed URL, an unreadable CA file or a number out
@@ -27,6 +31,10 @@
  */
 #define _DEFAULT_SOURCE
 #include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +60,14 @@
  * is read whole). */
 #define ANSWER_BODY_MAX	(64 * 1024)
 
+/* One connection of the pool: NULL until a call needs it. */
+struct http_slot {
+	struct http_adapter	 *ha;
+	struct evhttp_connection *conn;
+	struct http_call	 *busy;		/* the call it carries */
+	int			  nodelay;	/* set on conn's socket */
+};
+
 struct http_adapter {
 	struct event_base	 *base;
 	char			 *name;
@@ -62,20 +78,29 @@ struct http_adapter {
 	SSL_CTX			 *ssl;		/* NULL for plain HTTP */
 	char			 *secret;
 	struct timeval		  timeout;
-	struct evhttp_connection **conns;	/* plain HTTP only */
-	unsigned		  nconns, next;
-	LIST_HEAD(, http_call)	  calls;	/* in flight */
+	SSL_SESSION		 *session;	/* to resume; NULL: none yet */
+	int			  closing;
+	struct http_slot	 *slots;
+	unsigned		  nslots;
+	LIST_HEAD(, http_call)	  calls;	/* in flight or waiting */
+	TAILQ_HEAD(, http_call)	  waiting;	/* for a free connection */
 };
 
 struct http_call {
 	struct http_adapter	 *ha;
-	struct evhttp_connection *conn;		/* its own (HTTPS) */
+	struct http_slot	 *slot;		/* the connection carrying it */
+	struct evhttp_connection *conn;		/* that connection */
+	struct evhttp_request	 *req;		/* while waiting */
+	char			 *path;		/* while waiting */
 	struct event		 *ev;		/* a failure before sending */
 	adapter_cb		  cb;		/* a submit */
 	adapter_answer_cb	  acb;		/* or a lookup */
 	void			 *arg;
 	char			  key[130];	/* or the query kind */
 	LIST_ENTRY(http_call)	  entry;
+	TAILQ_ENTRY(http_call)	  wentry;
+	int			  queued;	/* in waiting */
+	int			  broken;	/* no answer came */
 };
 
 static const struct adapter_key http_keys[] = {
@@ -91,8 +116,30 @@ static const struct adapter_key http_keys[] = {
 	{ .name = NULL }
 };
 
+/* A session the back office gave (with the handshake or, in TLS 1.3,
+ * after it): the one new connections offer to resume. */
+static int
+http_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct http_adapter	*ha = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	SSL_SESSION		*copy;
+
+	/*
+	 * A copy: OpenSSL marks a connection's own session not resumable
+	 * when the connection ends without a close_notify, as a back office
+	 * that just closes leaves it.
+	 */
+	if ((copy = SSL_SESSION_dup(sess)) == NULL)
+		return 0;
+	if (ha->session != NULL)
+		SSL_SESSION_free(ha->session);
+	ha->session = copy;
+	return 0;	/* sess stays OpenSSL's */
+}
+
 static SSL_CTX *
-http_ssl_ctx(const char *name, const char *ca_file, char *err, size_t errlen)
+http_ssl_ctx(struct http_adapter *ha, const char *name, const char *ca_file,
+    char *err, size_t errlen)
 {
 	SSL_CTX	*ctx = SSL_CTX_new(TLS_client_method());
 
@@ -103,6 +150,10 @@ http_ssl_ctx(const char *name, const char *ca_file, char *err, size_t errlen)
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_app_data(ctx, ha);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, http_new_session);
 	if ((ca_file != NULL && *ca_file != '\0') ?
 	    SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1 :
 	    SSL_CTX_set_default_verify_paths(ctx) != 1) {
@@ -119,9 +170,15 @@ http_ssl_ctx(const char *name, const char *ca_file, char *err, size_t errlen)
 static void
 http_free(struct http_adapter *ha)
 {
-	for (unsigned i = 0; i < ha->nconns; i++)
-		evhttp_connection_free(ha->conns[i]);
-	free(ha->conns);
+	for (unsigned i = 0; i < ha->nslots; i++)
+		if (ha->slots[i].conn != NULL) {
+			evhttp_connection_set_closecb(ha->slots[i].conn, NULL,
+			    NULL);
+			evhttp_connection_free(ha->slots[i].conn);
+		}
+	free(ha->slots);
+	if (ha->session != NULL)
+		SSL_SESSION_free(ha->session);
 	if (ha->ssl != NULL)
 		SSL_CTX_free(ha->ssl);
 	free(ha->name);
@@ -154,6 +211,7 @@ http_open(struct event_base *base, const char *name,
 	https = scheme != NULL && strcmp(scheme, "https") == 0;
 	ha = xcalloc(1, sizeof *ha);
 	LIST_INIT(&ha->calls);
+	TAILQ_INIT(&ha->waiting);
 	ha->base = base;
 	ha->name = xstrdup(name);
 	ha->host = xstrdup(evhttp_uri_get_host(u));
@@ -166,34 +224,17 @@ http_open(struct event_base *base, const char *name,
 	ha->lookup_path = lp != NULL ? xstrdup(lp) : NULL;
 	ha->secret = xstrdup(adapter_setting_str(set, "secret"));
 	ha->timeout = ms_to_tv((unsigned)ms);
-	if (https) {
-		ha->port = (unsigned short)(port > 0 ? port : 443);
-		ha->ssl = http_ssl_ctx(name, adapter_setting_str(set,
-		    "ca_file"), err, errlen);
-		if (ha->ssl == NULL) {
-			http_free(ha);
-			return NULL;
-		}
-		return ha;
-	}
-	ha->port = (unsigned short)(port > 0 ? port : 80);
-	ha->nconns = (unsigned)adapter_setting_int(set, "connections");
-	ha->conns = xcalloc(ha->nconns, sizeof *ha->conns);
-	for (unsigned i = 0; i < ha->nconns; i++) {
-		ha->conns[i] = evhttp_connection_base_new(base, NULL,
-		    ha->host, ha->port);
-		evhttp_connection_set_timeout_tv(ha->conns[i], &ha->timeout);
-		evhttp_connection_set_retries(ha->conns[i], 0);
-		evhttp_connection_set_max_body_size(ha->conns[i],
-		    ANSWER_BODY_MAX);
+	ha->nslots = (unsigned)adapter_setting_int(set, "connections");
+	ha->slots = xcalloc(ha->nslots, sizeof *ha->slots);
+	for (unsigned i = 0; i < ha->nslots; i++)
+		ha->slots[i].ha = ha;
+	ha->port = (unsigned short)(port > 0 ? port : https ? 443 : 80);
+	if (https && (ha->ssl = http_ssl_ctx(ha, name,
+	    adapter_setting_str(set, "ca_file"), err, errlen)) == NULL) {
+		http_free(ha);
+		return NULL;
 	}
 	return ha;
-}
-
-static void
-call_unlink(struct http_call *c)
-{
-	LIST_REMOVE(c, entry);
 }
 
 static void
@@ -204,15 +245,50 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 	evhttp_connection_free(arg);
 }
 
-/* Ends a call: its callback, then the call (and its own connection, from
- * the loop: libevent is still using it).  answer is a lookup's. */
+/* The slot's connection is done with (closed by the back office, or
+ * failed): freed from the loop, libevent may still be using it; the
+ * next call on the slot makes a new one. */
+static void
+slot_drop(struct http_slot *s)
+{
+	if (s->conn == NULL)
+		return;
+	evhttp_connection_set_closecb(s->conn, NULL, NULL);
+	defer_call(s->ha->base, conn_free_cb, s->conn);
+	s->conn = NULL;
+}
+
+static void
+slot_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct http_slot	*s = arg;
+
+	if (s->conn == conn)
+		slot_drop(s);
+}
+
+static void	pool_dispatch(struct http_adapter *);
+
+/* Ends a call: its callback, then the call; its connection is free for
+ * the next one waiting.  answer is a lookup's. */
 static void
 call_end(struct http_call *c, const char *err, int final,
     const struct answer *answer)
 {
-	call_unlink(c);
-	if (c->conn != NULL)
-		defer_call(c->ha->base, conn_free_cb, c->conn);
+	struct http_adapter	*ha = c->ha;
+
+	LIST_REMOVE(c, entry);
+	if (c->queued)
+		TAILQ_REMOVE(&ha->waiting, c, wentry);
+	if (c->req != NULL)
+		evhttp_request_free(c->req);
+	free(c->path);
+	if (c->slot != NULL) {
+		/* No answer: the connection cannot be trusted again. */
+		if (c->broken && c->slot->conn == c->conn)
+			slot_drop(c->slot);
+		c->slot->busy = NULL;
+	}
 	if (c->ev != NULL)
 		event_free(c->ev);
 	if (c->acb != NULL)
@@ -220,6 +296,7 @@ call_end(struct http_call *c, const char *err, int final,
 	else
 		c->cb(err, final, c->arg);
 	free(c);
+	pool_dispatch(ha);
 }
 
 /* Why the TLS connection of an HTTPS call failed, into buf; 0 if it
@@ -279,6 +356,7 @@ call_done(struct evhttp_request *req, void *arg)
 				    0;
 	char			 err[320], tls[256];
 
+	c->broken = code == 0;
 	if (code >= 200 && code < 300 && c->acb != NULL) {
 		call_answered(c, req);
 		return;
@@ -313,75 +391,141 @@ call_fail_cb(evutil_socket_t fd, short what, void *arg)
 	call_end(arg, "cannot send the request", 0, NULL);
 }
 
+/* A new connection for the slot; NULL if it cannot be made. */
 static struct evhttp_connection *
-call_connection(struct http_call *c)
+slot_connect(struct http_slot *sl)
 {
-	struct http_adapter	*ha = c->ha;
-	struct bufferevent	*bev;
-	SSL			*ssl;
+	struct http_adapter	 *ha = sl->ha;
+	struct evhttp_connection *conn;
+	struct bufferevent	 *bev;
+	SSL			 *ssl;
 
-	if (ha->ssl == NULL)
-		return ha->conns[ha->next++ % ha->nconns];
-	if ((ssl = SSL_new(ha->ssl)) == NULL)
-		return NULL;
-	/* The certificate must name the host, which SNI also asks for. */
-	SSL_set_tlsext_host_name(ssl, ha->host);
-	SSL_set1_host(ssl, ha->host);
-	bev = bufferevent_openssl_socket_new(ha->base, -1, ssl,
-	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
-	    BEV_OPT_DEFER_CALLBACKS);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		return NULL;
+	if (ha->ssl == NULL) {
+		conn = evhttp_connection_base_new(ha->base, NULL, ha->host,
+		    ha->port);
+	} else {
+		if ((ssl = SSL_new(ha->ssl)) == NULL)
+			return NULL;
+		/* The certificate must name the host, which SNI also asks
+		 * for. */
+		SSL_set_tlsext_host_name(ssl, ha->host);
+		SSL_set1_host(ssl, ha->host);
+		if (ha->session != NULL)
+			SSL_set_session(ssl, ha->session);
+		bev = bufferevent_openssl_socket_new(ha->base, -1, ssl,
+		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
+		    BEV_OPT_DEFER_CALLBACKS);
+		if (bev == NULL) {
+			SSL_free(ssl);
+			return NULL;
+		}
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+		conn = evhttp_connection_base_bufferevent_new(ha->base, NULL,
+		    bev, ha->host, ha->port);
 	}
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	c->conn = evhttp_connection_base_bufferevent_new(ha->base, NULL, bev,
-	    ha->host, ha->port);
-	if (c->conn == NULL)
+	if (conn == NULL)
 		return NULL;
-	evhttp_connection_set_timeout_tv(c->conn, &ha->timeout);
-	evhttp_connection_set_retries(c->conn, 0);
-	evhttp_connection_set_max_body_size(c->conn, ANSWER_BODY_MAX);
-	return c->conn;
+	evhttp_connection_set_timeout_tv(conn, &ha->timeout);
+	evhttp_connection_set_retries(conn, 0);
+	evhttp_connection_set_max_body_size(conn, ANSWER_BODY_MAX);
+	evhttp_connection_set_closecb(conn, slot_closed, sl);
+	sl->nodelay = 0;
+	return sl->conn = conn;
+}
+
+/*
+ * The socket, made by the first request on a connection: requests go
+ * out at once (over TLS a request is several records, which Nagle would
+ * hold back for the back office's delayed ACK).
+ */
+static void
+slot_nodelay(struct http_slot *sl)
+{
+	struct bufferevent	*bev = evhttp_connection_get_bufferevent(sl->conn);
+	evutil_socket_t		 fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+	int			 one = 1;
+
+	if (fd == -1)
+		return;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	sl->nodelay = 1;
+}
+
+static void
+call_fail_soon(struct http_call *c)
+{
+	c->ev = event_new(c->ha->base, -1, 0, call_fail_cb, c);
+	event_active(c->ev, EV_TIMEOUT, 1);
+}
+
+/* Calls waiting, in order, onto the connections that are free. */
+static void
+pool_dispatch(struct http_adapter *ha)
+{
+	struct http_call	*c;
+	struct evhttp_request	*req;
+
+	for (unsigned i = 0; i < ha->nslots && !ha->closing &&
+	    (c = TAILQ_FIRST(&ha->waiting)) != NULL; i++) {
+		struct http_slot	*sl = &ha->slots[i];
+
+		if (sl->busy != NULL)
+			continue;
+		TAILQ_REMOVE(&ha->waiting, c, wentry);
+		c->queued = 0;
+		if (sl->conn == NULL && slot_connect(sl) == NULL) {
+			call_fail_soon(c);
+			continue;
+		}
+		sl->busy = c;
+		c->slot = sl;
+		c->conn = sl->conn;
+		req = c->req;
+		c->req = NULL;
+		if (evhttp_make_request(sl->conn, req, EVHTTP_REQ_POST,
+		    c->path) == -1) {
+			/* libevent freed the request. */
+			c->broken = 1;
+			call_fail_soon(c);
+		} else if (!sl->nodelay) {
+			slot_nodelay(sl);
+		}
+	}
 }
 
 /* Starts a call (c filled but for its adapter): body, signed, POSTed to
- * path.  The body is taken; NULL fails the call, from the loop. */
+ * path once a connection is free.  The body is taken; NULL fails the
+ * call, from the loop. */
 static void
 call_start(struct http_adapter *ha, struct http_call *c, const char *path,
     char *body, const char *ikey)
 {
-	struct evhttp_connection *conn;
-	struct evhttp_request	 *req;
 	struct evkeyvalq	 *h;
 	char			  ts[24], sig[ADAPTER_SIG_LEN];
 
 	c->ha = ha;
 	LIST_INSERT_HEAD(&ha->calls, c, entry);
-
-	if (body == NULL || (conn = call_connection(c)) == NULL) {
-		free(body);
-		c->ev = event_new(ha->base, -1, 0, call_fail_cb, c);
-		event_active(c->ev, EV_TIMEOUT, 1);
+	if (body == NULL) {
+		call_fail_soon(c);
 		return;
 	}
 	snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
 	adapter_sign(ha->secret, ts, body, strlen(body), sig);
-	req = evhttp_request_new(call_done, c);
-	h = evhttp_request_get_output_headers(req);
+	c->req = evhttp_request_new(call_done, c);
+	h = evhttp_request_get_output_headers(c->req);
 	evhttp_add_header(h, "Host", ha->host);
 	evhttp_add_header(h, "Content-Type", "application/json");
 	if (ikey != NULL)
 		evhttp_add_header(h, "X-Asanigw-Idempotency-Key", ikey);
 	evhttp_add_header(h, "X-Asanigw-Timestamp", ts);
 	evhttp_add_header(h, "X-Asanigw-Signature", sig);
-	evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
+	evbuffer_add(evhttp_request_get_output_buffer(c->req), body,
+	    strlen(body));
 	free(body);
-	if (evhttp_make_request(conn, req, EVHTTP_REQ_POST, path) == -1) {
-		/* libevent freed the request. */
-		c->ev = event_new(ha->base, -1, 0, call_fail_cb, c);
-		event_active(c->ev, EV_TIMEOUT, 1);
-	}
+	c->path = xstrdup(path);
+	TAILQ_INSERT_TAIL(&ha->waiting, c, wentry);
+	c->queued = 1;
+	pool_dispatch(ha);
 }
 
 static void
@@ -422,16 +566,14 @@ http_close(void *impl)
 {
 	struct http_adapter	*ha = impl;
 
-	/* Calls in flight hear back now, with an error; their requests go
-	 * with the connections, without callbacks. */
+	/* Calls in flight or waiting hear back now, with an error; their
+	 * requests go with the connections, without callbacks. */
+	ha->closing = 1;
 	while (!LIST_EMPTY(&ha->calls)) {
-		struct http_call	 *c = LIST_FIRST(&ha->calls);
-		struct evhttp_connection *own = c->conn;
+		struct http_call	*c = LIST_FIRST(&ha->calls);
 
-		c->conn = NULL;
+		c->slot = NULL;
 		call_end(c, "adapter closed", 0, NULL);
-		if (own != NULL)
-			evhttp_connection_free(own);
 	}
 	http_free(ha);
 }

@@ -441,6 +441,7 @@ main(int argc, char *argv[])
 	struct errlist	 errs = { 0 };
 	struct daemon	 d = { 0 };
 	struct event	*ev_term, *ev_int, *ev_hup;
+	struct event_config *cfg;
 	struct store_params sp;
 	char		 err[256];
 	unsigned long	 fds;
@@ -515,8 +516,17 @@ main(int argc, char *argv[])
 	write_pidfile(d.boot->pidfile);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((d.base = event_base_new()) == NULL)
+	/*
+	 * evhttp turns reading and writing off and on around every request
+	 * and answer; the changelist folds that into one epoll_ctl or none
+	 * per turn of the loop.  (Unsafe only with dup()ed descriptors,
+	 * which the gateway never makes.)
+	 */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ==
+	    -1 || (d.base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("event_base_new failed");
+	event_config_free(cfg);
 	sp = store_params_of(d.boot, 0);
 	d.store = store_new(d.base, &sp);
 	if (d.boot->outbox.replicas > 0) {

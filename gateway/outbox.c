@@ -16,6 +16,7 @@
 #define _DEFAULT_SOURCE
 #include <sys/queue.h>
 
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ enum dstate {
 	D_RECORDING,	/* into the ledger first */
 	D_SENDING,
 	D_ACK,		/* delivered: acknowledge */
+	D_ACKING,	/* in the batch of acknowledgements to send */
 	D_FAIL,		/* failed: count the attempt */
 	D_WAIT_REDIS,
 	D_BACKOFF,	/* wait, then claim it to itself and send again */
@@ -49,12 +51,23 @@ enum dstate {
 	D_DONE,
 };
 
+/* The requests of one subscriber held here: one is handed out at a
+ * time, the others wait in order. */
+struct subject {
+	char			 name[32];	/* msisdn_hash */
+	unsigned		 active;	/* held and not queued */
+	TAILQ_HEAD(, delivery)	 queued;	/* oldest first */
+	LIST_ENTRY(subject)	 entry;
+};
+
 struct delivery {
 	struct outbox	*ob;		/* NULL once the outbox is gone */
 	enum dstate	 state;
-	char		 id[ID_MAX];
+	char		 id[ID_MAX];	/* first: the key in the id tree */
 	char		*json;
-	char		 subject[32];	/* msisdn_hash: the ordering key */
+	struct subject	*subj;		/* the ordering key; NULL once the
+					 * outbox is gone */
+	TAILQ_ENTRY(delivery) qentry;	/* in subj->queued */
 	unsigned	 attempts;	/* known so far */
 	int		 recorded;	/* in the ledger */
 	char		*err;		/* of the last attempt */
@@ -84,43 +97,87 @@ struct outbox {
 	int			 closing;	/* freed once they come back */
 	TAILQ_HEAD(, delivery)	 all;
 	unsigned		 held;
+	void			*ids;		/* tsearch tree of the held */
+	void			*subjects;	/* tsearch tree by name */
+	LIST_HEAD(, subject)	 subject_list;
+	/* Delivered in this turn of the loop, acknowledged together by
+	 * ack_ev in one script call. */
+	struct delivery		**acks;
+	size_t			 nacks, capacks;
+	struct event		*ack_ev;
+};
+
+/* One batch of acknowledgements out to Redis. */
+struct ack_batch {
+	size_t			 n;
+	struct delivery		*d[];
 };
 
 static void	delivery_step(struct delivery *);
 static void	outbox_poll_soon(struct outbox *, unsigned ms);
 
-static struct delivery *
-held(const struct outbox *ob, const char *id)
+static int
+id_cmp(const void *a, const void *b)
 {
-	struct delivery	*d;
-
-	TAILQ_FOREACH(d, &ob->all, entry)
-		if (strcmp(d->id, id) == 0)
-			return d;
-	return NULL;
+	return strcmp(((const struct delivery *)a)->id,
+	    ((const struct delivery *)b)->id);
 }
 
-/* Another request of the same subscriber held before this one. */
 static int
-subject_busy(const struct outbox *ob, const struct delivery *self)
+subject_cmp(const void *a, const void *b)
 {
-	struct delivery	*d;
+	return strcmp(((const struct subject *)a)->name,
+	    ((const struct subject *)b)->name);
+}
 
-	TAILQ_FOREACH(d, &ob->all, entry)
-		if (d != self && d->state != D_QUEUED &&
-		    strcmp(d->subject, self->subject) == 0)
-			return 1;
-	return 0;
+static int
+held(const struct outbox *ob, const char *id)
+{
+	struct delivery	 key;
+
+	snprintf(key.id, sizeof key.id, "%s", id);
+	return tfind(&key, &ob->ids, id_cmp) != NULL;
+}
+
+/* The subject of that name, made if new. */
+static struct subject *
+subject_get(struct outbox *ob, const char *name)
+{
+	struct subject	 key, *sj, **found;
+
+	snprintf(key.name, sizeof key.name, "%s", name);
+	if ((found = tfind(&key, &ob->subjects, subject_cmp)) != NULL)
+		return *found;
+	sj = xcalloc(1, sizeof *sj);
+	memcpy(sj->name, key.name, sizeof sj->name);
+	TAILQ_INIT(&sj->queued);
+	if (tsearch(sj, &ob->subjects, subject_cmp) == NULL)
+		fatalx("out of memory");
+	LIST_INSERT_HEAD(&ob->subject_list, sj, entry);
+	return sj;
 }
 
 static void
 delivery_free(struct delivery *d)
 {
 	struct outbox	*ob = d->ob;
+	struct subject	*sj = d->subj;
 
 	if (ob != NULL) {
 		TAILQ_REMOVE(&ob->all, d, entry);
+		tdelete(d, &ob->ids, id_cmp);
 		ob->held--;
+	}
+	if (sj != NULL) {
+		if (d->state == D_QUEUED)
+			TAILQ_REMOVE(&sj->queued, d, qentry);
+		else
+			sj->active--;
+		if (sj->active == 0 && TAILQ_EMPTY(&sj->queued)) {
+			tdelete(sj, &ob->subjects, subject_cmp);
+			LIST_REMOVE(sj, entry);
+			free(sj);
+		}
 	}
 	event_free(d->timer);
 	free(d->json);
@@ -130,15 +187,13 @@ delivery_free(struct delivery *d)
 
 /* The next request of a subscriber whose earlier one is done. */
 static void
-subject_next(struct outbox *ob, const char *subject)
+subject_next(struct subject *sj)
 {
-	struct delivery	*d, *first = NULL;
+	struct delivery	*first = TAILQ_FIRST(&sj->queued);
 
-	/* The list is newest first: the last match is the oldest. */
-	TAILQ_FOREACH(d, &ob->all, entry)
-		if (d->state == D_QUEUED && strcmp(d->subject, subject) == 0)
-			first = d;
 	if (first != NULL) {
+		TAILQ_REMOVE(&sj->queued, first, qentry);
+		sj->active++;
 		first->state = D_SEND;
 		event_active(first->timer, EV_TIMEOUT, 1);
 	}
@@ -160,29 +215,38 @@ delivery_take(struct outbox *ob, const struct store_entry *e)
 	json_t		*o;
 	json_error_t	 jerr;
 
-	if (strlen(e->id) >= ID_MAX || held(ob, e->id) != NULL)
+	const char	*subject = NULL;
+
+	if (strlen(e->id) >= ID_MAX || held(ob, e->id))
 		return;
 	d = xcalloc(1, sizeof *d);
 	d->ob = ob;
 	snprintf(d->id, sizeof d->id, "%s", e->id);
 	d->timer = evtimer_new(ob->base, delivery_timer, d);
 	TAILQ_INSERT_HEAD(&ob->all, d, entry);
+	if (tsearch(d, &ob->ids, id_cmp) == NULL)
+		fatalx("out of memory");
 	ob->held++;
+	o = e->json != NULL ? json_loads(e->json, 0, &jerr) : NULL;
+	if (o != NULL)
+		subject = json_string_value(json_object_get(o, "msisdn_hash"));
+	d->subj = subject_get(ob, subject != NULL ? subject : "");
+	json_decref(o);
 	if (e->json == NULL) {
 		d->json = xstrdup("");
 		d->err = xstrdup("the entry holds no request");
 		d->final = 1;
 		d->state = D_FAIL;
+		d->subj->active++;
 	} else {
 		d->json = xstrdup(e->json);
-		if ((o = json_loads(e->json, 0, &jerr)) != NULL) {
-			snprintf(d->subject, sizeof d->subject, "%s",
-			    json_string_value(json_object_get(o,
-			    "msisdn_hash")) ? json_string_value(
-			    json_object_get(o, "msisdn_hash")) : "");
-			json_decref(o);
+		if (d->subj->active > 0) {
+			d->state = D_QUEUED;
+			TAILQ_INSERT_TAIL(&d->subj->queued, d, qentry);
+		} else {
+			d->subj->active++;
+			d->state = D_SEND;
 		}
-		d->state = subject_busy(ob, d) ? D_QUEUED : D_SEND;
 	}
 	if (d->state != D_QUEUED)
 		event_active(d->timer, EV_TIMEOUT, 1);
@@ -286,6 +350,49 @@ reclaimed(const char *err, int still_held, void *arg)
 	delivery_step(d);
 }
 
+/* The acknowledgements of a batch came back: each delivery hears. */
+static void
+acks_done(const char *err, void *arg)
+{
+	struct ack_batch	*b = arg;
+
+	for (size_t i = 0; i < b->n; i++)
+		acked(err, b->d[i]);
+	free(b);
+}
+
+/* Once a turn of the loop: what was delivered in it, acknowledged in
+ * batches of at most STORE_OUTBOX_ACK_MAX. */
+static void
+acks_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox		*ob = arg;
+	struct ack_batch	*b;
+	const char		**ids;
+	size_t			  n, off = 0;
+
+	(void)fd;
+	(void)what;
+	ids = xcalloc(ob->nacks > STORE_OUTBOX_ACK_MAX ?
+	    STORE_OUTBOX_ACK_MAX : ob->nacks, sizeof *ids);
+	while (off < ob->nacks) {
+		n = ob->nacks - off;
+		if (n > STORE_OUTBOX_ACK_MAX)
+			n = STORE_OUTBOX_ACK_MAX;
+		b = xmalloc(sizeof *b + n * sizeof b->d[0]);
+		b->n = n;
+		for (size_t i = 0; i < n; i++) {
+			b->d[i] = ob->acks[off + i];
+			b->d[i]->state = D_WAIT_REDIS;
+			ids[i] = b->d[i]->id;
+		}
+		store_outbox_ack_many(ob->store, ids, n, acks_done, b);
+		off += n;
+	}
+	free(ids);
+	ob->nacks = 0;
+}
+
 static unsigned
 backoff_ms(const struct outbox *ob, unsigned attempts)
 {
@@ -298,7 +405,7 @@ static void
 delivery_step(struct delivery *d)
 {
 	struct outbox	*ob = d->ob;
-	char		 subject[sizeof d->subject];
+	struct subject	*sj;
 	struct timeval	 tv;
 	unsigned	 wait;
 
@@ -306,6 +413,7 @@ delivery_step(struct delivery *d)
 	case D_QUEUED:
 	case D_RECORDING:
 	case D_SENDING:
+	case D_ACKING:
 	case D_WAIT_REDIS:
 	case D_RECLAIM:
 		return;
@@ -322,8 +430,15 @@ delivery_step(struct delivery *d)
 		ob->deliver(ob->ctx, d->json, delivered, d);
 		return;
 	case D_ACK:
-		d->state = D_WAIT_REDIS;
-		store_outbox_ack(ob->store, d->id, acked, d);
+		d->state = D_ACKING;
+		if (ob->nacks == ob->capacks) {
+			ob->capacks = ob->capacks ? ob->capacks * 2 : 64;
+			ob->acks = xreallocarray(ob->acks, ob->capacks,
+			    sizeof *ob->acks);
+		}
+		ob->acks[ob->nacks++] = d;
+		if (ob->nacks == 1)
+			event_active(ob->ack_ev, EV_TIMEOUT, 1);
 		return;
 	case D_FAIL:
 		d->state = D_WAIT_REDIS;
@@ -348,9 +463,12 @@ delivery_step(struct delivery *d)
 	case D_DONE:
 		break;
 	}
-	memcpy(subject, d->subject, sizeof subject);
+	/* Its subject lives on while another of its requests is held. */
+	sj = d->subj->active > 1 || !TAILQ_EMPTY(&d->subj->queued) ?
+	    d->subj : NULL;
 	delivery_free(d);
-	subject_next(ob, subject);
+	if (sj != NULL)
+		subject_next(sj);
 	outbox_poll_soon(ob, 0);
 }
 
@@ -657,6 +775,8 @@ outbox_new(struct event_base *base, struct store *store,
 	ob->deliver = deliver;
 	ob->ctx = ctx;
 	TAILQ_INIT(&ob->all);
+	LIST_INIT(&ob->subject_list);
+	ob->ack_ev = event_new(base, -1, 0, acks_flush, ob);
 	ob->poll = evtimer_new(base, poll_cb, ob);
 	ob->claim = event_new(base, -1, EV_PERSIST, claim_cb, ob);
 	tv = ms_to_tv(p->claim_idle_ms / 2);
@@ -681,6 +801,7 @@ void
 outbox_free(struct outbox *ob)
 {
 	struct delivery	*d;
+	struct subject	*sj;
 
 	if (ob == NULL)
 		return;
@@ -688,11 +809,22 @@ outbox_free(struct outbox *ob)
 	 * them.  The rest go now.  Their entries stay pending in Redis. */
 	while ((d = TAILQ_FIRST(&ob->all)) != NULL) {
 		TAILQ_REMOVE(&ob->all, d, entry);
+		tdelete(d, &ob->ids, id_cmp);
 		d->ob = NULL;
+		d->subj = NULL;
 		if (d->state != D_SENDING && d->state != D_WAIT_REDIS &&
 		    d->state != D_RECLAIM && d->state != D_RECORDING)
 			delivery_free(d);
 	}
+	while ((sj = LIST_FIRST(&ob->subject_list)) != NULL) {
+		LIST_REMOVE(sj, entry);
+		tdelete(sj, &ob->subjects, subject_cmp);
+		free(sj);
+	}
+	/* Those waiting for their batch went too: not acknowledged, they
+	 * are delivered again later. */
+	free(ob->acks);
+	event_free(ob->ack_ev);
 	event_free(ob->poll);
 	event_free(ob->claim);
 	if (ob->redrive != NULL)

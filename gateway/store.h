@@ -350,6 +350,11 @@ void		 store_outbox_reclaim(struct store *, const char *consumer,
 /* Delivered: gone from the stream and the group. */
 void		 store_outbox_ack(struct store *, const char *id,
 		    store_done_cb, void *arg);
+/* The same for n entries at once (1 to STORE_OUTBOX_ACK_MAX): one
+ * script call. */
+#define STORE_OUTBOX_ACK_MAX	1024
+void		 store_outbox_ack_many(struct store *, const char *const *ids,
+		    size_t n, store_done_cb, void *arg);
 /* A failed attempt counted: a dead letter (dead 1) when final or at the
  * max_attempts-th; attempts is how many so far. */
 typedef void (*store_failed_cb)(const char *err, unsigned attempts,

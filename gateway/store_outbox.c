@@ -229,14 +229,24 @@ store_outbox_reclaim(struct store *st, const char *consumer, const char *id,
 }
 
 void
+store_outbox_ack_many(struct store *st, const char *const *ids, size_t n,
+    store_done_cb cb, void *arg)
+{
+	struct store_keyargs ka = { 0 };
+	const char	**argv = xcalloc(n + 1, sizeof *argv);
+
+	argv[0] = STORE_OUTBOX_GROUP;
+	memcpy(argv + 1, ids, n * sizeof *ids);
+	store_eval(st, SCRIPT_OUTBOX_ACK, &ka, (int)n + 1, argv, NULL,
+	    store_parse_done, (store_fn)cb, arg);
+	free(argv);
+}
+
+void
 store_outbox_ack(struct store *st, const char *id, store_done_cb cb,
     void *arg)
 {
-	struct store_keyargs ka = { 0 };
-	const char	*argv[] = { STORE_OUTBOX_GROUP, id };
-
-	store_eval(st, SCRIPT_OUTBOX_ACK, &ka, 2, argv, NULL,
-	    store_parse_done, (store_fn)cb, arg);
+	store_outbox_ack_many(st, &id, 1, cb, arg);
 }
 
 static void

@@ -207,13 +207,15 @@ outbox_add_keys(const struct store_keyargs *ka, char *k[])
 
 /*
  * Delivered: gone from the stream and the group.  KEYS: the stream, the
- * attempts.  ARGV: the group, the entry's id.  Returns 1.
+ * attempts.  ARGV: the group, then the ids of one or more entries (a
+ * batch: one call for what a turn of the loop delivered).  Returns how
+ * many ids it was given.
  */
 static const char outbox_ack[] =
-    "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
-    "redis.call('XDEL', KEYS[1], ARGV[2])\n"
-    "redis.call('HDEL', KEYS[2], ARGV[2])\n"
-    "return 1\n";
+    "redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))\n"
+    "redis.call('XDEL', KEYS[1], unpack(ARGV, 2))\n"
+    "redis.call('HDEL', KEYS[2], unpack(ARGV, 2))\n"
+    "return #ARGV - 1\n";
 
 static void
 outbox_ack_keys(const struct store_keyargs *ka, char *k[])

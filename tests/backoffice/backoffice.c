@@ -61,10 +61,14 @@
  *	[{"n":1,"key":"..","received_ms":MS,"body":{..}},..]; MS is unix
  *	milliseconds and the body is the bytes that came, as they came.
  * GET /stats		200 {"received":N,"recorded":N,"duplicates":N,
- *	"bad_signature":N,"stale":N,"injected":N,"lookups":N}: received
+ *	"bad_signature":N,"stale":N,"injected":N,"lookups":N,
+ *	"connections":N,"tls_handshakes":N,"tls_resumed":N}: received
  *	counts every POST /requests and lookups every POST /lookup, whatever
  *	came of them; bad_signature and stale count both; injected counts
- *	the calls a failure was injected into, slow ones included.
+ *	the calls a failure was injected into, slow ones included;
+ *	connections counts the TCP connections accepted (the stats call's
+ *	own too), tls_handshakes the TLS handshakes completed in full and
+ *	tls_resumed those that resumed an earlier session.
  * POST /control	not signed: a test's remote control.  A JSON object of
  *	"fail"		"500", "503", "429", "408" or "400": answer that
  *			status, {"error":"injected"}; "slow": wait
@@ -77,11 +81,15 @@
  *	"slow_ms"	the delay of "slow"; 2000 by default.
  *	"set_status"	{"ref":R,"status":S}: lookups of R say S from now
  *			on (whether R is recorded yet or not).
+ *	"close_every"	N: from now on every Nth call to POST /requests or
+ *			POST /lookup is answered with "Connection: close"
+ *			and its connection closed after the answer (the
+ *			client must connect again); 0 stops it.
  *	A "fail" replaces whatever was injected before, with the defaults
  *	for what it leaves out; injection touches POST /requests and POST
  *	/lookup only.  200 {"ok":true}, or 400 {"error":".."} and no change
  *	for an unknown field, a bad value, for_ms, ratio or slow_ms without
- *	fail, or neither fail nor set_status.
+ *	fail, or none of fail, set_status and close_every.
  * Any other path is 404 {"error":"not found"}; another method on these is
  * 405 {"error":"method not allowed"} with Allow.  A body over 1 MiB gets
  * libevent's 413 and the connection closes.  Every answer is
@@ -235,6 +243,7 @@ struct held {
 struct stats {
 	unsigned long	 received, recorded, duplicates, bad_signature;
 	unsigned long	 stale, injected, lookups;
+	unsigned long	 connections, tls_handshakes, tls_resumed;
 };
 
 struct bo {
@@ -253,6 +262,7 @@ struct bo {
 	TAILQ_HEAD(, held)	 held;
 	struct stats		 st;
 	uint64_t		 rng;
+	unsigned long		 close_every, calls;	/* close_every */
 };
 
 static char *
@@ -899,6 +909,10 @@ hold(struct bo *bo, struct evhttp_request *req, handler fn)
 static int
 inject(struct bo *bo, struct evhttp_request *req, handler fn, json_t **ev)
 {
+	/* The answer, whatever it is, closes the connection after it. */
+	if (bo->close_every > 0 && ++bo->calls % bo->close_every == 0)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
 	if (!inject_now(bo))
 		return 0;
 	bo->st.injected++;
@@ -998,14 +1012,17 @@ on_stats(struct evhttp_request *req, void *arg)
 		reply_405(req, "GET");
 		return;
 	}
-	reply(req, 200, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	reply(req, 200, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "received", (json_int_t)st->received,
 	    "recorded", (json_int_t)st->recorded,
 	    "duplicates", (json_int_t)st->duplicates,
 	    "bad_signature", (json_int_t)st->bad_signature,
 	    "stale", (json_int_t)st->stale,
 	    "injected", (json_int_t)st->injected,
-	    "lookups", (json_int_t)st->lookups));
+	    "lookups", (json_int_t)st->lookups,
+	    "connections", (json_int_t)st->connections,
+	    "tls_handshakes", (json_int_t)st->tls_handshakes,
+	    "tls_resumed", (json_int_t)st->tls_resumed));
 }
 
 /* The index in fails[] of name (NULL: none), or -1. */
@@ -1033,18 +1050,21 @@ json_ms(json_t *j, long long max, long long *v)
 
 /*
  * Reads a control into *inj (when it has "fail", then *have_fail is set)
- * and *ref, *status (when it has "set_status").  Returns 0, or -1 with a
+ * and *ref, *status (when it has "set_status"), *close_every (-1 when
+ * absent).  Returns 0, or -1 with a
  * sentence in err and nothing applied.
  */
 static int
 control_parse(json_t *o, struct inject *inj, int *have_fail,
-    const char **ref, const char **status, char *err, size_t errlen)
+    const char **ref, const char **status, long long *close_every,
+    char *err, size_t errlen)
 {
 	const char	*k;
 	json_t		*v;
 	int		 f, tuned = 0;
 
 	*have_fail = 0;
+	*close_every = -1;
 	*ref = *status = NULL;
 	memset(inj, 0, sizeof *inj);
 	inj->ratio = 1.0;
@@ -1083,6 +1103,12 @@ control_parse(json_t *o, struct inject *inj, int *have_fail,
 			}
 			inj->ratio = json_number_value(v);
 			tuned = 1;
+		} else if (strcmp(k, "close_every") == 0) {
+			if (json_ms(v, 1000000000, close_every) == -1) {
+				snprintf(err, errlen, "close_every is an "
+				    "integer from 0 to 1000000000");
+				return -1;
+			}
 		} else if (strcmp(k, "set_status") == 0) {
 			*ref = json_string_value(json_object_get(v, "ref"));
 			*status = json_string_value(json_object_get(v,
@@ -1102,8 +1128,9 @@ control_parse(json_t *o, struct inject *inj, int *have_fail,
 		snprintf(err, errlen, "for_ms, ratio and slow_ms go with fail");
 		return -1;
 	}
-	if (!*have_fail && *ref == NULL) {
-		snprintf(err, errlen, "a control has fail or set_status");
+	if (!*have_fail && *ref == NULL && *close_every == -1) {
+		snprintf(err, errlen, "a control has fail, set_status or "
+		    "close_every");
 		return -1;
 	}
 	return 0;
@@ -1118,6 +1145,7 @@ on_control(struct evhttp_request *req, void *arg)
 	const char	*body, *ref, *status;
 	char		 err[128];
 	size_t		 len;
+	long long	 close_every;
 	int		 have_fail;
 	json_t		*o, *ev;
 
@@ -1130,8 +1158,8 @@ on_control(struct evhttp_request *req, void *arg)
 		reply_error(req, 400, "body is not a JSON object");
 		return;
 	}
-	if (control_parse(o, &inj, &have_fail, &ref, &status, err,
-	    sizeof err) == -1) {
+	if (control_parse(o, &inj, &have_fail, &ref, &status, &close_every,
+	    err, sizeof err) == -1) {
 		reply_error(req, 400, err);
 		json_decref(o);
 		return;
@@ -1140,6 +1168,10 @@ on_control(struct evhttp_request *req, void *arg)
 		if (inj.until_ms != 0)
 			inj.until_ms += clock_ms(CLOCK_MONOTONIC);
 		bo->inj = inj;
+	}
+	if (close_every != -1) {
+		bo->close_every = (unsigned long)close_every;
+		bo->calls = 0;
 	}
 	if (ref != NULL) {
 		s = map_slot(&bo->statuses, ref, 1);
@@ -1161,16 +1193,24 @@ on_other(struct evhttp_request *req, void *arg)
 }
 
 /*
- * Each connection's bufferevent when serving HTTPS.  Never NULL: libevent
- * would take that to mean a plain socket, and serve in clear.
+ * Each connection's bufferevent, counted; over TLS when serving HTTPS.
+ * Never a plain one then: libevent would serve in clear.
  */
 static struct bufferevent *
-tls_bev(struct event_base *base, void *arg)
+conn_bev(struct event_base *base, void *arg)
 {
+	struct bo		*bo = arg;
 	struct bufferevent	*bev;
 	SSL			*ssl;
 
-	if ((ssl = SSL_new(arg)) == NULL ||
+	bo->st.connections++;
+	if (bo->tls == NULL) {
+		if ((bev = bufferevent_socket_new(base, -1,
+		    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+			abort();
+		return bev;
+	}
+	if ((ssl = SSL_new(bo->tls)) == NULL ||
 	    (bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		abort();
@@ -1179,8 +1219,26 @@ tls_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
+/* A handshake done, counted once per connection (in TLS 1.3 the
+ * callback comes again when session tickets go out). */
+static void
+tls_info(const SSL *ssl, int where, int ret)
+{
+	struct bo	*bo = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_DONE) ||
+	    SSL_get_app_data((SSL *)ssl) != NULL)
+		return;
+	SSL_set_app_data((SSL *)ssl, bo);
+	if (SSL_session_reused((SSL *)ssl))
+		bo->st.tls_resumed++;
+	else
+		bo->st.tls_handshakes++;
+}
+
 static SSL_CTX *
-tls_new(const char *cert, const char *key)
+tls_new(struct bo *bo, const char *cert, const char *key)
 {
 	SSL_CTX		*ctx;
 	const char	*what = NULL;
@@ -1196,8 +1254,11 @@ tls_new(const char *cert, const char *key)
 		what = key;
 	else if (SSL_CTX_check_private_key(ctx) != 1)
 		what = "the key and certificate";
-	if (what == NULL)
+	if (what == NULL) {
+		SSL_CTX_set_app_data(ctx, bo);
+		SSL_CTX_set_info_callback(ctx, tls_info);
 		return ctx;
+	}
 	ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
 	fprintf(stderr, "backoffice: %s: %s\n", what, buf);
 	SSL_CTX_free(ctx);
@@ -1401,7 +1462,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	rng_seed(&bo);
 	bo.mac = mac_new(secret);
-	if (cert != NULL && (bo.tls = tls_new(cert, key)) == NULL) {
+	if (cert != NULL && (bo.tls = tls_new(&bo, cert, key)) == NULL) {
 		EVP_MAC_CTX_free(bo.mac);
 		return 1;
 	}
@@ -1428,8 +1489,7 @@ main(int argc, char *argv[])
 	evhttp_set_allowed_methods(bo.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	if (bo.tls != NULL)
-		evhttp_set_bevcb(bo.http, tls_bev, bo.tls);
+	evhttp_set_bevcb(bo.http, conn_bev, &bo);
 	evhttp_set_cb(bo.http, "/requests", on_requests, &bo);
 	evhttp_set_cb(bo.http, "/lookup", on_lookup, &bo);
 	evhttp_set_cb(bo.http, "/stats", on_stats, &bo);

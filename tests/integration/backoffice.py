@@ -34,24 +34,28 @@ def sign(secret, ts, body):
 
 
 class BackOffice:
-    def __init__(self, tmpdir, secret, cert=None, key=None):
+    def __init__(self, tmpdir, secret, cert=None, key=None, port=0):
         self.dir = str(tmpdir)
         self.secret = secret
         self.cert, self.key = cert, key
         self.proc = None
         self.port = None
+        self.want_port = port   # 0: a free one
+        self.calls = 0          # the test's own, each a connection
         self.events = queue.Queue()
         self.logpath = os.path.join(self.dir, "backoffice.log")
 
     def start(self, timeout=10.0):
-        args = [backoffice_binary(), "-p", "0", "-s", self.secret]
+        args = [backoffice_binary(), "-p", str(self.want_port), "-s",
+                self.secret]
         if self.cert:
             args += ["-c", self.cert, "-k", self.key]
         self._log = open(self.logpath, "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=self._log,
                                      stdin=subprocess.DEVNULL)
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -79,6 +83,7 @@ class BackOffice:
         return f"{scheme}://127.0.0.1:{self.port}/requests"
 
     def _call(self, method, path, body=None, headers=None):
+        self.calls += 1
         if self.cert:
             # The test's own look at it: no need to verify.
             conn = http.client.HTTPSConnection(
@@ -130,6 +135,23 @@ class BackOffice:
             "X-Asanigw-Idempotency-Key": key,
             "X-Asanigw-Timestamp": str(ts),
             "X-Asanigw-Signature": sign(secret or self.secret, ts, body)})
+
+    def connections_of_others(self):
+        """(TCP connections, full TLS handshakes, resumed ones) the back
+        office saw from others than the test's own calls (each of which
+        is a connection of its own, with a full handshake over TLS)."""
+        st = self.stats()
+        mine = self.calls
+        return (st["connections"] - mine,
+                st["tls_handshakes"] - (mine if self.cert else 0),
+                st["tls_resumed"])
+
+    def kill(self):
+        """SIGKILL: whatever it held in memory is gone; the lines it
+        printed before are all in events."""
+        self.proc.kill()
+        self.proc.wait()
+        self._reader.join(5)
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:

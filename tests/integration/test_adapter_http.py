@@ -1,8 +1,9 @@
 """
 The http adapter against the test back office, through the outbox:
 signed requests, booked once; a wrong secret refused (a dead letter at
-once); HTTPS with a CA made for the test, and a wrong host name or an
-unknown CA refused; a failing, slow or dropping back office, after which
+once); connections kept alive over HTTP, and over HTTPS kept alive and
+their TLS sessions resumed when the back office closes them; HTTPS with a
+CA made for the test, and a wrong host name or an unknown CA refused; a failing, slow or dropping back office, after which
 every request arrives once.
 """
 
@@ -102,6 +103,40 @@ def test_https_verified(gateway, backoffice, tmp_path):
     gw = http_gateway(gateway, url, ca_file=ca)
     submit_request(Dialog(gw, new_phone(), new_session()), "en")
     assert len(arrived(bo, 1)) == 1
+
+
+def submit_n(gw, n):
+    return [submit_request(Dialog(gw, new_phone(), new_session()), "en")
+            for _ in range(n)]
+
+
+def test_http_connections_kept_alive(gateway, backoffice):
+    bo = backoffice()
+    gw = http_gateway(gateway, bo.url, connections=2)
+    submit_n(gw, 10)
+    arrived(bo, 10)
+    conns, _, _ = bo.connections_of_others()
+    assert 1 <= conns <= 2, conns
+
+
+def test_https_connections_reused_and_sessions_resumed(gateway, backoffice,
+                                                       tmp_path):
+    ca, cert, key = make_ca(tmp_path, host="localhost")
+    bo = backoffice(cert=cert, key=key)
+    # Every fourth answer closes its connection: the gateway connects
+    # again, and resumes the TLS session instead of a full handshake.
+    bo.control(close_every=4)
+    url = f"https://localhost:{bo.port}/requests"
+    gw = http_gateway(gateway, url, ca_file=ca, connections=2)
+    refs = submit_n(gw, 16)
+    got = arrived(bo, 16)
+    assert sorted(r["body"]["ref"] for r in got) == sorted(refs)
+    conns, full, resumed = bo.connections_of_others()
+    # 16 deliveries: the first connection or two, and one more per close.
+    assert conns <= 2 + 16 // 4, (conns, full, resumed)
+    assert conns == full + resumed, (conns, full, resumed)
+    assert 1 <= full <= 2 and resumed >= 16 // 4 - 1, (conns, full, resumed)
+    assert bo.stats()["duplicates"] == 0
 
 
 def test_https_wrong_host_or_unknown_ca(gateway, backoffice, tmp_path):

@@ -1,7 +1,8 @@
 """
 The outbox: nothing confirmed is lost or booked twice — through a back
 office that is down for a while, a gateway killed with -9 in the middle
-of deliveries, and two gateways sharing the work (one of them killed).
+of deliveries, a back office killed in the middle of a batch, and two
+gateways sharing the work (one of them killed).
 """
 
 import concurrent.futures
@@ -93,6 +94,37 @@ def test_kill_9_while_delivering_loses_nothing(gateway, backoffice, redis):
     assert set(refs) == confirmed
     assert {r["key"] for r in got} == seen_keys(redis)
     wait_until(lambda: gw.outbox()["waiting"] == 0, 10, "an empty outbox")
+
+
+def test_back_office_killed_mid_batch_loses_nothing(gateway, backoffice,
+                                                   redis):
+    bo = backoffice()
+    gw = gateway(**http_backoffice(bo, inflight=64, batch=32))
+    bo.control(fail="503")
+    sent = submit_many(gw, [new_phone() for _ in range(50)], 4)
+    confirmed = {ref for refs in sent.values() for ref in refs}
+    assert len(confirmed) == 200
+    # Deliveries under way, each a little slow, when the back office is
+    # killed: what it booked is gone with it, the rest is in flight.
+    bo.control(fail="slow", slow_ms=20)
+    wait_until(lambda: recorded(bo) >= 40, 30, "deliveries under way")
+    bo.kill()
+    first = {ev["key"]: ev["ref"] for ev in bo.drain_events("request")
+             if ev["status"] == "recorded"}
+    assert 40 <= len(first) < 200
+    # Back on the same port, empty: every request not acknowledged
+    # before the kill comes again, with its idempotency key.
+    again = backoffice(port=bo.port)
+    wait_until(lambda: gw.outbox()["waiting"] == 0 and
+               gw.outbox()["pending"] == 0, 60, "an empty outbox")
+    second = {r["key"]: r["body"]["ref"] for r in again.requests()}
+    assert again.stats()["duplicates"] == 0
+    assert set(first.values()) | set(second.values()) == confirmed
+    assert set(first) | set(second) == seen_keys(redis)
+    # Booked twice only what was in flight at the kill, by the same key.
+    both = set(first) & set(second)
+    assert len(both) <= 64, len(both)
+    assert all(first[k] == second[k] for k in both)
 
 
 def test_two_gateways_share_and_take_over(gateway, backoffice, redis):
