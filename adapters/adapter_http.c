@@ -79,7 +79,8 @@ struct http_adapter {
 	char			 *secret;
 	struct timeval		  timeout;
 	SSL_SESSION		 *session;	/* to resume; NULL: none yet */
-	int			  closing;
+	int			  closing;	/* close asked for */
+	unsigned		  inside;	/* callbacks running */
 	struct http_slot	 *slots;
 	unsigned		  nslots;
 	LIST_HEAD(, http_call)	  calls;	/* in flight or waiting */
@@ -291,12 +292,19 @@ call_end(struct http_call *c, const char *err, int final,
 	}
 	if (c->ev != NULL)
 		event_free(c->ev);
+	/* The callback may close the adapter (a reload's last reference
+	 * going): then the adapter is freed once no callback is running. */
+	ha->inside++;
 	if (c->acb != NULL)
 		c->acb(err, answer, c->arg);
 	else
 		c->cb(err, final, c->arg);
 	free(c);
-	pool_dispatch(ha);
+	ha->inside--;
+	if (!ha->closing)
+		pool_dispatch(ha);
+	else if (ha->inside == 0)
+		http_free(ha);
 }
 
 /* Why the TLS connection of an HTTPS call failed, into buf; 0 if it
@@ -569,13 +577,15 @@ http_close(void *impl)
 	/* Calls in flight or waiting hear back now, with an error; their
 	 * requests go with the connections, without callbacks. */
 	ha->closing = 1;
+	ha->inside++;
 	while (!LIST_EMPTY(&ha->calls)) {
 		struct http_call	*c = LIST_FIRST(&ha->calls);
 
 		c->slot = NULL;
 		call_end(c, "adapter closed", 0, NULL);
 	}
-	http_free(ha);
+	if (--ha->inside == 0)
+		http_free(ha);
 }
 
 const struct adapter_ops adapter_http_ops = {
