@@ -125,11 +125,8 @@ http_new_session(SSL *ssl, SSL_SESSION *sess)
 	struct http_adapter	*ha = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	SSL_SESSION		*copy;
 
-	/*
-	 * A copy: OpenSSL marks a connection's own session not resumable
-	 * when the connection ends without a close_notify, as a back office
-	 * that just closes leaves it.
-	 */
+	/* A copy: the connection's own is marked not resumable should the
+	 * connection end in a fatal alert (see slot_offer_session()). */
 	if ((copy = SSL_SESSION_dup(sess)) == NULL)
 		return 0;
 	if (ha->session != NULL)
@@ -399,6 +396,24 @@ call_fail_cb(evutil_socket_t fd, short what, void *arg)
 	call_end(arg, "cannot send the request", 0, NULL);
 }
 
+/*
+ * Offers the last session the back office gave, as a copy of its own:
+ * a connection that ends in a fatal alert (a back office that closes
+ * without close_notify, before its new ticket came) marks the session
+ * it holds not resumable, and the next connection would then make a
+ * full handshake.
+ */
+static void
+slot_offer_session(SSL *ssl, const SSL_SESSION *last)
+{
+	SSL_SESSION	*copy;
+
+	if (last == NULL || (copy = SSL_SESSION_dup(last)) == NULL)
+		return;
+	SSL_set_session(ssl, copy);
+	SSL_SESSION_free(copy);		/* ssl holds its own reference */
+}
+
 /* A new connection for the slot; NULL if it cannot be made. */
 static struct evhttp_connection *
 slot_connect(struct http_slot *sl)
@@ -418,8 +433,7 @@ slot_connect(struct http_slot *sl)
 		 * for. */
 		SSL_set_tlsext_host_name(ssl, ha->host);
 		SSL_set1_host(ssl, ha->host);
-		if (ha->session != NULL)
-			SSL_set_session(ssl, ha->session);
+		slot_offer_session(ssl, ha->session);
 		bev = bufferevent_openssl_socket_new(ha->base, -1, ssl,
 		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
 		    BEV_OPT_DEFER_CALLBACKS);
@@ -467,18 +481,35 @@ call_fail_soon(struct http_call *c)
 }
 
 /* Calls waiting, in order, onto the connections that are free. */
-static void
-pool_dispatch(struct http_adapter *ha)
+/* A free slot, one whose connection is open before one that would
+ * connect again; NULL if all are busy. */
+static struct http_slot *
+pool_free_slot(struct http_adapter *ha)
 {
-	struct http_call	*c;
-	struct evhttp_request	*req;
+	struct http_slot	*unconnected = NULL;
 
-	for (unsigned i = 0; i < ha->nslots && !ha->closing &&
-	    (c = TAILQ_FIRST(&ha->waiting)) != NULL; i++) {
+	for (unsigned i = 0; i < ha->nslots; i++) {
 		struct http_slot	*sl = &ha->slots[i];
 
 		if (sl->busy != NULL)
 			continue;
+		if (sl->conn != NULL)
+			return sl;
+		if (unconnected == NULL)
+			unconnected = sl;
+	}
+	return unconnected;
+}
+
+static void
+pool_dispatch(struct http_adapter *ha)
+{
+	struct http_call	*c;
+	struct http_slot	*sl;
+	struct evhttp_request	*req;
+
+	while (!ha->closing && (c = TAILQ_FIRST(&ha->waiting)) != NULL &&
+	    (sl = pool_free_slot(ha)) != NULL) {
 		TAILQ_REMOVE(&ha->waiting, c, wentry);
 		c->queued = 0;
 		if (sl->conn == NULL && slot_connect(sl) == NULL) {
