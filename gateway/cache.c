@@ -5,13 +5,17 @@
  * least recently used and the first to expire: expiry and eviction are
  * the same walk from the tail, and nothing needs a timer.
  *
- * A session is kept as its compact record (session_encode()), key and
- * record in the entry's one allocation: a hundred thousand sessions fit
- * in tens of megabytes, where their parsed values (every string its own
- * allocation) took twice that.  Taking one parses it again, which costs
- * less than a read from Redis by far.
+ * A session is kept as its compact record (session_encode()) less its
+ * last reply, key and record in the entry's one allocation: a hundred
+ * thousand sessions fit in about twenty megabytes, where their parsed
+ * values (every string its own allocation) took two and a half times
+ * that.  The reply is most of a record (a page of up to 160 characters,
+ * twice the bytes in Urdu) and only a retry needs it; the engine reads
+ * a retried session from Redis.  Taking one parses it again, which
+ * costs less than a read from Redis by far.
  */
 #include <sys/queue.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,10 +27,11 @@ struct entry {
 	long long	 expires_ms;
 	struct entry	*hnext;			/* hash chain */
 	TAILQ_ENTRY(entry) lru;			/* head is newest */
-	size_t		 reclen;
-	char		*rec;			/* after the key, below */
+	unsigned	 keylen, reclen;
 	char		 key[];			/* NUL, then the record */
 };
+
+#define ENTRY_REC(e)	((e)->key + (e)->keylen + 1)
 
 TAILQ_HEAD(lru_list, entry);
 
@@ -94,7 +99,7 @@ cache_take(struct cache *c, const char *key, long long now_ms)
 		return NULL;
 	/* A record we wrote reads back; should one not, it is not there. */
 	if (now_ms < e->expires_ms)
-		s = session_decode(e->rec, e->reclen, NULL, 0);
+		s = session_decode(ENTRY_REC(e), e->reclen, NULL, 0);
 	entry_remove(c, e);
 	return s;
 }
@@ -104,19 +109,30 @@ cache_put_record(struct cache *c, const char *key, const char *rec,
     size_t len, long long expires_ms)
 {
 	struct entry	*e;
-	size_t		 b, klen = strlen(key);
+	char		*o;
+	size_t		 b, klen = strlen(key), at, n, w;
 
-	if (c->max == 0)
+	if (c->max == 0 || klen > UINT_MAX / 2 || len > UINT_MAX / 2)
 		return;
 	if ((e = entry_find(c, key)) != NULL)
 		entry_remove(c, e);
 	while (c->count >= c->max)
 		entry_remove(c, TAILQ_LAST(&c->lru, lru_list));
-	e = xmalloc(sizeof *e + klen + 1 + len);
+	/* The record with "~" for its reply: the bytes [at, at + n) go. */
+	if (session_record_reply(rec, len, &at, &n) == -1) {
+		at = len;	/* not ours to cut: kept whole */
+		n = 0;
+	}
+	e = xmalloc(sizeof *e + klen + 1 + len - n + 1);
 	memcpy(e->key, key, klen + 1);
-	e->rec = e->key + klen + 1;
-	memcpy(e->rec, rec, len);
-	e->reclen = len;
+	e->keylen = (unsigned)klen;
+	o = ENTRY_REC(e);
+	memcpy(o, rec, at);
+	w = at;
+	if (n > 0)
+		o[w++] = '~';
+	memcpy(o + w, rec + at + n, len - at - n);
+	e->reclen = (unsigned)(w + len - at - n);
 	e->expires_ms = expires_ms;
 	b = hash(key, c->nbuckets);
 	e->hnext = c->buckets[b];

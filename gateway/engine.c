@@ -80,7 +80,6 @@
 #define RUNNING_BUCKETS	1024
 #define CACHE_MAX	100000	/* sessions kept in memory */
 #define SAVE_ATTEMPTS	3	/* steps before a conflict is "busy" */
-#define DIGEST_HEX	32	/* hex digits of a text digest */
 
 enum hop_state {
 	HOP_WAIT,	/* behind another hop of the same session */
@@ -202,10 +201,10 @@ hop_who(struct hop *h)
 	return h->who;
 }
 
-/* "LEN:DIGEST" of the first len bytes of text: 128 bits of the keyed
- * hash, in hex, are plenty to tell a session's hops apart, and every
- * session record keeps one. */
-#define DIGEST_HEX	32
+/* "LEN:DIGEST" of the first len bytes of text: 64 bits of the keyed
+ * hash, in hex, tell a session's hops apart (two different texts of one
+ * session match once in 2^64), and every session record keeps one. */
+#define DIGEST_HEX	16
 
 static void
 text_digest(const char *text, size_t len, char *buf, size_t buflen)
@@ -218,7 +217,8 @@ text_digest(const char *text, size_t len, char *buf, size_t buflen)
 }
 
 /* A digest kept in a session matches d: records written before digests
- * were cut to DIGEST_HEX keep a longer one of the same hash. */
+ * were cut to DIGEST_HEX keep a longer one of the same hash (128 or 256
+ * bits), of which d is the start. */
 static int
 digest_match(const char *kept, const char *d)
 {
@@ -938,7 +938,14 @@ hop_start(struct hop *h)
 	h->state = HOP_STEP;
 	if (h->svc == NULL && h->service != NULL)
 		return 0;	/* an unknown code: answered at once */
-	if ((h->s = cache_take(h->e->cache, h->key, now_ms())) != NULL) {
+	if ((h->s = cache_take(h->e->cache, h->key, now_ms())) != NULL &&
+	    hop_is_retry(h)) {
+		/* The cache keeps no replies: Redis has the one to repeat. */
+		session_free(h->s);
+		h->s = NULL;
+		hop_load(h);
+		return 1;
+	} else if (h->s != NULL) {
 		h->version = h->s->seq;
 		h->cached = 1;
 	} else if (hop_is_first(h))

@@ -397,6 +397,26 @@ rd_str(struct rd *r)
 	return s;
 }
 
+/* Steps over a string or '~' as rd_str() reads it, keeping nothing. */
+static void
+rd_skip_str(struct rd *r)
+{
+	long long	 len = 0;
+
+	if (r->failed)
+		return;
+	if (r->p < r->end && *r->p == '~') {
+		r->p++;
+		return;
+	}
+	if (rd_digits(r, 0, LLONG_MAX, ':', &len) == -1)
+		return;
+	if ((unsigned long long)len > (size_t)(r->end - r->p))
+		rd_fail(r, "a string cut short");
+	else
+		r->p += len;
+}
+
 /* A string that may not be missing, for names and history. */
 static char *
 rd_str_required(struct rd *r)
@@ -459,6 +479,34 @@ session_decode_compact(const char *rec, size_t len, char *err,
 		return NULL;
 	}
 	return s;
+}
+
+int
+session_record_reply(const char *rec, size_t len, size_t *at, size_t *n)
+{
+	struct rd	 r = { rec + sizeof COMPACT_MAGIC - 1, rec + len, rec,
+			    NULL, 0, 0 };
+	long long	 count = 0, v;
+
+	if (len < sizeof COMPACT_MAGIC - 1 ||
+	    memcmp(rec, COMPACT_MAGIC, sizeof COMPACT_MAGIC - 1) != 0)
+		return -1;
+	rd_skip_str(&r);			/* screen */
+	rd_digits(&r, 0, UINT_MAX, ';', &v);	/* page */
+	rd_skip_str(&r);			/* lang */
+	rd_skip_str(&r);			/* service */
+	rd_digits(&r, 0, (long long)(len / 2), ';', &count);
+	for (long long i = 0; i < 2 * count && !r.failed; i++)
+		rd_skip_str(&r);		/* a variable's name, value */
+	rd_digits(&r, 0, (long long)(len / 2), ';', &count);
+	for (long long i = 0; i < count && !r.failed; i++)
+		rd_skip_str(&r);		/* history */
+	rd_digits(&r, 0, UINT_MAX, ';', &v);	/* seq */
+	rd_skip_str(&r);			/* last_text */
+	*at = (size_t)(r.p - rec);
+	rd_skip_str(&r);			/* last_reply */
+	*n = (size_t)(r.p - rec) - *at;
+	return r.failed ? -1 : 0;
 }
 
 /* Fetches a required key; NULL and an error if it is missing. */

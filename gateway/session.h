@@ -56,10 +56,15 @@ void		 session_clear_history(struct session *);
 void		 session_set_last(struct session *, const char *text,
 		    const char *reply, int end, long long ms);
 
-/* JSON encoding for the store.  encode returns a malloc'd string; decode
- * returns NULL and a sentence in err (errlen bytes) on malformed input. */
+/* The stored form (the compact record; JSON records of older versions
+ * are read too).  encode returns a malloc'd string; decode returns NULL
+ * and a sentence in err (errlen bytes) on malformed input. */
 char		*session_encode(const struct session *);
 struct session	*session_decode(const char *json, size_t len, char *err,
 		    size_t errlen);
+/* Where the last reply ("~" or "N:bytes") sits in a compact record: its
+ * offset *at and length *n; -1 if rec is not one. */
+int		 session_record_reply(const char *rec, size_t len, size_t *at,
+		    size_t *n);
 
 #endif

@@ -1,6 +1,6 @@
 /* The in-memory session cache: take/put moves ownership, the least
  * recently used entry goes first, entries expire, sessions are kept as
- * records. */
+ * records without their last reply. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +119,10 @@ END_TEST
 
 START_TEST(test_records)
 {
+	static const char json[] = "{\"v\":1,\"screen\":\"main\",\"page\":0,"
+	    "\"lang\":\"en\",\"service\":\"*786#\",\"vars\":[],\"history\":[],"
+	    "\"seq\":3,\"last_text\":\"1\",\"last_reply\":\"CON x\","
+	    "\"last_end\":false,\"last_ms\":1}";
 	struct cache	*c = cache_new(4);
 	struct session	*s = mk(3), *t;
 	char		*rec;
@@ -136,10 +140,19 @@ START_TEST(test_records)
 	ck_assert_str_eq(session_get(t, "name"), "Ali");
 	ck_assert_uint_eq(t->nhistory, 1);
 	ck_assert_uint_eq(t->seq, 3);
-	ck_assert_str_eq(t->last_reply, "CON x");
+	ck_assert_str_eq(t->last_text, "1:ab");
+	ck_assert(t->last_ms == 1700000000000LL);
+	/* All but the last reply, which only a retry needs. */
+	ck_assert_ptr_null(t->last_reply);
 	session_free(t);
 	free(rec);
 	session_free(s);
+	/* A record that is not compact is kept whole. */
+	cache_put_record(c, "j", json, strlen(json), 1000);
+	t = cache_take(c, "j", 0);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->last_reply, "CON x");
+	session_free(t);
 	/* One that does not read is not there. */
 	cache_put_record(c, "b", "S2;x", 4, 1000);
 	ck_assert_ptr_null(cache_take(c, "b", 0));

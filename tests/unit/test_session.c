@@ -612,6 +612,35 @@ START_TEST(test_compact_malformed)
 }
 END_TEST
 
+/* The span of the last reply, found by walking what comes before it. */
+START_TEST(test_record_reply_span)
+{
+	struct session	*s = session_new();
+	char		*rec;
+	size_t		 at, n;
+
+	session_set_screen(s, "main");
+	session_set(s, "name", "5:a;b");	/* looks like a string */
+	session_push(s, "language");
+	session_set_last(s, "3:1*2", "CON 1;2~", 0, 1700000000000LL);
+	rec = session_encode(s);
+	ck_assert_int_eq(session_record_reply(rec, strlen(rec), &at, &n), 0);
+	ck_assert_uint_eq(n, 10);
+	ck_assert(memcmp(rec + at, "8:CON 1;2~", n) == 0);
+	free(rec);
+	/* None: "~". */
+	ck_assert_int_eq(session_record_reply("S2;~0;~~0;0;0;~~0;-5;", 21,
+	    &at, &n), 0);
+	ck_assert_uint_eq(at, 15);
+	ck_assert_uint_eq(n, 1);
+	/* Not a compact record, or one cut short. */
+	ck_assert_int_eq(session_record_reply("{\"v\":1}", 7, &at, &n), -1);
+	ck_assert_int_eq(session_record_reply("S2;~0;~~0;0;0;~9:x", 18, &at,
+	    &n), -1);
+	session_free(s);
+}
+END_TEST
+
 START_TEST(test_decode_err_buffer)
 {
 	char	 err[8];
@@ -645,7 +674,8 @@ session_suite(void)
 	    test_encode_invalid_utf8, test_decode_base,
 	    test_decode_missing_keys, test_decode_wrong_types,
 	    test_decode_malformed, test_compact_example,
-	    test_compact_malformed, test_decode_err_buffer);
+	    test_compact_malformed, test_record_reply_span,
+	    test_decode_err_buffer);
 	suite_add_tcase(s, tc);
 	return s;
 }
