@@ -6,7 +6,7 @@
  * the same walk from the tail, and nothing needs a timer.
  *
  * A session is kept as its compact record (session_encode()) less its
- * last reply, key and record in the entry's one allocation: a hundred
+ * last reply (unless that ended the session), key and record in the entry's one allocation: a hundred
  * thousand sessions fit in about twenty megabytes, where their parsed
  * values (every string its own allocation) took two and a half times
  * that.  The reply is most of a record (a page of up to 160 characters,
@@ -111,6 +111,7 @@ cache_put_record(struct cache *c, const char *key, const char *rec,
 	struct entry	*e;
 	char		*o;
 	size_t		 b, klen = strlen(key), at, n, w;
+	int		 end;
 
 	if (c->max == 0 || klen > UINT_MAX / 2 || len > UINT_MAX / 2)
 		return;
@@ -118,9 +119,14 @@ cache_put_record(struct cache *c, const char *key, const char *rec,
 		entry_remove(c, e);
 	while (c->count >= c->max)
 		entry_remove(c, TAILQ_LAST(&c->lru, lru_list));
-	/* The record with "~" for its reply: the bytes [at, at + n) go. */
-	if (session_record_reply(rec, len, &at, &n) == -1) {
-		at = len;	/* not ours to cut: kept whole */
+	/*
+	 * The record with "~" for its reply: the bytes [at, at + n) go.
+	 * A last reply that ended the session stays: it may carry the
+	 * reference of a request, which a retry must get even while Redis
+	 * is away.
+	 */
+	if (session_record_reply(rec, len, &at, &n, &end) == -1 || end) {
+		at = len;	/* kept whole */
 		n = 0;
 	}
 	e = xmalloc(sizeof *e + klen + 1 + len - n + 1);

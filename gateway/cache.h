@@ -8,8 +8,9 @@
  * Least recently used entries go first when the cache is full; entries
  * expire with the session's TTL.  Sessions are moved in and out, never
  * shared: a hop takes its session out and puts it back once saved.  The
- * cache keeps each as its compact record but for the last reply, which
- * comes back NULL: a retry, which answers with it, reads Redis instead.
+ * cache keeps each as its compact record but for a last reply that did
+ * not end the session, which comes back NULL: a retry, which answers
+ * with it, reads Redis instead.
  * Taking one parses it.
  */
 #ifndef ASANIGW_CACHE_H

@@ -209,11 +209,12 @@ hop_who(struct hop *h)
 static void
 text_digest(const char *text, size_t len, char *buf, size_t buflen)
 {
-	int	 n = snprintf(buf, buflen, "%zu:", len);
-	size_t	 room = buflen - (size_t)n;
+	char	*o = dec_put(buf, len);	/* buflen: 64 */
+	size_t	 room;
 
-	keyed_hash(text, len, buf + n, room > DIGEST_HEX ? DIGEST_HEX + 1 :
-	    room);
+	*o++ = ':';
+	room = buflen - (size_t)(o - buf);
+	keyed_hash(text, len, o, room > DIGEST_HEX ? DIGEST_HEX + 1 : room);
 }
 
 /* A digest kept in a session matches d: records written before digests
@@ -939,8 +940,9 @@ hop_start(struct hop *h)
 	if (h->svc == NULL && h->service != NULL)
 		return 0;	/* an unknown code: answered at once */
 	if ((h->s = cache_take(h->e->cache, h->key, now_ms())) != NULL &&
-	    hop_is_retry(h)) {
-		/* The cache keeps no replies: Redis has the one to repeat. */
+	    h->s->last_reply == NULL && hop_is_retry(h)) {
+		/* The cache keeps no replies but those that ended a session:
+		 * Redis has the one to repeat. */
 		session_free(h->s);
 		h->s = NULL;
 		hop_load(h);

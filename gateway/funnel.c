@@ -62,13 +62,19 @@ void
 funnel_mark(struct funnel_mark *m, const struct session *s,
     const char *input, const char *lang)
 {
+	size_t	 n;
+
 	memset(m, 0, sizeof *m);
 	m->valid = 1;
 	m->lang = lang;
 	if (input == NULL || s == NULL || s->screen == NULL)
 		return;
 	m->answering = 1;
-	snprintf(m->screen, sizeof m->screen, "%s", s->screen);
+	n = strlen(s->screen);
+	if (n >= sizeof m->screen)
+		n = sizeof m->screen - 1;	/* names are shorter */
+	memcpy(m->screen, s->screen, n);
+	m->screen[n] = '\0';
 	m->page = s->page;
 	m->shown_ms = s->last_ms;
 	if (strcmp(input, "0") == 0)
@@ -84,7 +90,7 @@ funnel_hop(const struct funnel_mark *m, const char *service,
     const struct session *s, const char *lang, const char *outcome)
 {
 	const char	*result;
-	char		 page[16];
+	char		 page[21];
 	int		 end;
 
 	if (!m->valid || s == NULL || outcome == NULL)
@@ -98,7 +104,7 @@ funnel_hop(const struct funnel_mark *m, const char *service,
 			result = !end && s->screen != NULL &&
 			    strcmp(s->screen, m->screen) == 0 &&
 			    s->page == m->page ? "invalid" : "ok";
-		snprintf(page, sizeof page, "%u", m->page);
+		dec_str(page, m->page);
 		metrics_add(metrics_get(f.answers, (const char *[]){ service,
 		    m->screen, page, m->lang, result }), 1);
 		if (m->shown_ms > 0)
@@ -115,7 +121,7 @@ funnel_hop(const struct funnel_mark *m, const char *service,
 		    (const char *[]){ service, s->screen }), 1);
 		return;
 	}
-	snprintf(page, sizeof page, "%u", s->page);
+	dec_str(page, s->page);
 	metrics_add(metrics_get(f.shown, (const char *[]){ service, s->screen,
 	    page, lang }), 1);
 }

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -500,6 +501,40 @@ httpd_bind(const char *address, unsigned short port, char *err,
 	return fd;
 }
 
+/* RFC 7231's IMF-fixdate of now, remade when the second changes; the
+ * names are spelled out, not taken from the locale. */
+static const char *
+http_date(void)
+{
+	static const char	 days[][4] = { "Sun", "Mon", "Tue", "Wed",
+				    "Thu", "Fri", "Sat" };
+	static const char	 months[][4] = { "Jan", "Feb", "Mar", "Apr",
+				    "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+				    "Nov", "Dec" };
+	static char		 date[32];
+	static time_t		 made = -1;
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+
+	if (now != made && gmtime_r(&now, &tm) != NULL) {
+		snprintf(date, sizeof date, "%s, %02d %s %04d %02d:%02d:%02d "
+		    "GMT", days[tm.tm_wday % 7], tm.tm_mday,
+		    months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		made = now;
+	}
+	return date;
+}
+
+void
+httpd_send(struct evhttp_request *req, int code, const char *reason,
+    struct evbuffer *body)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Date",
+	    http_date());
+	evhttp_send_reply(req, code, reason, body);
+}
+
 void
 httpd_reply_json(struct evhttp_request *req, int code, const char *reason,
     json_t *body)
@@ -512,7 +547,7 @@ httpd_reply_json(struct evhttp_request *req, int code, const char *reason,
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evbuffer_add_printf(buf, "%s\n", s);
-	evhttp_send_reply(req, code, reason, buf);
+	httpd_send(req, code, reason, buf);
 	evbuffer_free(buf);
 	free(s);
 	json_decref(body);
@@ -545,7 +580,7 @@ httpd_reply_text(struct evhttp_request *req, int code, const char *reason,
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; charset=utf-8");
 	evbuffer_add_printf(buf, "%s\n", body);
-	evhttp_send_reply(req, code, reason, buf);
+	httpd_send(req, code, reason, buf);
 	evbuffer_free(buf);
 }
 

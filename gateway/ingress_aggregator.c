@@ -181,7 +181,7 @@ aggregator_reply(const char *text, int end, void *arg)
 	    "Content-Type", "text/plain; charset=utf-8");
 	evbuffer_add(buf, end ? "END " : "CON ", 4);
 	evbuffer_add(buf, text, strlen(text));
-	evhttp_send_reply(req, 200, "OK", buf);
+	httpd_send(req, 200, "OK", buf);
 	evbuffer_free(buf);
 }
 

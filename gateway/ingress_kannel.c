@@ -193,7 +193,7 @@ reply_body(struct evhttp_request *req, const char *text)
 	if (ts.coding == CODING_UCS2)
 		evhttp_add_header(h, "X-Kannel-Coding", "2");
 	evbuffer_add(buf, text, strlen(text));
-	evhttp_send_reply(req, 200, "OK", buf);
+	httpd_send(req, 200, "OK", buf);
 	evbuffer_free(buf);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "util.h"
 #include "version.h"
 
 /* Seconds: 0.5 ms ... 2.5 s, the span of a hop's deadline. */
@@ -209,10 +210,10 @@ metrics_hop(const char *service, const char *transport, const char *outcome,
 void
 metrics_http(const char *route, int status)
 {
-	char	 code[8];
+	char	 code[21];
 
 	families_up();
-	snprintf(code, sizeof code, "%d", status);
+	dec_str(code, (unsigned)status);
 	metrics_add(metrics_get(m.http, (const char *[]){ route, code }), 1);
 }
 

@@ -79,7 +79,7 @@ outbox_read(const char *err, const struct store_outbox_stats *s, void *arg)
 	metrics_render(b);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", CONTENT_TYPE);
-	evhttp_send_reply(req, 200, "OK", b);
+	httpd_send(req, 200, "OK", b);
 	evbuffer_free(b);
 }
 

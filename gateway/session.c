@@ -482,7 +482,8 @@ session_decode_compact(const char *rec, size_t len, char *err,
 }
 
 int
-session_record_reply(const char *rec, size_t len, size_t *at, size_t *n)
+session_record_reply(const char *rec, size_t len, size_t *at, size_t *n,
+    int *end)
 {
 	struct rd	 r = { rec + sizeof COMPACT_MAGIC - 1, rec + len, rec,
 			    NULL, 0, 0 };
@@ -506,6 +507,9 @@ session_record_reply(const char *rec, size_t len, size_t *at, size_t *n)
 	*at = (size_t)(r.p - rec);
 	rd_skip_str(&r);			/* last_reply */
 	*n = (size_t)(r.p - rec) - *at;
+	v = 0;
+	rd_digits(&r, 0, 1, ';', &v);		/* last_end */
+	*end = v != 0;
 	return r.failed ? -1 : 0;
 }
 

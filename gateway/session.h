@@ -63,8 +63,9 @@ char		*session_encode(const struct session *);
 struct session	*session_decode(const char *json, size_t len, char *err,
 		    size_t errlen);
 /* Where the last reply ("~" or "N:bytes") sits in a compact record: its
- * offset *at and length *n; -1 if rec is not one. */
+ * offset *at and length *n, and whether it ended the session (*end);
+ * -1 if rec is not one. */
 int		 session_record_reply(const char *rec, size_t len, size_t *at,
-		    size_t *n);
+		    size_t *n, int *end);
 
 #endif

@@ -452,7 +452,7 @@ send_asset(struct evhttp_request *req, const struct simulator_asset *a)
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", a->type);
 	evbuffer_add_reference(buf, a->data, a->len, NULL, NULL);
-	evhttp_send_reply(req, 200, "OK", buf);
+	httpd_send(req, 200, "OK", buf);
 	evbuffer_free(buf);
 }
 

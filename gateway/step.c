@@ -35,6 +35,7 @@
 #include "menu.h"
 #include "menu_graph.h"
 #include "session.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct buf {
@@ -171,7 +172,7 @@ screen_text(const struct stepper *st, size_t *navlen)
 {
 	const struct menu_screen	*scr = st->cur;
 	struct buf			 b = { NULL, 0, 0 };
-	char				 num[32];
+	char				 num[32], *o;
 	size_t				 i;
 	int				 l = lang(st);
 
@@ -181,7 +182,10 @@ screen_text(const struct stepper *st, size_t *navlen)
 	switch (scr->kind) {
 	case SCREEN_MENU:
 		for (i = 0; i < scr->noptions; i++) {
-			snprintf(num, sizeof num, "\n%zu. ", i + 1);
+			o = num;
+			*o++ = '\n';
+			o = dec_put(o, i + 1);
+			memcpy(o, ". ", 3);
 			buf_puts(&b, num);
 			subst(st, &b, menu_tr(st->m, &scr->options[i].label, l));
 		}
@@ -239,12 +243,12 @@ screen_pages(const struct stepper *st, char *const **pages)
 	text = screen_text(st, &navlen);
 	if (refused(st)) {
 		err = refusal(st);
-		xasprintf(&t, "%s\n%s", err, text);
+		t = xstrcat(err, "\n", text, (char *)NULL);
 		free(err);
 		free(text);
 		text = t;
 	}
-	xasprintf(&more, "\n%s", message(st, "more"));
+	more = xstrcat("\n", message(st, "more"), (char *)NULL);
 	n = text_paginate_memo(text, navlen, more, &st->env->budget, pages);
 	free(more);
 	free(text);
@@ -519,7 +523,7 @@ prefixed(const struct stepper *st, const char *page)
 
 	if (st->prefix == NULL || (refused(st) && st->s->page == 0))
 		return NULL;
-	xasprintf(&text, "%s\n%s", st->prefix, page);
+	text = xstrcat(st->prefix, "\n", page, (char *)NULL);
 	if (text_fits(text, strlen(text), &st->env->budget))
 		return text;
 	free(text);

@@ -274,7 +274,7 @@ store_eval(struct store *st, enum store_script script,
 	char		 *keys[SCRIPT_KEYS_MAX] = { NULL };
 	const char	 *a_small[EVAL_ARGS], **a;
 	size_t		  l_small[EVAL_ARGS], *l;
-	char		  nk[16];
+	char		  nk[21];
 	int		  n = 0;
 
 	def->keys(ka, keys);
@@ -285,7 +285,7 @@ store_eval(struct store *st, enum store_script script,
 		a = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *a);
 		l = xcalloc((size_t)(3 + def->nkeys + argc), sizeof *l);
 	}
-	snprintf(nk, sizeof nk, "%d", def->nkeys);
+	dec_str(nk, (unsigned)def->nkeys);
 	a[n] = "EVALSHA";
 	l[n++] = 7;
 	a[n] = st->sha[script];

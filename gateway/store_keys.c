@@ -31,7 +31,9 @@ key_fmt(const char *fmt, ...)
 char *
 store_session_key(const char *msisdn, const char *session_id)
 {
-	return key_fmt("asanigw:{%s}:ussd:%s", msisdn, session_id);
+	/* Every hop makes one: not through printf. */
+	return xstrcat("asanigw:{", msisdn, "}:ussd:", session_id,
+	    (char *)NULL);
 }
 
 char *

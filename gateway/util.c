@@ -64,6 +64,13 @@ dec_put(char *o, unsigned long long v)
 }
 
 char *
+dec_str(char *buf, unsigned long long v)
+{
+	*dec_put(buf, v) = '\0';
+	return buf;
+}
+
+char *
 hex_encode(const void *b, size_t n, char *out, size_t outlen)
 {
 	static const char	 digits[] = "0123456789abcdef";

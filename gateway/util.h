@@ -26,6 +26,8 @@ struct timeval	ms_to_tv(unsigned ms);
 /* v in decimal at o, unterminated (room for 20 bytes); returns the end.
  * For hot paths, where printf costs more than the work around it. */
 char		*dec_put(char *o, unsigned long long v);
+/* The same NUL-terminated in buf (21 bytes); returns buf. */
+char		*dec_str(char *buf, unsigned long long v);
 /* Lower-case hex of n bytes into out (NUL-terminated, cut to whole bytes
  * that fit outlen); returns out. */
 char		*hex_encode(const void *b, size_t n, char *out, size_t outlen);

@@ -77,6 +77,30 @@ xvasprintf(char **ret, const char *fmt, va_list ap)
 	return n;
 }
 
+char *
+xstrcat(const char *first, ...)
+{
+	va_list		 ap;
+	const char	*s;
+	char		*out, *o;
+	size_t		 len = 0;
+
+	va_start(ap, first);
+	for (s = first; s != NULL; s = va_arg(ap, const char *))
+		len += strlen(s);
+	va_end(ap);
+	o = out = xmalloc(len + 1);
+	va_start(ap, first);
+	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
+		len = strlen(s);
+		memcpy(o, s, len);
+		o += len;
+	}
+	va_end(ap);
+	*o = '\0';
+	return out;
+}
+
 int
 xasprintf(char **ret, const char *fmt, ...)
 {

@@ -17,5 +17,8 @@ int	 xasprintf(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 xvasprintf(char **, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+/* The strings up to NULL, one after the other, in a new string: what
+ * xasprintf("%s%s...") makes, without the format to read. */
+char	*xstrcat(const char *, ...) __attribute__((sentinel));
 
 #endif

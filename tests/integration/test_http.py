@@ -1,6 +1,10 @@
 """The aggregator HTTP face: well-formed hops, malformed requests, health."""
 
+import email.utils
+import http.client
 import json
+import re
+import time
 import urllib.parse
 
 import pytest
@@ -31,6 +35,31 @@ def test_health(gateway):
     r = gw.get("/health")
     assert r.status == 200
     assert r.body.strip() == "ok"
+
+
+def test_answers_carry_one_current_date(gateway):
+    """The gateway writes the Date header itself (made once a second):
+    one per answer, in IMF-fixdate, now."""
+    gw = gateway()
+    for method, path, body in (("POST", gw.ussd_path,
+                                urllib.parse.urlencode(form())),
+                               ("GET", "/health", None),
+                               ("POST", gw.ussd_path, "sessionId=x")):
+        conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded"})
+            r = conn.getresponse()
+            r.read()
+            dates = [v for k, v in r.getheaders() if k.lower() == "date"]
+        finally:
+            conn.close()
+        assert len(dates) == 1, (path, r.status, dates)
+        assert re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
+                            r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|"
+                            r"Dec) \d{4} \d\d:\d\d:\d\d GMT", dates[0]), dates
+        sent = email.utils.parsedate_to_datetime(dates[0]).timestamp()
+        assert abs(sent - time.time()) < 5, dates
 
 
 def test_wellformed_dial_answers_con(gateway):

@@ -147,6 +147,17 @@ START_TEST(test_records)
 	session_free(t);
 	free(rec);
 	session_free(s);
+	/* A reply that ended the session stays. */
+	s = mk(4);
+	session_set_last(s, "1:ab", "END ref AB12CD", 1, 1700000000000LL);
+	rec = session_encode(s);
+	cache_put_record(c, "e", rec, strlen(rec), 1000);
+	t = cache_take(c, "e", 0);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->last_reply, "END ref AB12CD");
+	session_free(t);
+	free(rec);
+	session_free(s);
 	/* A record that is not compact is kept whole. */
 	cache_put_record(c, "j", json, strlen(json), 1000);
 	t = cache_take(c, "j", 0);

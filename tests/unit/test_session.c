@@ -618,25 +618,30 @@ START_TEST(test_record_reply_span)
 	struct session	*s = session_new();
 	char		*rec;
 	size_t		 at, n;
+	int		 end;
 
 	session_set_screen(s, "main");
 	session_set(s, "name", "5:a;b");	/* looks like a string */
 	session_push(s, "language");
 	session_set_last(s, "3:1*2", "CON 1;2~", 0, 1700000000000LL);
 	rec = session_encode(s);
-	ck_assert_int_eq(session_record_reply(rec, strlen(rec), &at, &n), 0);
+	ck_assert_int_eq(session_record_reply(rec, strlen(rec), &at, &n,
+	    &end), 0);
 	ck_assert_uint_eq(n, 10);
+	ck_assert_int_eq(end, 0);
 	ck_assert(memcmp(rec + at, "8:CON 1;2~", n) == 0);
 	free(rec);
 	/* None: "~". */
-	ck_assert_int_eq(session_record_reply("S2;~0;~~0;0;0;~~0;-5;", 21,
-	    &at, &n), 0);
+	ck_assert_int_eq(session_record_reply("S2;~0;~~0;0;0;~~1;-5;", 21,
+	    &at, &n, &end), 0);
 	ck_assert_uint_eq(at, 15);
 	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(end, 1);
 	/* Not a compact record, or one cut short. */
-	ck_assert_int_eq(session_record_reply("{\"v\":1}", 7, &at, &n), -1);
+	ck_assert_int_eq(session_record_reply("{\"v\":1}", 7, &at, &n, &end),
+	    -1);
 	ck_assert_int_eq(session_record_reply("S2;~0;~~0;0;0;~9:x", 18, &at,
-	    &n), -1);
+	    &n, &end), -1);
 	session_free(s);
 }
 END_TEST

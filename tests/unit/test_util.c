@@ -1,7 +1,8 @@
 /*
- * Unit tests for util.c: the shared toolkit of clocks, hex, backoff and
- * deferred calls.
+ * Unit tests for util.c: the shared toolkit of clocks, numbers, hex,
+ * backoff and deferred calls; and xstrcat() of xmalloc.c.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "unit.h"
 #include "util.h"
+#include "xmalloc.h"
 
 START_TEST(test_dec_put)
 {
@@ -29,7 +31,24 @@ START_TEST(test_dec_put)
 		ck_assert_int_eq(*end, 'x');	/* unterminated */
 		*end = '\0';
 		ck_assert_str_eq(buf, cases[i].want);
+		memset(buf, 'x', sizeof buf);
+		ck_assert_ptr_eq(dec_str(buf, cases[i].v), buf);
+		ck_assert_str_eq(buf, cases[i].want);
 	}
+}
+END_TEST
+
+START_TEST(test_xstrcat)
+{
+	char	*s;
+
+	s = xstrcat("asanigw:{", "923001234567", "}:ussd:", "", "b1",
+	    (char *)NULL);
+	ck_assert_str_eq(s, "asanigw:{923001234567}:ussd:b1");
+	free(s);
+	s = xstrcat("", (char *)NULL);
+	ck_assert_str_eq(s, "");
+	free(s);
 }
 END_TEST
 
@@ -149,7 +168,7 @@ main(void)
 	Suite	*s = suite_create("util");
 	TCase	*tc = tcase_create("util");
 
-	UNIT_ADD(tc, test_dec_put, test_hex, test_ms_to_tv, test_backoff_bounds,
+	UNIT_ADD(tc, test_dec_put, test_xstrcat, test_hex, test_ms_to_tv, test_backoff_bounds,
 	    test_backoff_differs_between_processes, test_defer_call);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
