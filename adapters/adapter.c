@@ -359,13 +359,10 @@ request_text(const struct request *req, char **made)
 static const char *
 string_end(const char *s)
 {
-	for (s++; *s != '"'; s++) {
-		if (*s == '\\' && s[1] != '\0')
-			s++;
-		else if (*s == '\0')
+	for (s++; *(s += strcspn(s, "\"\\")) == '\\'; s += 2)
+		if (s[1] == '\0')
 			return NULL;
-	}
-	return s + 1;
+	return *s == '"' ? s + 1 : NULL;
 }
 
 void
@@ -376,10 +373,9 @@ request_peek(const char *json, const char *name, char *buf, size_t len)
 	int		 depth = 0;
 
 	buf[0] = '\0';
-	while (*s != '\0') {
+	while (*(s += strcspn(s, "\"{}[]")) != '\0') {
 		if (*s != '"') {
-			depth += *s == '{' || *s == '[';
-			depth -= *s == '}' || *s == ']';
+			depth += *s == '{' || *s == '[' ? 1 : -1;
 			s++;
 			continue;
 		}
