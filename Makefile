@@ -99,7 +99,7 @@ UNIT_TESTS = util gsm session menu step conf refcode cache kannel_text access \
 	     adapter command store_keys msisdn form ingress_aggregator admin \
 	     metrics menu_diff dial simulator ledger
 FUZZ_TARGETS = session text step kannel command answer query dlr notify \
-	       conf menu form dial simulator ledger
+	       conf menu form dial simulator ledger request
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/simulator_assets.o
 

@@ -234,11 +234,16 @@ request_json(const struct request *req)
 	return s;
 }
 
+/* The members request_json() writes. */
+#define REQUEST_MEMBERS	9
+#define JSON_SPACE	" \t\r\n"
+
 /* A decoded request and what its strings live in. */
 struct request_box {
 	struct request	 r;		/* first: the box is the request */
 	json_t		*root;
 	const char	**names, **values;
+	char		 json[];	/* the text decoded */
 };
 
 static const char *
@@ -251,6 +256,21 @@ field(json_t *o, const char *name, int *bad)
 	return s;
 }
 
+/* json decoded; *repeated is 1 if an object repeats a key (the last
+ * counts), which the back office may refuse as written. */
+static json_t *
+request_load(const char *json, int *repeated, json_error_t *jerr)
+{
+	json_t	*root;
+
+	*repeated = 0;
+	if ((root = json_loads(json, JSON_REJECT_DUPLICATES, jerr)) != NULL ||
+	    json_error_code(jerr) != json_error_duplicate_key)
+		return root;
+	*repeated = 1;
+	return json_loads(json, 0, jerr);
+}
+
 struct request *
 request_decode(const char *json, char *err, size_t errlen)
 {
@@ -258,10 +278,10 @@ request_decode(const char *json, char *err, size_t errlen)
 	json_error_t		 jerr;
 	json_t			*root, *fields, *v, *ts;
 	const char		*k;
-	int			 bad = 0;
-	size_t			 i = 0;
+	int			 bad = 0, repeated;
+	size_t			 i = 0, len;
 
-	if ((root = json_loads(json, 0, &jerr)) == NULL ||
+	if ((root = request_load(json, &repeated, &jerr)) == NULL ||
 	    !json_is_object(root)) {
 		snprintf(err, errlen, "not a JSON object: %s",
 		    root ? "wrong type" : jerr.text);
@@ -270,7 +290,9 @@ request_decode(const char *json, char *err, size_t errlen)
 	}
 	fields = json_object_get(root, "fields");
 	ts = json_object_get(root, "ts");
-	b = xcalloc(1, sizeof *b);
+	len = strlen(json);
+	b = xcalloc(1, sizeof *b + len + 1);
+	memcpy(b->json, json, len);
 	b->root = root;
 	b->r.idempotency_key = field(root, "idempotency_key", &bad);
 	b->r.ref = field(root, "ref", &bad);
@@ -301,6 +323,12 @@ request_decode(const char *json, char *err, size_t errlen)
 		request_free(&b->r);
 		return NULL;
 	}
+	/* Every member present once and no other: its text says what
+	 * request_json() would, and on one line, as the file adapter
+	 * needs. */
+	if (!repeated && json_object_size(root) == REQUEST_MEMBERS &&
+	    json[strcspn(json, "\r\n")] == '\0')
+		b->r.json = b->json;
 	return &b->r;
 }
 
@@ -315,6 +343,56 @@ request_free(struct request *r)
 	free(b->names);
 	free(b->values);
 	free(b);
+}
+
+const char *
+request_text(const struct request *req, char **made)
+{
+	*made = NULL;
+	if (req->json != NULL)
+		return req->json;
+	return *made = request_json(req);
+}
+
+/* Past the closing quote of the JSON string whose opening quote s is
+ * at; NULL if it has none. */
+static const char *
+string_end(const char *s)
+{
+	for (s++; *(s += strcspn(s, "\"\\")) == '\\'; s += 2)
+		if (s[1] == '\0')
+			return NULL;
+	return *s == '"' ? s + 1 : NULL;
+}
+
+void
+request_peek(const char *json, const char *name, char *buf, size_t len)
+{
+	size_t		 nlen = strlen(name);
+	const char	*s = json, *end, *v, *vend;
+	int		 depth = 0;
+
+	buf[0] = '\0';
+	while (*(s += strcspn(s, "\"{}[]")) != '\0') {
+		if (*s != '"') {
+			depth += *s == '{' || *s == '[' ? 1 : -1;
+			s++;
+			continue;
+		}
+		if ((end = string_end(s)) == NULL)
+			return;
+		v = end + strspn(end, JSON_SPACE);
+		/* A key is followed by ':'; of a repeated one the last
+		 * counts, as when decoded. */
+		if (depth == 1 && *v == ':' && (size_t)(end - s) == nlen + 2 &&
+		    strncmp(s + 1, name, nlen) == 0) {
+			v += 1 + strspn(v + 1, JSON_SPACE);
+			if (*v == '"' && (vend = string_end(v)) != NULL)
+				snprintf(buf, len, "%.*s", (int)(vend - v - 2),
+				    v + 1);
+		}
+		s = end;
+	}
 }
 
 char *

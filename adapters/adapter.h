@@ -36,6 +36,10 @@ struct request {
 	const char *const *names;		/* collected fields */
 	const char *const *values;
 	size_t		 nfields;
+	const char	*json;			/* the text it was decoded from,
+						 * when that is what
+						 * request_json() would write;
+						 * else NULL */
 };
 
 /* err is NULL on success, else a sentence valid during the call; final
@@ -179,9 +183,18 @@ int		 adapter_verify(const char *secret, const char *ts,
  * NULL if a string is not valid UTF-8. */
 char		*request_json(const struct request *);
 /* The request back from that JSON; NULL with a sentence in err.  Its
- * strings live as long as it does; free it with request_free(). */
+ * strings, json among them, live as long as it does; free it with
+ * request_free(). */
 struct request	*request_decode(const char *json, char *err, size_t errlen);
 void		 request_free(struct request *);
+/* What an adapter sends: the request's json if it has one, else
+ * request_json()'s, left in *made for the caller to free (else NULL). */
+const char	*request_text(const struct request *, char **made);
+/* The raw text of the string member name of the top-level object json,
+ * into buf ("" if there is none), without decoding it: enough to order
+ * stored requests, which are decoded, and checked, when delivered. */
+void		 request_peek(const char *json, const char *name, char *buf,
+		    size_t len);
 
 /* The query as the back office receives it: {"kind", "service",
  * "msisdn", "msisdn_hash", "lang", "params": {...}}; NULL if a string is

@@ -172,18 +172,19 @@ file_submit(void *impl, const struct request *req, adapter_cb cb, void *arg)
 {
 	struct file_adapter	*fa = impl;
 	struct file_done	*d = xcalloc(1, sizeof *d);
-	char			*line, err[256];
+	const char		*line;
+	char			*made, err[256];
 
 	d->fa = fa;
 	d->cb = cb;
 	d->arg = arg;
-	if ((line = request_json(req)) == NULL)
+	if ((line = request_text(req, &made)) == NULL)
 		d->err = xstrdup("cannot encode the request as JSON");
 	else if (file_append(fa, line, err, sizeof err) == -1) {
 		log_warnx("adapter=file event=write-failed error=\"%s\"", err);
 		d->err = xstrdup(err);
 	}
-	free(line);
+	free(made);
 	file_done_later(fa, d);
 }
 

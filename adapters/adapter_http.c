@@ -533,14 +533,15 @@ pool_dispatch(struct http_adapter *ha)
 }
 
 /* Starts a call (c filled but for its adapter): body, signed, POSTed to
- * path once a connection is free.  The body is taken; NULL fails the
+ * path once a connection is free.  The body is copied; NULL fails the
  * call, from the loop. */
 static void
 call_start(struct http_adapter *ha, struct http_call *c, const char *path,
-    char *body, const char *ikey)
+    const char *body, const char *ikey)
 {
 	struct evkeyvalq	 *h;
 	char			  ts[24], sig[ADAPTER_SIG_LEN];
+	size_t			  len;
 
 	c->ha = ha;
 	LIST_INSERT_HEAD(&ha->calls, c, entry);
@@ -548,8 +549,10 @@ call_start(struct http_adapter *ha, struct http_call *c, const char *path,
 		call_fail_soon(c);
 		return;
 	}
+	/* Signed as sent, byte for byte. */
+	len = strlen(body);
 	snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-	adapter_sign(ha->secret, ts, body, strlen(body), sig);
+	adapter_sign(ha->secret, ts, body, len, sig);
 	c->req = evhttp_request_new(call_done, c);
 	h = evhttp_request_get_output_headers(c->req);
 	evhttp_add_header(h, "Host", ha->host);
@@ -558,9 +561,7 @@ call_start(struct http_adapter *ha, struct http_call *c, const char *path,
 		evhttp_add_header(h, "X-Asanigw-Idempotency-Key", ikey);
 	evhttp_add_header(h, "X-Asanigw-Timestamp", ts);
 	evhttp_add_header(h, "X-Asanigw-Signature", sig);
-	evbuffer_add(evhttp_request_get_output_buffer(c->req), body,
-	    strlen(body));
-	free(body);
+	evbuffer_add(evhttp_request_get_output_buffer(c->req), body, len);
 	c->path = xstrdup(path);
 	TAILQ_INSERT_TAIL(&ha->waiting, c, wentry);
 	c->queued = 1;
@@ -572,11 +573,14 @@ http_submit(void *impl, const struct request *r, adapter_cb cb, void *arg)
 {
 	struct http_adapter	*ha = impl;
 	struct http_call	*c = xcalloc(1, sizeof *c);
+	char			*made;
 
 	c->cb = cb;
 	c->arg = arg;
 	snprintf(c->key, sizeof c->key, "%s", r->idempotency_key);
-	call_start(ha, c, ha->path, request_json(r), r->idempotency_key);
+	call_start(ha, c, ha->path, request_text(r, &made),
+	    r->idempotency_key);
+	free(made);
 }
 
 static void
@@ -585,6 +589,7 @@ http_lookup(void *impl, const struct query *q, adapter_answer_cb cb,
 {
 	struct http_adapter	*ha = impl;
 	struct http_call	*c = xcalloc(1, sizeof *c);
+	char			*body;
 
 	c->acb = cb;
 	c->arg = arg;
@@ -597,7 +602,9 @@ http_lookup(void *impl, const struct query *q, adapter_answer_cb cb,
 		call_start(ha, c, NULL, NULL, NULL);
 		return;
 	}
-	call_start(ha, c, ha->lookup_path, query_json(q), NULL);
+	body = query_json(q);
+	call_start(ha, c, ha->lookup_path, body, NULL);
+	free(body);
 }
 
 static void

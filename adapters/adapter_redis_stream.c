@@ -112,13 +112,14 @@ stream_submit(void *impl, const struct request *req, adapter_cb cb,
 {
 	struct stream_adapter	*sa = impl;
 	struct stream_call	*c = xcalloc(1, sizeof *c);
-	char			*json = request_json(req);
+	char			*made;
+	const char		*json = request_text(req, &made);
 
 	c->cb = cb;
 	c->arg = arg;
 	store_stream_add(sa->store, sa->stream, sa->maxlen,
 	    json != NULL ? json : "", req->idempotency_key, stream_added, c);
-	free(json);
+	free(made);
 }
 
 static void

@@ -23,8 +23,8 @@
 #include <time.h>
 
 #include <event2/event.h>
-#include <jansson.h>
 
+#include "adapter.h"
 #include "ledger.h"
 #include "log.h"
 #include "outbox.h"
@@ -35,6 +35,7 @@
 #define POLL_IDLE_MS	50
 #define REDRIVE_MS	1000	/* between two re-drive passes */
 #define ID_MAX		48
+#define SUBJECT_MAX	32	/* of a msisdn_hash; longer ones are cut */
 
 enum dstate {
 	D_QUEUED,	/* behind an earlier request of the same subscriber */
@@ -54,7 +55,7 @@ enum dstate {
 /* The requests of one subscriber held here: one is handed out at a
  * time, the others wait in order. */
 struct subject {
-	char			 name[32];	/* msisdn_hash */
+	char			 name[SUBJECT_MAX]; /* msisdn_hash */
 	unsigned		 active;	/* held and not queued */
 	TAILQ_HEAD(, delivery)	 queued;	/* oldest first */
 	LIST_ENTRY(subject)	 entry;
@@ -212,10 +213,7 @@ static void
 delivery_take(struct outbox *ob, const struct store_entry *e)
 {
 	struct delivery	*d;
-	json_t		*o;
-	json_error_t	 jerr;
-
-	const char	*subject = NULL;
+	char		 subject[SUBJECT_MAX];
 
 	if (strlen(e->id) >= ID_MAX || held(ob, e->id))
 		return;
@@ -227,11 +225,10 @@ delivery_take(struct outbox *ob, const struct store_entry *e)
 	if (tsearch(d, &ob->ids, id_cmp) == NULL)
 		fatalx("out of memory");
 	ob->held++;
-	o = e->json != NULL ? json_loads(e->json, 0, &jerr) : NULL;
-	if (o != NULL)
-		subject = json_string_value(json_object_get(o, "msisdn_hash"));
-	d->subj = subject_get(ob, subject != NULL ? subject : "");
-	json_decref(o);
+	/* Only its subscriber, to order it: the delivery reads it whole. */
+	request_peek(e->json != NULL ? e->json : "", "msisdn_hash", subject,
+	    sizeof subject);
+	d->subj = subject_get(ob, subject);
 	if (e->json == NULL) {
 		d->json = xstrdup("");
 		d->err = xstrdup("the entry holds no request");

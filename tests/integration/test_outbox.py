@@ -6,6 +6,7 @@ gateways sharing the work (one of them killed).
 """
 
 import concurrent.futures
+import json
 import re
 import time
 
@@ -158,7 +159,6 @@ def test_redis_stream_adapter(gateway, redis):
     wait_until(lambda: redis.command("XLEN", "backoffice:requests") == 2,
                5, "two entries in the back office's stream")
     entries = redis.command("XRANGE", "backoffice:requests", "-", "+")
-    import json
     got = []
     for _, fields in entries:
         f = dict(zip(fields[::2], fields[1::2]))
@@ -166,6 +166,40 @@ def test_redis_stream_adapter(gateway, redis):
         assert f[b"key"].decode() == body["idempotency_key"]
         got.append(body["ref"])
     assert got == refs
+
+
+def stored_request(key, **more):
+    return dict({
+        "idempotency_key": key, "ref": "K7MX3Q", "service": "*786#",
+        "request": "help", "msisdn": "923001234567",
+        "msisdn_hash": "2a9b40a5ff98", "lang": "en", "ts": 1795427139953,
+        "fields": {"district": "لاہور"}}, **more)
+
+
+def test_stored_requests_go_as_stored(gateway, backoffice, redis):
+    """A request goes to the back office byte for byte as the outbox
+    holds it, signed so: also one an older gateway wrote with its members
+    in another order and spaced out.  One with a member this gateway does
+    not write goes as this gateway writes it; an entry that is no request
+    is a dead letter, with why."""
+    bo = backoffice()
+    gw = gateway(**http_backoffice(bo))
+    older = json.dumps(dict(reversed(stored_request("older").items())),
+                       ensure_ascii=False)
+    more = json.dumps(stored_request("more", channel="ussd"),
+                      ensure_ascii=False, separators=(",", ":"))
+    for text in (older, more, '{"ref":"K7MX3Q"}'):
+        redis.command("XADD", "asanigw:{outbox}:requests", "*", "r",
+                      text.encode())
+    wait_until(lambda: recorded(bo) == 2, 10, "two requests")
+    assert older.encode() in bo._call("GET", "/requests")[1]
+    got = {r["key"]: r["body"] for r in bo.requests()}
+    assert got == {"older": stored_request("older"),
+                   "more": stored_request("more")}
+    assert bo.stats()["bad_signature"] == 0
+    wait_until(lambda: gw.outbox()["dead"] == 1, 10, "a dead letter")
+    assert re.search(r'event=dead-letter id=\S+ error="a request field is '
+                     r'missing or not a string"', gw.log())
 
 
 def xreadgroup_calls(redis):

@@ -133,7 +133,7 @@ START_TEST(query_and_request_json)
 	    "2a9b40a5ff98", "ur", names, values, 2 };
 	struct request	 r = { "key1", "K7MX3Q", "*786#", "help",
 	    "923001234567", "2a9b40a5ff98", "en", 1795427139953LL, names,
-	    values, 2 };
+	    values, 2, NULL };
 	struct request	*back;
 	char		*s;
 
@@ -159,6 +159,105 @@ START_TEST(query_and_request_json)
 	r.values = bad;
 	r.nfields = 1;
 	ck_assert_ptr_null(request_json(&r));
+}
+END_TEST
+
+/* The request s with prefix first in its object: decoded, it has no
+ * json of its own and goes as request_json() writes it, s. */
+static void
+check_rewritten(const char *prefix, const char *s)
+{
+	struct request	*back;
+	char		*other, *made;
+
+	xasprintf(&other, "{%s%s", prefix, s + 1);
+	back = request_decode(other, err, sizeof err);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_ptr_null(back->json);
+	ck_assert_str_eq(request_text(back, &made), s);
+	free(made);
+	request_free(back);
+	free(other);
+}
+
+/* A decoded request carries its text to send, when that is what
+ * request_json() would write. */
+START_TEST(request_text_as_read)
+{
+	static const char *const names[] = { "district" };
+	static const char *const values[] = { "لاہور" };
+	struct request	 r = { "key1", "K7MX3Q", "*786#", "help",
+	    "923001234567", "2a9b40a5ff98", "en", 1795427139953LL, names,
+	    values, 1, NULL };
+	struct request	*back;
+	const char	*text;
+	char		*s, *made;
+
+	/* built field by field: written now */
+	s = request_json(&r);
+	text = request_text(&r, &made);
+	ck_assert_ptr_nonnull(made);
+	ck_assert_str_eq(text, s);
+	free(made);
+
+	/* decoded: the text as it came, not written again */
+	back = request_decode(s, err, sizeof err);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_ptr_nonnull(back->json);
+	ck_assert_ptr_ne(back->json, s);
+	text = request_text(back, &made);
+	ck_assert_ptr_null(made);
+	ck_assert_ptr_eq(text, back->json);
+	ck_assert_str_eq(text, s);
+	request_free(back);
+
+	/* a member more, a line break, a key twice (the last counts):
+	 * written again, as before */
+	check_rewritten("\"extra\":1,", s);
+	check_rewritten("\n", s);
+	check_rewritten("\"ref\":\"X\",", s);
+	free(s);
+
+	/* not a request: refused as before */
+	ck_assert_ptr_null(request_decode("{\"ref\":\"K7MX3Q\"}", err,
+	    sizeof err));
+	ck_assert_str_eq(err, "a request field is missing or not a string");
+	ck_assert_ptr_null(request_decode("[1]", err, sizeof err));
+	ck_assert_str_eq(err, "not a JSON object: wrong type");
+}
+END_TEST
+
+/* A top-level string member, found without decoding. */
+START_TEST(request_peek_members)
+{
+	char	 buf[8];
+
+	request_peek("{\"ref\":\"a\",\"msisdn_hash\":\"2a9b\",\"fields\":"
+	    "{\"msisdn_hash\":\"no\"}}", "msisdn_hash", buf, sizeof buf);
+	ck_assert_str_eq(buf, "2a9b");
+	/* nested only, as a value, or not a string: none */
+	request_peek("{\"fields\":{\"msisdn_hash\":\"no\"},\"a\":["
+	    "{\"msisdn_hash\":\"no\"}],\"b\":\"msisdn_hash\"}",
+	    "msisdn_hash", buf, sizeof buf);
+	ck_assert_str_eq(buf, "");
+	request_peek("{\"msisdn_hash\":12}", "msisdn_hash", buf, sizeof buf);
+	ck_assert_str_eq(buf, "");
+	/* spaces, escapes kept as written, quotes inside strings, the
+	 * last of two, cut to the buffer */
+	request_peek(" { \"x\" : \"\\\"}{\" , \"msisdn_hash\" : \"a\\\"b\" }",
+	    "msisdn_hash", buf, sizeof buf);
+	ck_assert_str_eq(buf, "a\\\"b");
+	request_peek("{\"msisdn_hash\":\"a\",\"msisdn_hash\":\"0123456789\"}",
+	    "msisdn_hash", buf, sizeof buf);
+	ck_assert_str_eq(buf, "0123456");
+	/* not JSON at all */
+	request_peek("", "msisdn_hash", buf, sizeof buf);
+	ck_assert_str_eq(buf, "");
+	request_peek("{\"msisdn_hash\":\"abc", "msisdn_hash", buf,
+	    sizeof buf);
+	ck_assert_str_eq(buf, "");
+	request_peek("{\"msisdn_hash\\", "msisdn_hash", buf, sizeof buf);
+	ck_assert_str_eq(buf, "");
 }
 END_TEST
 
@@ -274,7 +373,8 @@ adapter_suite(void)
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	UNIT_ADD(tc, answer_scalars, answer_found, answer_arrays, answer_limits,
-	    answer_not_an_object, query_and_request_json);
+	    answer_not_an_object, query_and_request_json,
+	    request_text_as_read, request_peek_members);
 	suite_add_tcase(s, tc);
 	tcase_add_test(ts, key_tables);
 	tcase_add_test(ts, settings_defaults);
