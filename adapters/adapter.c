@@ -236,7 +236,6 @@ request_json(const struct request *req)
 
 /* The members request_json() writes. */
 #define REQUEST_MEMBERS	9
-#define JSON_SPACE	" \t\r\n"
 
 /* A decoded request and what its strings live in. */
 struct request_box {
@@ -352,47 +351,6 @@ request_text(const struct request *req, char **made)
 	if (req->json != NULL)
 		return req->json;
 	return *made = request_json(req);
-}
-
-/* Past the closing quote of the JSON string whose opening quote s is
- * at; NULL if it has none. */
-static const char *
-string_end(const char *s)
-{
-	for (s++; *(s += strcspn(s, "\"\\")) == '\\'; s += 2)
-		if (s[1] == '\0')
-			return NULL;
-	return *s == '"' ? s + 1 : NULL;
-}
-
-void
-request_peek(const char *json, const char *name, char *buf, size_t len)
-{
-	size_t		 nlen = strlen(name);
-	const char	*s = json, *end, *v, *vend;
-	int		 depth = 0;
-
-	buf[0] = '\0';
-	while (*(s += strcspn(s, "\"{}[]")) != '\0') {
-		if (*s != '"') {
-			depth += *s == '{' || *s == '[' ? 1 : -1;
-			s++;
-			continue;
-		}
-		if ((end = string_end(s)) == NULL)
-			return;
-		v = end + strspn(end, JSON_SPACE);
-		/* A key is followed by ':'; of a repeated one the last
-		 * counts, as when decoded. */
-		if (depth == 1 && *v == ':' && (size_t)(end - s) == nlen + 2 &&
-		    strncmp(s + 1, name, nlen) == 0) {
-			v += 1 + strspn(v + 1, JSON_SPACE);
-			if (*v == '"' && (vend = string_end(v)) != NULL)
-				snprintf(buf, len, "%.*s", (int)(vend - v - 2),
-				    v + 1);
-		}
-		s = end;
-	}
 }
 
 char *

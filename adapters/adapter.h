@@ -190,11 +190,6 @@ void		 request_free(struct request *);
 /* What an adapter sends: the request's json if it has one, else
  * request_json()'s, left in *made for the caller to free (else NULL). */
 const char	*request_text(const struct request *, char **made);
-/* The raw text of the string member name of the top-level object json,
- * into buf ("" if there is none), without decoding it: enough to order
- * stored requests, which are decoded, and checked, when delivered. */
-void		 request_peek(const char *json, const char *name, char *buf,
-		    size_t len);
 
 /* The query as the back office receives it: {"kind", "service",
  * "msisdn", "msisdn_hash", "lang", "params": {...}}; NULL if a string is

@@ -480,7 +480,6 @@ call_fail_soon(struct http_call *c)
 	event_active(c->ev, EV_TIMEOUT, 1);
 }
 
-/* Calls waiting, in order, onto the connections that are free. */
 /* A free slot, one whose connection is open before one that would
  * connect again; NULL if all are busy. */
 static struct http_slot *
@@ -501,6 +500,7 @@ pool_free_slot(struct http_adapter *ha)
 	return unconnected;
 }
 
+/* Calls waiting, in order, onto the connections that are free. */
 static void
 pool_dispatch(struct http_adapter *ha)
 {

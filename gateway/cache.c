@@ -5,14 +5,17 @@
  * least recently used and the first to expire: expiry and eviction are
  * the same walk from the tail, and nothing needs a timer.
  *
- * A session is kept as its compact record (session_encode()) less its
- * last reply (unless that ended the session), key and record in the entry's one allocation: a hundred
- * thousand sessions fit in about twenty megabytes, where their parsed
- * values (every string its own allocation) took two and a half times
- * that.  The reply is most of a record (a page of up to 160 characters,
- * twice the bytes in Urdu) and only a retry needs it; the engine reads
- * a retried session from Redis.  Taking one parses it again, which
- * costs less than a read from Redis by far.
+ * A session is kept as its compact record (session_encode()) less a
+ * last reply that did not end the session, key and record in the
+ * entry's one allocation: a hundred thousand sessions fit in about
+ * twenty megabytes, where their parsed values (every string its own
+ * allocation) took two and a half times that.  The reply is most of a
+ * record (a page of up to 160 characters, twice the bytes in Urdu) and
+ * only a retry needs it; the engine reads a retried session from Redis.
+ * A reply that ended the session stays: it may carry the reference of a
+ * request, which a retry must get even while Redis is away.  Taking a
+ * session parses its record again, which costs less than a read from
+ * Redis by far.
  */
 #include <sys/queue.h>
 #include <limits.h>
@@ -105,40 +108,32 @@ cache_take(struct cache *c, const char *key, long long now_ms)
 }
 
 void
-cache_put_record(struct cache *c, const char *key, const char *rec,
-    size_t len, long long expires_ms)
+cache_put_record(struct cache *c, const char *key,
+    const struct session_record *r, long long expires_ms)
 {
 	struct entry	*e;
 	char		*o;
-	size_t		 b, klen = strlen(key), at, n, w;
-	int		 end;
+	size_t		 b, klen = strlen(key), at = r->reply_at, n = 0, w;
 
-	if (c->max == 0 || klen > UINT_MAX / 2 || len > UINT_MAX / 2)
+	if (c->max == 0 || klen > UINT_MAX / 2 || r->len > UINT_MAX / 2)
 		return;
 	if ((e = entry_find(c, key)) != NULL)
 		entry_remove(c, e);
 	while (c->count >= c->max)
 		entry_remove(c, TAILQ_LAST(&c->lru, lru_list));
-	/*
-	 * The record with "~" for its reply: the bytes [at, at + n) go.
-	 * A last reply that ended the session stays: it may carry the
-	 * reference of a request, which a retry must get even while Redis
-	 * is away.
-	 */
-	if (session_record_reply(rec, len, &at, &n, &end) == -1 || end) {
-		at = len;	/* kept whole */
-		n = 0;
-	}
-	e = xmalloc(sizeof *e + klen + 1 + len - n + 1);
+	/* The record with "~" for its reply: the bytes [at, at + n) go. */
+	if (!r->end)
+		n = r->reply_len;
+	e = xmalloc(sizeof *e + klen + 1 + r->len);
 	memcpy(e->key, key, klen + 1);
 	e->keylen = (unsigned)klen;
 	o = ENTRY_REC(e);
-	memcpy(o, rec, at);
+	memcpy(o, r->text, at);
 	w = at;
 	if (n > 0)
 		o[w++] = '~';
-	memcpy(o + w, rec + at + n, len - at - n);
-	e->reclen = (unsigned)(w + len - at - n);
+	memcpy(o + w, r->text + at + n, r->len - at - n);
+	e->reclen = (unsigned)(w + r->len - at - n);
 	e->expires_ms = expires_ms;
 	b = hash(key, c->nbuckets);
 	e->hnext = c->buckets[b];
@@ -151,12 +146,12 @@ void
 cache_put(struct cache *c, const char *key, struct session *s,
     long long expires_ms)
 {
-	char	*rec;
+	struct session_record	 r;
 
 	if (c->max > 0) {
-		rec = session_encode(s);
-		cache_put_record(c, key, rec, strlen(rec), expires_ms);
-		free(rec);
+		session_record_make(&r, s);
+		cache_put_record(c, key, &r, expires_ms);
+		session_record_clear(&r);
 	}
 	session_free(s);
 }

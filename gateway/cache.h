@@ -10,8 +10,7 @@
  * shared: a hop takes its session out and puts it back once saved.  The
  * cache keeps each as its compact record but for a last reply that did
  * not end the session, which comes back NULL: a retry, which answers
- * with it, reads Redis instead.
- * Taking one parses it.
+ * with it, reads Redis instead.  Taking one parses it.
  */
 #ifndef ASANIGW_CACHE_H
 #define ASANIGW_CACHE_H
@@ -20,6 +19,7 @@
 
 struct cache;
 struct session;
+struct session_record;
 
 struct cache	*cache_new(size_t max_entries);
 void		 cache_free(struct cache *);
@@ -32,10 +32,10 @@ struct session	*cache_take(struct cache *, const char *key, long long now_ms);
  * full. */
 void		 cache_put(struct cache *, const char *key, struct session *,
 		    long long expires_ms);
-/* The same for a session already encoded (session_encode()): the record
- * is copied. */
+/* The same for a session already encoded (session_record_make()): the
+ * record is copied. */
 void		 cache_put_record(struct cache *, const char *key,
-		    const char *rec, size_t len, long long expires_ms);
+		    const struct session_record *, long long expires_ms);
 /* Drops every entry expired by now_ms. */
 void		 cache_expire(struct cache *, long long now_ms);
 size_t		 cache_count(const struct cache *);

@@ -124,7 +124,7 @@ struct hop {
 	struct page_budget	 budget;
 	unsigned		 retry_window_ms;
 	char			*key;		/* the session's store key */
-	char			*record;	/* h->s as last saved */
+	struct session_record	 record;	/* h->s as last saved */
 
 	const struct conf_service *svc;
 	struct adapter		*adapter;
@@ -363,9 +363,8 @@ hop_end(struct hop *h)
 	next = running_leave(e, h);
 	e->inflight--;
 	step_result_clear(&h->res);
-	if (h->saved && h->s != NULL && h->record != NULL)
-		cache_put_record(e->cache, h->key, h->record,
-		    strlen(h->record), now_ms() +
+	if (h->saved && h->s != NULL && h->record.text != NULL)
+		cache_put_record(e->cache, h->key, &h->record, now_ms() +
 		    (long long)h->gen->conf->session_ttl * 1000);
 	else if (h->saved && h->s != NULL) {
 		cache_put(e->cache, h->key, h->s,
@@ -373,7 +372,7 @@ hop_end(struct hop *h)
 		h->s = NULL;
 	}
 	session_free(h->s);
-	free(h->record);
+	session_record_clear(&h->record);
 	event_free(h->deadline);
 	event_free(h->kick);
 	gen_release(h->gen);
@@ -479,10 +478,8 @@ hop_saved(const char *err, enum store_saved result, unsigned version,
 
 	h->pending = 0;
 	h->fault = FAULT_NONE;
-	if (err != NULL || result != STORE_SAVED) {
-		free(h->record);	/* not what Redis holds */
-		h->record = NULL;
-	}
+	if (err != NULL || result != STORE_SAVED)
+		session_record_clear(&h->record); /* not what Redis holds */
 	if (err != NULL) {
 		log_warnx("event=session-save-failed sid=%s msisdn=%s "
 		    "error=\"%s\"", h->session_id, hop_who(h), err);
@@ -921,12 +918,13 @@ hop_save(struct hop *h)
 	h->s->seq = h->version + 1;
 	session_set_last(h->s, hop_digest(h), h->res.text, h->res.end,
 	    now_ms());
-	free(h->record);
-	h->record = session_encode(h->s);	/* kept for the cache */
+	session_record_clear(&h->record);
+	session_record_make(&h->record, h->s);	/* kept for the cache */
 	h->pending = 1;
 	h->state = HOP_SAVE;
-	store_save(h->e->store, h->key, h->version, h->s->seq, h->record,
-	    strlen(h->record), h->gen->conf->session_ttl, hop_saved, h);
+	store_save(h->e->store, h->key, h->version, h->s->seq,
+	    h->record.text, h->record.len, h->gen->conf->session_ttl,
+	    hop_saved, h);
 }
 
 /* START: the cached session is stepped at once; a dial needs no read
@@ -1111,8 +1109,8 @@ hop_step(struct hop *h)
 			h->state = HOP_STEP;
 			break;
 		case HOP_STEP:
-			free(h->record);	/* the session moves on */
-			h->record = NULL;
+			/* The session moves on. */
+			session_record_clear(&h->record);
 			if (hop_run(h))
 				return;
 			break;
@@ -1205,7 +1203,7 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
  * the generation whose adapter it went to. */
 struct delivery_ctx {
 	struct gen	*gen;
-	struct request	*req;
+	const struct request *req;	/* the outbox's */
 	outbox_done_cb	 done;
 	void		*arg;
 	char		*err;		/* failed before the adapter */
@@ -1225,7 +1223,6 @@ delivered(const char *err, int final, void *arg)
 		log_info("event=delivered ref=%s key=%s service=%s",
 		    dc->req->ref, dc->req->idempotency_key, dc->req->service);
 	dc->done(err, final, dc->arg);
-	request_free(dc->req);
 	if (dc->gen != NULL)
 		gen_release(dc->gen);
 	if (dc->ev != NULL)
@@ -1242,26 +1239,23 @@ deliver_refused(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	dc->done(dc->err, 1, dc->arg);
-	request_free(dc->req);
 	event_free(dc->ev);
 	free(dc->err);
 	free(dc);
 }
 
 void
-engine_deliver(struct engine *e, const char *json, outbox_done_cb done,
-    void *arg)
+engine_deliver(struct engine *e, const struct request *r,
+    outbox_done_cb done, void *arg)
 {
 	struct delivery_ctx		*dc = xcalloc(1, sizeof *dc);
 	const struct conf		*c = e->gen->conf;
 	const struct conf_service	*svc;
-	char				 err[160];
 
 	dc->done = done;
 	dc->arg = arg;
-	if ((dc->req = request_decode(json, err, sizeof err)) == NULL)
-		dc->err = xstrdup(err);
-	else if ((svc = conf_service(c, dc->req->service)) == NULL)
+	dc->req = r;
+	if ((svc = conf_service(c, r->service)) == NULL)
 		xasprintf(&dc->err, "no service %s", dc->req->service);
 	else {
 		for (size_t i = 0; i < c->nadapters; i++)

@@ -74,7 +74,7 @@ const char	*engine_message(const struct engine *, const char *service,
 struct outbox	*engine_outbox(const struct engine *);
 /* The outbox's delivery (outbox_deliver_fn): the request to its
  * service's adapter in the configuration serving now. */
-void		 engine_deliver(struct engine *, const char *json,
+void		 engine_deliver(struct engine *, const struct request *,
 		    outbox_done_cb, void *arg);
 /* Hops and text messages accepted and not yet finished (replied and
  * cleaned up). */

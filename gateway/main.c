@@ -153,11 +153,12 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 
 /* The outbox's delivery, through the engine serving now. */
 static void
-deliver(void *arg, const char *json, outbox_done_cb done, void *done_arg)
+deliver(void *arg, const struct request *r, outbox_done_cb done,
+    void *done_arg)
 {
 	struct daemon	*d = arg;
 
-	engine_deliver(d->engine, json, done, done_arg);
+	engine_deliver(d->engine, r, done, done_arg);
 }
 
 /* The SMS commands' host (sms.h): the engine's generations and lookup. */

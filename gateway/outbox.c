@@ -35,7 +35,6 @@
 #define POLL_IDLE_MS	50
 #define REDRIVE_MS	1000	/* between two re-drive passes */
 #define ID_MAX		48
-#define SUBJECT_MAX	32	/* of a msisdn_hash; longer ones are cut */
 
 enum dstate {
 	D_QUEUED,	/* behind an earlier request of the same subscriber */
@@ -55,7 +54,7 @@ enum dstate {
 /* The requests of one subscriber held here: one is handed out at a
  * time, the others wait in order. */
 struct subject {
-	char			 name[SUBJECT_MAX]; /* msisdn_hash */
+	char			 name[32];	/* msisdn_hash */
 	unsigned		 active;	/* held and not queued */
 	TAILQ_HEAD(, delivery)	 queued;	/* oldest first */
 	LIST_ENTRY(subject)	 entry;
@@ -66,6 +65,8 @@ struct delivery {
 	enum dstate	 state;
 	char		 id[ID_MAX];	/* first: the key in the id tree */
 	char		*json;
+	struct request	*req;		/* json decoded; NULL if it is not
+					 * a request (err says why) */
 	struct subject	*subj;		/* the ordering key; NULL once the
 					 * outbox is gone */
 	TAILQ_ENTRY(delivery) qentry;	/* in subj->queued */
@@ -182,6 +183,7 @@ delivery_free(struct delivery *d)
 	}
 	event_free(d->timer);
 	free(d->json);
+	request_free(d->req);
 	free(d->err);
 	free(d);
 }
@@ -213,7 +215,7 @@ static void
 delivery_take(struct outbox *ob, const struct store_entry *e)
 {
 	struct delivery	*d;
-	char		 subject[SUBJECT_MAX];
+	char		 err[200];
 
 	if (strlen(e->id) >= ID_MAX || held(ob, e->id))
 		return;
@@ -225,18 +227,21 @@ delivery_take(struct outbox *ob, const struct store_entry *e)
 	if (tsearch(d, &ob->ids, id_cmp) == NULL)
 		fatalx("out of memory");
 	ob->held++;
-	/* Only its subscriber, to order it: the delivery reads it whole. */
-	request_peek(e->json != NULL ? e->json : "", "msisdn_hash", subject,
-	    sizeof subject);
-	d->subj = subject_get(ob, subject);
-	if (e->json == NULL) {
-		d->json = xstrdup("");
-		d->err = xstrdup("the entry holds no request");
+	/* Read once, here: its subscriber orders it, and every attempt
+	 * hands the same request to the back office. */
+	d->json = xstrdup(e->json != NULL ? e->json : "");
+	if (e->json == NULL)
+		snprintf(err, sizeof err, "the entry holds no request");
+	else
+		d->req = request_decode(e->json, err, sizeof err);
+	d->subj = subject_get(ob, d->req != NULL ? d->req->msisdn_hash : "");
+	if (d->req == NULL) {
+		/* Nothing any retry could change. */
+		d->err = xstrdup(err);
 		d->final = 1;
 		d->state = D_FAIL;
 		d->subj->active++;
 	} else {
-		d->json = xstrdup(e->json);
 		if (d->subj->active > 0) {
 			d->state = D_QUEUED;
 			TAILQ_INSERT_TAIL(&d->subj->queued, d, qentry);
@@ -424,7 +429,7 @@ delivery_step(struct delivery *d)
 			d->recorded = 1;
 		}
 		d->state = D_SENDING;
-		ob->deliver(ob->ctx, d->json, delivered, d);
+		ob->deliver(ob->ctx, d->req, delivered, d);
 		return;
 	case D_ACK:
 		d->state = D_ACKING;

@@ -54,10 +54,12 @@ struct outbox_params {
 	struct ledger	*ledger;	/* NULL: none; borrowed */
 };
 
-/* Hands one request (its JSON) to its back office; done fires once with
- * err NULL on success, or err and final (1: trying again cannot help). */
+/* Hands one request to its back office; done fires once with err NULL
+ * on success, or err and final (1: trying again cannot help).  The
+ * request stays valid until then. */
+struct request;
 typedef void (*outbox_done_cb)(const char *err, int final, void *arg);
-typedef void (*outbox_deliver_fn)(void *ctx, const char *json,
+typedef void (*outbox_deliver_fn)(void *ctx, const struct request *,
     outbox_done_cb done, void *arg);
 
 struct outbox	*outbox_new(struct event_base *, struct store *,

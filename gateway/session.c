@@ -266,8 +266,8 @@ num_put(char *o, long long v)
 	return dec_end(o, 0 - (unsigned long long)v, ';');
 }
 
-char *
-session_encode(const struct session *s)
+void
+session_record_make(struct session_record *r, const struct session *s)
 {
 	size_t	 size = sizeof COMPACT_MAGIC + 6 * NUM_MAX, i;
 	char	*out, *o;
@@ -296,11 +296,31 @@ session_encode(const struct session *s)
 		o = str_put(o, s->history[i]);
 	o = num_put(o, s->seq);
 	o = str_put(o, s->last_text);
+	r->reply_at = (size_t)(o - out);
 	o = str_put(o, s->last_reply);
+	r->reply_len = (size_t)(o - out) - r->reply_at;
+	r->end = s->last_end;
 	o = num_put(o, s->last_end);
 	o = num_put(o, s->last_ms);
 	*o = '\0';
-	return out;
+	r->text = out;
+	r->len = (size_t)(o - out);
+}
+
+void
+session_record_clear(struct session_record *r)
+{
+	free(r->text);
+	memset(r, 0, sizeof *r);
+}
+
+char *
+session_encode(const struct session *s)
+{
+	struct session_record	 r;
+
+	session_record_make(&r, s);
+	return r.text;
 }
 
 /* Reading the compact form: a cursor over the record. */
@@ -397,26 +417,6 @@ rd_str(struct rd *r)
 	return s;
 }
 
-/* Steps over a string or '~' as rd_str() reads it, keeping nothing. */
-static void
-rd_skip_str(struct rd *r)
-{
-	long long	 len = 0;
-
-	if (r->failed)
-		return;
-	if (r->p < r->end && *r->p == '~') {
-		r->p++;
-		return;
-	}
-	if (rd_digits(r, 0, LLONG_MAX, ':', &len) == -1)
-		return;
-	if ((unsigned long long)len > (size_t)(r->end - r->p))
-		rd_fail(r, "a string cut short");
-	else
-		r->p += len;
-}
-
 /* A string that may not be missing, for names and history. */
 static char *
 rd_str_required(struct rd *r)
@@ -479,38 +479,6 @@ session_decode_compact(const char *rec, size_t len, char *err,
 		return NULL;
 	}
 	return s;
-}
-
-int
-session_record_reply(const char *rec, size_t len, size_t *at, size_t *n,
-    int *end)
-{
-	struct rd	 r = { rec + sizeof COMPACT_MAGIC - 1, rec + len, rec,
-			    NULL, 0, 0 };
-	long long	 count = 0, v;
-
-	if (len < sizeof COMPACT_MAGIC - 1 ||
-	    memcmp(rec, COMPACT_MAGIC, sizeof COMPACT_MAGIC - 1) != 0)
-		return -1;
-	rd_skip_str(&r);			/* screen */
-	rd_digits(&r, 0, UINT_MAX, ';', &v);	/* page */
-	rd_skip_str(&r);			/* lang */
-	rd_skip_str(&r);			/* service */
-	rd_digits(&r, 0, (long long)(len / 2), ';', &count);
-	for (long long i = 0; i < 2 * count && !r.failed; i++)
-		rd_skip_str(&r);		/* a variable's name, value */
-	rd_digits(&r, 0, (long long)(len / 2), ';', &count);
-	for (long long i = 0; i < count && !r.failed; i++)
-		rd_skip_str(&r);		/* history */
-	rd_digits(&r, 0, UINT_MAX, ';', &v);	/* seq */
-	rd_skip_str(&r);			/* last_text */
-	*at = (size_t)(r.p - rec);
-	rd_skip_str(&r);			/* last_reply */
-	*n = (size_t)(r.p - rec) - *at;
-	v = 0;
-	rd_digits(&r, 0, 1, ';', &v);		/* last_end */
-	*end = v != 0;
-	return r.failed ? -1 : 0;
 }
 
 /* Fetches a required key; NULL and an error if it is missing. */

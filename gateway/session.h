@@ -62,10 +62,19 @@ void		 session_set_last(struct session *, const char *text,
 char		*session_encode(const struct session *);
 struct session	*session_decode(const char *json, size_t len, char *err,
 		    size_t errlen);
-/* Where the last reply ("~" or "N:bytes") sits in a compact record: its
- * offset *at and length *n, and whether it ended the session (*end);
- * -1 if rec is not one. */
-int		 session_record_reply(const char *rec, size_t len, size_t *at,
-		    size_t *n, int *end);
+/* A session's stored form as session_encode() makes it, and what the
+ * encoding knows of it: where the last reply ("~" or "N:bytes") is, and
+ * whether that reply ended the session.  The session cache keeps records
+ * without the replies only a retry needs. */
+struct session_record {
+	char	*text;		/* NUL-terminated; NULL: none */
+	size_t	 len;
+	size_t	 reply_at, reply_len;
+	int	 end;
+};
+void		 session_record_make(struct session_record *,
+		    const struct session *);
+/* Frees the text; the record is empty after. */
+void		 session_record_clear(struct session_record *);
 
 #endif

@@ -227,40 +227,6 @@ START_TEST(request_text_as_read)
 }
 END_TEST
 
-/* A top-level string member, found without decoding. */
-START_TEST(request_peek_members)
-{
-	char	 buf[8];
-
-	request_peek("{\"ref\":\"a\",\"msisdn_hash\":\"2a9b\",\"fields\":"
-	    "{\"msisdn_hash\":\"no\"}}", "msisdn_hash", buf, sizeof buf);
-	ck_assert_str_eq(buf, "2a9b");
-	/* nested only, as a value, or not a string: none */
-	request_peek("{\"fields\":{\"msisdn_hash\":\"no\"},\"a\":["
-	    "{\"msisdn_hash\":\"no\"}],\"b\":\"msisdn_hash\"}",
-	    "msisdn_hash", buf, sizeof buf);
-	ck_assert_str_eq(buf, "");
-	request_peek("{\"msisdn_hash\":12}", "msisdn_hash", buf, sizeof buf);
-	ck_assert_str_eq(buf, "");
-	/* spaces, escapes kept as written, quotes inside strings, the
-	 * last of two, cut to the buffer */
-	request_peek(" { \"x\" : \"\\\"}{\" , \"msisdn_hash\" : \"a\\\"b\" }",
-	    "msisdn_hash", buf, sizeof buf);
-	ck_assert_str_eq(buf, "a\\\"b");
-	request_peek("{\"msisdn_hash\":\"a\",\"msisdn_hash\":\"0123456789\"}",
-	    "msisdn_hash", buf, sizeof buf);
-	ck_assert_str_eq(buf, "0123456");
-	/* not JSON at all */
-	request_peek("", "msisdn_hash", buf, sizeof buf);
-	ck_assert_str_eq(buf, "");
-	request_peek("{\"msisdn_hash\":\"abc", "msisdn_hash", buf,
-	    sizeof buf);
-	ck_assert_str_eq(buf, "");
-	request_peek("{\"msisdn_hash\\", "msisdn_hash", buf, sizeof buf);
-	ck_assert_str_eq(buf, "");
-}
-END_TEST
-
 static const char *const types[] = { "file", "http", "redis-stream" };
 
 /* Every type's table: names unique and not "type"; a required setting
@@ -374,7 +340,7 @@ adapter_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	UNIT_ADD(tc, answer_scalars, answer_found, answer_arrays, answer_limits,
 	    answer_not_an_object, query_and_request_json,
-	    request_text_as_read, request_peek_members);
+	    request_text_as_read);
 	suite_add_tcase(s, tc);
 	tcase_add_test(ts, key_tables);
 	tcase_add_test(ts, settings_defaults);

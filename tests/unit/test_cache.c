@@ -117,23 +117,35 @@ START_TEST(test_many_keys_and_zero_size)
 }
 END_TEST
 
+/* Puts s under key as the engine does, from its record. */
+static void
+put(struct cache *c, const char *key, const struct session *s)
+{
+	struct session_record	 r;
+
+	session_record_make(&r, s);
+	cache_put_record(c, key, &r, 1000);
+	session_record_clear(&r);
+}
+
 START_TEST(test_records)
 {
-	static const char json[] = "{\"v\":1,\"screen\":\"main\",\"page\":0,"
+	static char json[] = "{\"v\":1,\"screen\":\"main\",\"page\":0,"
 	    "\"lang\":\"en\",\"service\":\"*786#\",\"vars\":[],\"history\":[],"
 	    "\"seq\":3,\"last_text\":\"1\",\"last_reply\":\"CON x\","
 	    "\"last_end\":false,\"last_ms\":1}";
-	struct cache	*c = cache_new(4);
-	struct session	*s = mk(3), *t;
-	char		*rec;
+	static char broken[] = "S2;x";
+	struct session_record	 whole = { json, sizeof json - 1, 0, 0, 0 };
+	struct session_record	 bad = { broken, sizeof broken - 1, 0, 0, 0 };
+	struct cache		*c = cache_new(4);
+	struct session		*s = mk(3), *t;
 
 	/* A session comes back whole from its record. */
 	session_set_screen(s, "main");
 	session_set(s, "name", "Ali");
 	session_push(s, "language");
 	session_set_last(s, "1:ab", "CON x", 0, 1700000000000LL);
-	rec = session_encode(s);
-	cache_put_record(c, "a", rec, strlen(rec), 1000);
+	put(c, "a", s);
 	t = cache_take(c, "a", 0);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_str_eq(t->screen, "main");
@@ -145,27 +157,22 @@ START_TEST(test_records)
 	/* All but the last reply, which only a retry needs. */
 	ck_assert_ptr_null(t->last_reply);
 	session_free(t);
-	free(rec);
-	session_free(s);
 	/* A reply that ended the session stays. */
-	s = mk(4);
 	session_set_last(s, "1:ab", "END ref AB12CD", 1, 1700000000000LL);
-	rec = session_encode(s);
-	cache_put_record(c, "e", rec, strlen(rec), 1000);
+	put(c, "e", s);
 	t = cache_take(c, "e", 0);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_str_eq(t->last_reply, "END ref AB12CD");
 	session_free(t);
-	free(rec);
 	session_free(s);
-	/* A record that is not compact is kept whole. */
-	cache_put_record(c, "j", json, strlen(json), 1000);
+	/* A record with no reply marked is kept whole. */
+	cache_put_record(c, "j", &whole, 1000);
 	t = cache_take(c, "j", 0);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_str_eq(t->last_reply, "CON x");
 	session_free(t);
 	/* One that does not read is not there. */
-	cache_put_record(c, "b", "S2;x", 4, 1000);
+	cache_put_record(c, "b", &bad, 1000);
 	ck_assert_ptr_null(cache_take(c, "b", 0));
 	ck_assert_uint_eq(cache_count(c), 0);
 	cache_free(c);

@@ -612,36 +612,38 @@ START_TEST(test_compact_malformed)
 }
 END_TEST
 
-/* The span of the last reply, found by walking what comes before it. */
+/* The record and where its last reply is, as the encoder wrote it. */
 START_TEST(test_record_reply_span)
 {
-	struct session	*s = session_new();
-	char		*rec;
-	size_t		 at, n;
-	int		 end;
+	struct session		*s = session_new();
+	struct session_record	 r;
+	char			*rec;
 
 	session_set_screen(s, "main");
 	session_set(s, "name", "5:a;b");	/* looks like a string */
 	session_push(s, "language");
 	session_set_last(s, "3:1*2", "CON 1;2~", 0, 1700000000000LL);
+	session_record_make(&r, s);
 	rec = session_encode(s);
-	ck_assert_int_eq(session_record_reply(rec, strlen(rec), &at, &n,
-	    &end), 0);
-	ck_assert_uint_eq(n, 10);
-	ck_assert_int_eq(end, 0);
-	ck_assert(memcmp(rec + at, "8:CON 1;2~", n) == 0);
+	ck_assert_str_eq(r.text, rec);
+	ck_assert_uint_eq(r.len, strlen(rec));
 	free(rec);
+	ck_assert_uint_eq(r.reply_len, 10);
+	ck_assert_int_eq(r.end, 0);
+	ck_assert(memcmp(r.text + r.reply_at, "8:CON 1;2~", r.reply_len) == 0);
+	session_record_clear(&r);
+	ck_assert_ptr_null(r.text);
+	session_free(s);
 	/* None: "~". */
-	ck_assert_int_eq(session_record_reply("S2;~0;~~0;0;0;~~1;-5;", 21,
-	    &at, &n, &end), 0);
-	ck_assert_uint_eq(at, 15);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(end, 1);
-	/* Not a compact record, or one cut short. */
-	ck_assert_int_eq(session_record_reply("{\"v\":1}", 7, &at, &n, &end),
-	    -1);
-	ck_assert_int_eq(session_record_reply("S2;~0;~~0;0;0;~9:x", 18, &at,
-	    &n, &end), -1);
+	s = session_new();
+	s->last_end = 1;
+	s->last_ms = -5;
+	session_record_make(&r, s);
+	ck_assert_str_eq(r.text, "S2;~0;~~0;0;0;~~1;-5;");
+	ck_assert_uint_eq(r.reply_at, 15);
+	ck_assert_uint_eq(r.reply_len, 1);
+	ck_assert_int_eq(r.end, 1);
+	session_record_clear(&r);
 	session_free(s);
 }
 END_TEST
