@@ -22,7 +22,13 @@
  * and ours, until we let go: a shutdown() never reaches a socket that
  * has since been reused.  The read high-watermark bounds what one
  * connection's unread input can hold; it is above the largest request
- * evhttp accepts, which must fit whole before evhttp reads a body.
+ * evhttp accepts, which must fit whole before evhttp reads a body.  It
+ * is set only while the input is over it: libevent's watermark callback
+ * runs on every change of the input buffer and, below the mark, adds the
+ * read event again with its timeout each time (eleven times a request),
+ * so a watch of ours, which does nothing until the input crosses the
+ * mark, sets the watermark then and takes it off once the input is back
+ * under.
  */
 #define _DEFAULT_SOURCE
 #include <sys/queue.h>
@@ -90,6 +96,9 @@ struct conn {
 	struct peer_count	*pc;		/* its address's count, while
 						 * counted (not cut) */
 	int			 answered;	/* in the answered list */
+	int			 held;		/* input over HTTPD_READ_HIGH:
+						 * the watermark is set */
+	struct evbuffer_cb_entry *watch;	/* input_watch_cb's */
 	const char		*route;		/* of its request, counted */
 	TAILQ_ENTRY(conn)	 entry;		/* in one of httpd's lists */
 };
@@ -224,6 +233,7 @@ conn_release(struct conn *c)
 	if (c->fd >= 0 && (size_t)c->fd < h->nbyfd && h->byfd[c->fd] == c)
 		h->byfd[c->fd] = NULL;
 	h->nconns--;
+	evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->watch);
 	bufferevent_decref(c->bev);
 	free(c);
 }
@@ -359,6 +369,25 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	conns_sweep(arg);
 }
 
+/* The input buffer changed: reading stops while it holds the mark's
+ * worth (libevent's watermark, set only then), and goes on below it. */
+static void
+input_watch_cb(struct evbuffer *in, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn	*c = arg;
+	size_t		 len = evbuffer_get_length(in);
+
+	(void)info;
+	if (!c->held && len >= HTTPD_READ_HIGH) {
+		c->held = 1;
+		bufferevent_setwatermark(c->bev, EV_READ, 0, HTTPD_READ_HIGH);
+	} else if (c->held && len < HTTPD_READ_HIGH) {
+		c->held = 0;
+		bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	}
+}
+
 /* evhttp asks for the bufferevent of each connection it accepts. */
 static struct bufferevent *
 bev_cb(struct event_base *base, void *arg)
@@ -369,7 +398,11 @@ bev_cb(struct event_base *base, void *arg)
 	if ((c->bev = bufferevent_socket_new(base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("bufferevent_socket_new failed");
-	bufferevent_setwatermark(c->bev, EV_READ, 0, HTTPD_READ_HIGH);
+	/* One read takes at most 16 KB (libevent's most per read), so the
+	 * input stops within that of the mark. */
+	if ((c->watch = evbuffer_add_cb(bufferevent_get_input(c->bev),
+	    input_watch_cb, c)) == NULL)
+		fatalx("evbuffer_add_cb failed");
 	bufferevent_incref(c->bev);
 	c->h = h;
 	c->fd = -1;
