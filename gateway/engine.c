@@ -201,29 +201,40 @@ hop_who(struct hop *h)
 	return h->who;
 }
 
-/* "LEN:DIGEST" of the first len bytes of text: 64 bits of the keyed
- * hash, in hex, tell a session's hops apart (two different texts of one
- * session match once in 2^64), and every session record keeps one. */
-#define DIGEST_HEX	16
+/* "LEN:sDIGEST" of the first len bytes of text: the short keyed hash
+ * (SipHash, 64 bits), in hex, tells a session's hops apart (two
+ * different texts of one session match once in 2^64), and every session
+ * record keeps one.  Records of 0.9.0 and before keep "LEN:DIGEST", 16
+ * to 64 hex digits of HMAC-SHA256, which digest_match() still reads: a
+ * session live across an upgrade goes on. */
+#define DIGEST_TAG	's'
 
 static void
 text_digest(const char *text, size_t len, char *buf, size_t buflen)
 {
 	char	*o = dec_put(buf, len);	/* buflen: 64 */
-	size_t	 room;
 
 	*o++ = ':';
-	room = buflen - (size_t)(o - buf);
-	keyed_hash(text, len, o, room > DIGEST_HEX ? DIGEST_HEX + 1 : room);
+	*o++ = DIGEST_TAG;
+	keyed_short_hash(text, len, o, buflen - (size_t)(o - buf));
 }
 
-/* A digest kept in a session matches d: records written before digests
- * were cut to DIGEST_HEX keep a longer one of the same hash (128 or 256
- * bits), of which d is the start. */
+/* The digest a session kept matches d, text_digest() of the len bytes
+ * of text. */
 static int
-digest_match(const char *kept, const char *d)
+digest_match(const char *kept, const char *d, const char *text, size_t len)
 {
-	return strncmp(kept, d, strlen(d)) == 0;
+	const char	*k = strchr(kept, ':');
+	char		 full[96], *o;
+
+	if (k == NULL || k[1] == DIGEST_TAG)
+		return strcmp(kept, d) == 0;
+	/* An earlier record's: a start of the whole HMAC's hex. */
+	o = dec_put(full, len);
+	*o++ = ':';
+	keyed_hash(text, len, o, sizeof full - (size_t)(o - full));
+	return strlen(kept) > (size_t)(k - kept) + 1 &&
+	    strncmp(kept, full, strlen(kept)) == 0;
 }
 
 static double
@@ -522,7 +533,7 @@ hop_input(const struct hop *h)
 		return h->text;
 	if (n < len && h->text[n] == '*') {
 		text_digest(h->text, n, d, sizeof d);
-		if (digest_match(last, d))
+		if (digest_match(last, d, h->text, n))
 			return h->text + n + 1;
 	}
 	star = strrchr(h->text, '*');
@@ -533,15 +544,16 @@ hop_input(const struct hop *h)
  * save both need it.  The transport's hop id when it has one, else the
  * digest of the hop's whole text. */
 static const char *
+hop_mark(const struct hop *h)
+{
+	return h->hop_id != NULL ? h->hop_id : h->text;
+}
+
+static const char *
 hop_digest(struct hop *h)
 {
-	if (h->digest[0] != '\0')
-		return h->digest;
-	if (h->hop_id != NULL)
-		text_digest(h->hop_id, strlen(h->hop_id), h->digest,
-		    sizeof h->digest);
-	else
-		text_digest(h->text, strlen(h->text), h->digest,
+	if (h->digest[0] == '\0')
+		text_digest(hop_mark(h), strlen(hop_mark(h)), h->digest,
 		    sizeof h->digest);
 	return h->digest;
 }
@@ -553,7 +565,8 @@ hop_is_retry(struct hop *h)
 
 	if (s->last_text == NULL)
 		return 0;
-	if (!digest_match(s->last_text, hop_digest(h)))
+	if (!digest_match(s->last_text, hop_digest(h), hop_mark(h),
+	    strlen(hop_mark(h))))
 		return 0;
 	if (h->mode == TEXT_PATH || h->hop_id != NULL)
 		return 1;

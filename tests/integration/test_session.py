@@ -1,6 +1,9 @@
 """Sessions: where they live, when they expire, retried hops, text modes."""
 
+import hashlib
+import hmac
 import json
+import re
 import threading
 import time
 
@@ -27,15 +30,21 @@ def test_session_key_and_ttl(gateway, redis):
     assert 0 < ttl <= 30, ttl
 
 
+def saved_at_main(gw, redis, phone):
+    """A session of phone walked to the main screen: its answer there and
+    its record as Redis holds it."""
+    sid = new_session()
+    dial, main = gw.walk(sid, phone, ["1"])
+    assert main.con and LANGS["en"]["main"] in main.screen
+    return main, redis.command("GET", gw.session_key(phone, sid))
+
+
 def test_json_record_of_an_older_version_is_read(gateway, redis):
     """Sessions live across an upgrade: a record in the JSON form older
     versions wrote is read, and the next save writes the compact form."""
     gw = gateway()
-    phone = new_phone()
-    sid_a, sid_b = new_session(), new_session()
-    dial, main = gw.walk(sid_a, phone, ["1"])
-    assert main.con and LANGS["en"]["main"] in main.screen
-    raw = redis.command("GET", gw.session_key(phone, sid_a))
+    phone, sid_b = new_phone(), new_session()
+    main, raw = saved_at_main(gw, redis, phone)
     version, record = session_record(raw)
     record["v"] = 1
     # The same session, as JSON, under an id this gateway never served.
@@ -46,6 +55,33 @@ def test_json_record_of_an_older_version_is_read(gateway, redis):
     raw = redis.command("GET", key_b)
     assert raw.startswith(b"3|S2;"), raw
     assert session_record(raw)[1]["screen"] == "category", raw
+
+
+def test_retry_digest_of_an_older_version_is_read(gateway, redis):
+    """Records of 0.9.0 and before mark the last hop with HMAC-SHA256
+    digests ("LEN:HEX"), where this one writes SipHash's ("LEN:sHEX"): a
+    retry of a session saved by an older gateway is still seen as one."""
+    gw = gateway()
+    phone, sid_b = new_phone(), new_session()
+    main, raw = saved_at_main(gw, redis, phone)
+    mark = re.search(rb"19:1:s[0-9a-f]{16}", raw)
+    assert mark, raw
+    for hexlen in (16, 32, 64):
+        old = b"1:" + hmac.new(b"integration-test-secret", b"1",
+                               hashlib.sha256).hexdigest()[:hexlen].encode()
+        key_b = gw.session_key(phone, sid_b)
+        redis.command("SET", key_b, raw.replace(
+            mark.group(0), b"%d:%s" % (len(old), old)), "EX", "60")
+        # The same hop again: answered as before, not stepped from main.
+        r = gw.hop(sid_b, phone, "1")
+        assert r.con and r.screen == main.screen, (hexlen, r)
+        sid_b = new_session()
+    # A digest that is not the text's is no retry: the hop steps.
+    key_b = gw.session_key(phone, sid_b)
+    redis.command("SET", key_b, raw.replace(
+        mark.group(0), b"18:1:" + b"0" * 16), "EX", "60")
+    r = gw.hop(sid_b, phone, "1")
+    assert r.con and LANGS["en"]["category"] in r.screen, r
 
 
 def test_session_expires_after_ttl(gateway, redis):
