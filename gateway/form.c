@@ -1,8 +1,9 @@
 /*
  * The strict form reader of form.h.  One pass over the input: each pair
- * is cut at '&', its name at the first '=', and both decoded into fresh
- * strings, refusing what a lenient reader (evhttp_parse_query_str, which
- * takes "%zz" literally and stops a value at "%00") would let through.
+ * is cut at '&', its name at the first '=', and both decoded into the
+ * one allocation that holds the fields, refusing what a lenient reader
+ * (evhttp_parse_query_str, which takes "%zz" literally and stops a value
+ * at "%00") would let through.
  * A reason names the field, never its value: values come from outside
  * and reasons are logged.
  */
@@ -31,16 +32,14 @@ shown(const char *name)
 	return name;
 }
 
-/* Decodes s[0..len) into a new string in *out; -1 with *what set to the
- * fault (and *out NULL) if an escape is bad or a byte is NUL. */
-static int
-decode(const char *s, size_t len, char **out, const char **what)
+/* Decodes s[0..len) into d, NUL-terminated; returns the byte after
+ * the NUL, or NULL with *what set to the fault if an escape is bad or a
+ * byte is NUL. */
+static char *
+decode(const char *s, size_t len, char *d, const char **what)
 {
-	char	*d = xmalloc(len + 1);
-	size_t	 o = 0;
 	int	 hi, lo;
 
-	*out = NULL;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 
@@ -50,22 +49,19 @@ decode(const char *s, size_t len, char **out, const char **what)
 			if (len - i < 3 || (hi = hex_digit(s[i + 1])) < 0 ||
 			    (lo = hex_digit(s[i + 2])) < 0) {
 				*what = "an invalid percent escape";
-				free(d);
-				return -1;
+				return NULL;
 			}
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}
 		if (c == '\0') {
 			*what = "a NUL byte";
-			free(d);
-			return -1;
+			return NULL;
 		}
-		d[o++] = c;
+		*d++ = c;
 	}
-	d[o] = '\0';
-	*out = d;
-	return 0;
+	*d++ = '\0';
+	return d;
 }
 
 int
@@ -73,13 +69,24 @@ form_parse(const char *s, size_t len, struct form *out, char *why,
     size_t whylen)
 {
 	const char	*p = s, *end, *amp, *eq, *v, *what;
-	char		*name, *value;
-	size_t		 cap = 0;
+	char		*name, *value, *o;
+	size_t		 most;
 
 	out->fields = NULL;
 	out->n = 0;
 	if (len == 0)
 		return 0;
+	/*
+	 * One allocation for the fields and their strings.  A field takes
+	 * at least one byte and an '&' after all but the last, and decoding
+	 * never lengthens: the strings need the input's bytes and a NUL
+	 * more for each field (two for the last, one for one with no '=').
+	 */
+	most = len / 2 + 1;
+	if (most > FORM_FIELDS_MAX)
+		most = FORM_FIELDS_MAX;
+	out->fields = xmalloc(most * sizeof *out->fields + len + most + 1);
+	o = (char *)(out->fields + most);
 	end = s + len;
 	while (p < end) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
@@ -95,32 +102,26 @@ form_parse(const char *s, size_t len, struct form *out, char *why,
 		}
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
-		if (decode(p, (size_t)(eq - p), &name, &what) == -1) {
+		name = o;
+		if ((o = decode(p, (size_t)(eq - p), name, &what)) == NULL) {
 			err_set(why, whylen, "a field name holds %s", what);
 			goto fail;
 		}
 		if (name[0] == '\0') {
-			free(name);
 			err_set(why, whylen, "a field has no name");
 			goto fail;
 		}
 		if (form_get(out, name) != NULL) {
 			err_set(why, whylen, "field %s is given twice",
 			    shown(name));
-			free(name);
 			goto fail;
 		}
 		v = eq < amp ? eq + 1 : amp;
-		if (decode(v, (size_t)(amp - v), &value, &what) == -1) {
+		value = o;
+		if ((o = decode(v, (size_t)(amp - v), value, &what)) == NULL) {
 			err_set(why, whylen, "field %s holds %s", shown(name),
 			    what);
-			free(name);
 			goto fail;
-		}
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 8;
-			out->fields = xreallocarray(out->fields, cap,
-			    sizeof *out->fields);
 		}
 		out->fields[out->n++] = (struct form_field){ name, value };
 		p = amp < end ? amp + 1 : end;
@@ -167,10 +168,6 @@ form_get(const struct form *f, const char *name)
 void
 form_clear(struct form *f)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->fields[i].name);
-		free(f->fields[i].value);
-	}
 	free(f->fields);
 	f->fields = NULL;
 	f->n = 0;

@@ -12,7 +12,8 @@
 #include <stddef.h>
 
 struct form_field {
-	char	*name;		/* decoded, NUL-terminated, owned */
+	char	*name;		/* decoded, NUL-terminated, in the
+				 * fields' allocation */
 	char	*value;		/* likewise; "" for "name" or "name=" */
 };
 
