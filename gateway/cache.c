@@ -24,6 +24,7 @@
 
 #include "cache.h"
 #include "session.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct entry {
@@ -48,11 +49,7 @@ struct cache {
 static size_t
 hash(const char *key, size_t n)
 {
-	unsigned long long h = 1469598103934665603ULL;
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
-	return (size_t)(h % n);
+	return (size_t)(hash_bytes(HASH_SEED, key, strlen(key)) % n);
 }
 
 struct cache *

@@ -246,11 +246,8 @@ hop_elapsed_ms(const struct hop *h)
 static unsigned
 bucket_of(const char *key)
 {
-	unsigned	 h = 2166136261u;
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h % RUNNING_BUCKETS;
+	return (unsigned)(hash_bytes(HASH_SEED, key, strlen(key)) %
+	    RUNNING_BUCKETS);
 }
 
 /* Registers h as running, or queues it behind the hop already running

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gsm.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define NONE	((size_t)-1)
@@ -116,11 +117,18 @@ int
 utf8_valid(const char *s, size_t len)
 {
 	uint32_t	 cp;
+	uint64_t	 w;
 	size_t		 i = 0;
 	int		 n;
 
 	while (i < len) {
-		if ((unsigned char)s[i] < 0x80) {	/* ASCII: most text */
+		/* ASCII, most text: eight bytes at a time while it lasts. */
+		if (i + 8 <= len && (memcpy(&w, s + i, 8),
+		    (w & 0x8080808080808080ULL) == 0)) {
+			i += 8;
+			continue;
+		}
+		if ((unsigned char)s[i] < 0x80) {
 			i++;
 			continue;
 		}
@@ -598,24 +606,6 @@ struct memo {
 
 static struct memo	memo[MEMO_SLOTS];
 
-/* FNV-1a over 8-byte words (the tail byte by byte): a screen is hashed
- * on every hop, and a byte at a time cost more than paginating saved. */
-static unsigned long long
-memo_hash(unsigned long long h, const char *s)
-{
-	size_t			 len = strlen(s), i;
-	unsigned long long	 w;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 1099511628211ULL;
-		h ^= h >> 29;
-	}
-	for (; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 size_t
 text_paginate_memo(const char *text, size_t navlen, const char *more,
     const struct page_budget *b, char *const **pages)
@@ -625,7 +615,8 @@ text_paginate_memo(const char *text, size_t navlen, const char *more,
 
 	if (more == NULL)
 		more = "";
-	h = memo_hash(memo_hash(14695981039346656037ULL, text), more);
+	h = hash_bytes(hash_bytes(HASH_SEED, text, strlen(text)), more,
+	    strlen(more));
 	h ^= (unsigned long long)b->gsm7_septets * 31 + b->ucs2_units;
 	h ^= (unsigned long long)navlen << 40;
 	m = &memo[h % MEMO_SLOTS];

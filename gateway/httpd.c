@@ -184,15 +184,14 @@ static unsigned
 peer_count_add(struct httpd *h, struct conn *c)
 {
 	unsigned char		 key[17];
-	unsigned long long	 x = 14695981039346656037ULL;
+	uint64_t		 x;
 	struct peer_count	**pp;
 
 	if (c->pc != NULL)
 		return c->pc->n;
 	if (!peer_key(c, key))
 		return 0;
-	for (size_t i = 0; i < sizeof key; i++)
-		x = (x ^ key[i]) * 1099511628211ULL;
+	x = hash_bytes(HASH_SEED, key, sizeof key);
 	pp = &h->peers[x % PEER_BUCKETS];
 	while (*pp != NULL && memcmp((*pp)->addr, key, sizeof key) != 0)
 		pp = &(*pp)->next;

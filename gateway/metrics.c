@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define KEY_MAX		512	/* bytes of joined label values */
@@ -97,7 +98,6 @@ join_key(const struct metrics_family *f, const char *const *values,
     char *buf, uint32_t *hash)
 {
 	size_t		 len = 0, n;
-	uint32_t	 h = 2166136261u;
 
 	for (size_t i = 0; i < f->nlabels; i++) {
 		const char	*v = values[i] != NULL ? values[i] : "";
@@ -108,9 +108,7 @@ join_key(const struct metrics_family *f, const char *const *values,
 		memcpy(buf + len, v, n);
 		len += n;
 	}
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)buf[i]) * 16777619u;
-	*hash = h;
+	*hash = (uint32_t)hash_bytes(HASH_SEED, buf, len);
 	return len;
 }
 

@@ -52,16 +52,36 @@ session_new(void)
 	return xcalloc(1, sizeof(struct session));
 }
 
+/* Frees p unless it is one of the strings of the session's own block. */
+static void
+session_release(const struct session *s, void *p)
+{
+	if (p != NULL && (uintptr_t)p - (uintptr_t)s->strings >=
+	    s->strings_len)
+		free(p);
+}
+
+/* The array at arr (n used of *cap, each of size bytes) with room for one
+ * more. */
+static void *
+session_grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return arr;
+	*cap = n < 4 ? 4 : 2 * n;
+	return xreallocarray(arr, *cap, size);
+}
+
 static void
 session_free_vars(struct session *s)
 {
 	for (size_t i = 0; i < s->nvars; i++) {
-		free(s->vars[i].name);
-		free(s->vars[i].value);
+		session_release(s, s->vars[i].name);
+		session_release(s, s->vars[i].value);
 	}
 	free(s->vars);
 	s->vars = NULL;
-	s->nvars = 0;
+	s->nvars = s->vars_cap = 0;
 }
 
 void
@@ -69,13 +89,13 @@ session_free(struct session *s)
 {
 	if (s == NULL)
 		return;
-	free(s->screen);
-	free(s->lang);
-	free(s->service);
+	session_release(s, s->screen);
+	session_release(s, s->lang);
+	session_release(s, s->service);
 	session_free_vars(s);
 	session_clear_history(s);
-	free(s->last_text);
-	free(s->last_reply);
+	session_release(s, s->last_text);
+	session_release(s, s->last_reply);
 	free(s);
 }
 
@@ -111,11 +131,12 @@ session_set(struct session *s, const char *name, const char *value)
 	}
 	copy = xstrdup(value);
 	if ((v = session_find(s, name)) != NULL) {
-		free(v->value);
+		session_release(s, v->value);
 		v->value = copy;
 		return;
 	}
-	s->vars = xreallocarray(s->vars, s->nvars + 1, sizeof *s->vars);
+	s->vars = session_grow(s->vars, &s->vars_cap, s->nvars,
+	    sizeof *s->vars);
 	s->vars[s->nvars].name = xstrdup(name);
 	s->vars[s->nvars].value = copy;
 	s->nvars++;
@@ -130,8 +151,8 @@ session_unset(struct session *s, const char *name)
 	if ((v = session_find(s, name)) == NULL)
 		return;
 	i = (size_t)(v - s->vars);
-	free(v->name);
-	free(v->value);
+	session_release(s, v->name);
+	session_release(s, v->value);
 	memmove(&s->vars[i], &s->vars[i + 1],
 	    (s->nvars - i - 1) * sizeof *s->vars);
 	s->nvars--;
@@ -139,56 +160,61 @@ session_unset(struct session *s, const char *name)
 
 /* Replaces *dst by a copy of src (or NULL). */
 static void
-session_replace(char **dst, const char *src)
+session_replace(struct session *s, char **dst, const char *src)
 {
 	char	*copy = src != NULL ? xstrdup(src) : NULL;
 
-	free(*dst);
+	session_release(s, *dst);
 	*dst = copy;
 }
 
 void
 session_set_screen(struct session *s, const char *screen)
 {
-	session_replace(&s->screen, screen);
+	session_replace(s, &s->screen, screen);
 }
 
 void
 session_set_lang(struct session *s, const char *lang)
 {
-	session_replace(&s->lang, lang);
+	session_replace(s, &s->lang, lang);
 }
 
 void
 session_set_service(struct session *s, const char *code)
 {
-	session_replace(&s->service, code);
+	session_replace(s, &s->service, code);
 }
 
 void
 session_push(struct session *s, const char *screen)
 {
-	s->history = xreallocarray(s->history, s->nhistory + 1,
+	s->history = session_grow(s->history, &s->history_cap, s->nhistory,
 	    sizeof *s->history);
 	s->history[s->nhistory++] = xstrdup(screen);
 }
 
-char *
-session_pop(struct session *s)
+const char *
+session_top(const struct session *s)
 {
-	if (s->nhistory == 0)
-		return NULL;
-	return s->history[--s->nhistory];
+	return s->nhistory > 0 ? s->history[s->nhistory - 1] : NULL;
+}
+
+void
+session_drop(struct session *s)
+{
+	if (s->nhistory > 0)
+		session_release(s, s->history[--s->nhistory]);
 }
 
 void
 session_clear_history(struct session *s)
 {
 	for (size_t i = 0; i < s->nhistory; i++)
-		free(s->history[i]);
+		session_release(s, s->history[i]);
 	free(s->history);
 	s->history = NULL;
-	s->nhistory = 0;
+	s->nhistory = s->history_cap = 0;
 }
 
 /* Records the hop just answered.  Does not touch seq. */
@@ -196,8 +222,8 @@ void
 session_set_last(struct session *s, const char *text, const char *reply,
     int end, long long ms)
 {
-	session_replace(&s->last_text, text);
-	session_replace(&s->last_reply, reply);
+	session_replace(s, &s->last_text, text);
+	session_replace(s, &s->last_reply, reply);
 	s->last_end = end != 0;
 	s->last_ms = ms;
 }
@@ -329,6 +355,7 @@ struct rd {
 	char		*err;
 	size_t		 errlen;
 	int		 failed;
+	char		*out;		/* where the next string is copied */
 };
 
 static void
@@ -412,7 +439,10 @@ rd_str(struct rd *r)
 		rd_fail(r, "a NUL byte in a string");
 		return NULL;
 	}
-	s = xstrndup(r->p, (size_t)len);
+	s = r->out;
+	memcpy(s, r->p, (size_t)len);
+	s[len] = '\0';
+	r->out += len + 1;
 	r->p += len;
 	return s;
 }
@@ -428,42 +458,55 @@ rd_str_required(struct rd *r)
 	return s;
 }
 
+/*
+ * One allocation holds the session and every string of the record: a
+ * string "N:bytes" takes N + 2 bytes of the record or more and N + 1 of
+ * the block, so len bytes after the struct are enough.  The two arrays
+ * are sized from their counts.  Strings set later are allocated alone;
+ * session_release() tells the two apart.
+ */
 static struct session *
 session_decode_compact(const char *rec, size_t len, char *err,
     size_t errlen)
 {
 	struct rd	 r = { rec + sizeof COMPACT_MAGIC - 1, rec + len, rec,
-			    err, errlen, 0 };
-	struct session	*s = session_new();
+			    err, errlen, 0, NULL };
+	struct session	*s;
 	long long	 n = 0, v = 0;
 	char		*name, *value;
+
+	s = xmalloc(sizeof *s + len);
+	memset(s, 0, sizeof *s);
+	r.out = (char *)(s + 1);
+	s->strings = r.out;
+	s->strings_len = len;
 
 	s->screen = rd_str(&r);
 	s->page = rd_unsigned(&r);
 	s->lang = rd_str(&r);
 	s->service = rd_str(&r);
-	rd_digits(&r, 0, (long long)(len / 2), ';', &n);
+	rd_digits(&r, 0, (long long)(len / 4), ';', &n);
+	if (n > 0)
+		s->vars = xreallocarray(NULL, (size_t)n, sizeof *s->vars);
+	s->vars_cap = (size_t)n;
 	for (long long i = 0; i < n && !r.failed; i++) {
 		name = rd_str_required(&r);
 		value = rd_str_required(&r);
 		if (!r.failed && session_find(s, name) != NULL)
 			rd_fail(&r, "a variable named twice");
 		if (!r.failed) {
-			s->vars = xreallocarray(s->vars, s->nvars + 1,
-			    sizeof *s->vars);
 			s->vars[s->nvars].name = name;
 			s->vars[s->nvars++].value = value;
-		} else {
-			free(name);
-			free(value);
 		}
 	}
 	rd_digits(&r, 0, (long long)(len / 2), ';', &n);
+	if (n > 0 && !r.failed)
+		s->history = xreallocarray(NULL, (size_t)n,
+		    sizeof *s->history);
+	s->history_cap = r.failed ? 0 : (size_t)n;
 	for (long long i = 0; i < n && !r.failed; i++) {
 		if ((name = rd_str_required(&r)) == NULL)
 			break;
-		s->history = xreallocarray(s->history, s->nhistory + 1,
-		    sizeof *s->history);
 		s->history[s->nhistory++] = name;
 	}
 	s->seq = rd_unsigned(&r);

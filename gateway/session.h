@@ -35,6 +35,13 @@ struct session {
 	char		*last_reply;	/* reply page sent to it */
 	int		 last_end;	/* 1 if that reply ended the session */
 	long long	 last_ms;	/* when it was answered, ms since epoch */
+
+	/* session.c's own: room in the arrays, and the strings a compact
+	 * record brought, which share the session's allocation and are
+	 * dropped, never freed, one by one. */
+	size_t		 vars_cap, history_cap;
+	const char	*strings;
+	size_t		 strings_len;
 };
 
 struct session	*session_new(void);
@@ -50,8 +57,9 @@ void		 session_set_screen(struct session *, const char *screen);
 void		 session_set_lang(struct session *, const char *lang);
 void		 session_set_service(struct session *, const char *code);
 void		 session_push(struct session *, const char *screen);
-/* Pops the last screen into the caller (who frees it); NULL if none. */
-char		*session_pop(struct session *);
+/* The last screen pushed, NULL if none; session_drop() forgets it. */
+const char	*session_top(const struct session *);
+void		 session_drop(struct session *);
 void		 session_clear_history(struct session *);
 void		 session_set_last(struct session *, const char *text,
 		    const char *reply, int end, long long ms);

@@ -353,17 +353,17 @@ static void
 back(struct stepper *st)
 {
 	const struct menu_screen	*scr;
-	char				*prev;
+	const char			*prev;
 
 	if (st->s->page > 0) {
 		st->s->page--;
 		return;
 	}
-	if ((prev = session_pop(st->s)) == NULL)
+	if ((prev = session_top(st->s)) == NULL)
 		return;		/* nothing before: show this one again */
-	session_unset(st->s, REFUSED_VAR);
 	scr = menu_screen(st->m, prev);
-	free(prev);
+	session_drop(st->s);
+	session_unset(st->s, REFUSED_VAR);
 	if (scr == NULL || scr->kind == SCREEN_ROUTE) {
 		restart(st);
 		return;

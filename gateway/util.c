@@ -49,18 +49,32 @@ ms_to_tv(unsigned ms)
 	return tv;
 }
 
+/* Two digits at a time from a table: the division by 100 is a multiply,
+ * and half as many as one digit at a time. */
 char *
 dec_put(char *o, unsigned long long v)
 {
-	char	 tmp[20];
-	size_t	 n = 0;
+	static const char	 pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
+	char			 tmp[20], *t = tmp + sizeof tmp;
+	size_t			 n;
 
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n > 0)
-		*o++ = tmp[--n];
-	return o;
+	while (v >= 100) {
+		t -= 2;
+		memcpy(t, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		t -= 2;
+		memcpy(t, pairs + 2 * v, 2);
+	} else
+		*--t = (char)('0' + v);
+	n = (size_t)(tmp + sizeof tmp - t);
+	memcpy(o, t, n);
+	return o + n;
 }
 
 char *
@@ -85,6 +99,23 @@ hex_encode(const void *b, size_t n, char *out, size_t outlen)
 	}
 	out[2 * i] = '\0';
 	return out;
+}
+
+uint64_t
+hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+	uint64_t		 w;
+	size_t			 i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 1099511628211ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ULL;
+	return h ^ (h >> 32);
 }
 
 int

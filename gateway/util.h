@@ -7,6 +7,7 @@
 #define ASANIGW_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -33,6 +34,15 @@ char		*dec_str(char *buf, unsigned long long v);
 char		*hex_encode(const void *b, size_t n, char *out, size_t outlen);
 /* The value of one hex digit (either case), or -1. */
 int		 hex_digit(char c);
+
+/* A hash of n bytes for the process's own tables (sessions in the cache,
+ * metric series, pagination memo): FNV-1a's prime over 8-byte words, the
+ * tail a byte at a time, the high half folded into the low at the end so
+ * "% n" and "& mask" see every byte.  Pass HASH_SEED, or a previous hash
+ * to chain.  Not keyed: only for keys a client cannot choose freely, or
+ * in tables that stay fast when it does. */
+#define HASH_SEED	14695981039346656037ULL
+uint64_t	 hash_bytes(uint64_t h, const void *p, size_t n);
 
 /*
  * Retry backoff: the delay before attempt `attempt` (1 = the first

@@ -97,7 +97,8 @@ START_TEST(test_new)
 	ck_assert_int_eq(s->last_end, 0);
 	ck_assert(s->last_ms == 0);
 	ck_assert_ptr_null(session_get(s, "x"));
-	ck_assert_ptr_null(session_pop(s));
+	ck_assert_ptr_null(session_top(s));
+	session_drop(s);		/* nothing to drop: no effect */
 	session_free(s);
 	session_free(NULL);
 }
@@ -158,7 +159,7 @@ END_TEST
 START_TEST(test_history)
 {
 	struct session	*s = session_new();
-	char		 buf[16], *p;
+	char		 buf[16];
 
 	snprintf(buf, sizeof buf, "main");
 	session_push(s, buf);
@@ -168,27 +169,23 @@ START_TEST(test_history)
 	ck_assert_uint_eq(s->nhistory, 3);
 	ck_assert_str_eq(s->history[0], "main");
 
-	p = session_pop(s);
-	ck_assert_str_eq(p, "apply");
-	free(p);
+	ck_assert_str_eq(session_top(s), "apply");
+	session_drop(s);
 	session_push(s, "status");
-	p = session_pop(s);
-	ck_assert_str_eq(p, "status");
-	free(p);
-	p = session_pop(s);
-	ck_assert_str_eq(p, "loans");
-	free(p);
-	p = session_pop(s);
-	ck_assert_str_eq(p, "main");
-	free(p);
-	ck_assert_ptr_null(session_pop(s));
+	ck_assert_str_eq(session_top(s), "status");
+	session_drop(s);
+	ck_assert_str_eq(session_top(s), "loans");
+	session_drop(s);
+	ck_assert_str_eq(session_top(s), "main");
+	session_drop(s);
+	ck_assert_ptr_null(session_top(s));
 	ck_assert_uint_eq(s->nhistory, 0);
 
 	session_push(s, "a");
 	session_push(s, "b");
 	session_clear_history(s);
 	ck_assert_uint_eq(s->nhistory, 0);
-	ck_assert_ptr_null(session_pop(s));
+	ck_assert_ptr_null(session_top(s));
 	session_push(s, "c");
 	ck_assert_uint_eq(s->nhistory, 1);
 	session_free(s);		/* frees what is left */
@@ -576,6 +573,60 @@ START_TEST(test_compact_example)
 }
 END_TEST
 
+/* A decoded session's strings share its allocation: every way of
+ * replacing, dropping or growing them must leave it whole (run under
+ * AddressSanitizer, this test is what says so). */
+START_TEST(test_compact_mutated)
+{
+	static const char rec[] = "S2;4:main0;2:en5:*786#2;4:name3:Ali"
+	    "4:city6:Lahore2;8:language4:main3;1:1~0;1700000000000;";
+	struct session	*s, *d;
+	char		*enc, err[256];
+
+	s = session_decode(rec, sizeof rec - 1, err, sizeof err);
+	ck_assert_msg(s != NULL, "%s", err);
+	session_set(s, "name", "Sana");		/* replaces a block string */
+	session_unset(s, "city");		/* drops two */
+	for (int i = 0; i < 9; i++) {		/* grows past the count */
+		char	 name[8] = "v0";
+
+		name[1] = (char)('0' + i);
+		session_set(s, name, "x");
+	}
+	session_unset(s, "v3");
+	ck_assert_str_eq(session_top(s), "main");
+	session_drop(s);
+	for (int i = 0; i < 5; i++)
+		session_push(s, "more");
+	session_drop(s);
+	session_set_screen(s, "apply");
+	session_set_lang(s, NULL);
+	session_set_service(s, "*787#");
+	session_set_last(s, "2", "CON Apply", 0, 1700000000001LL);
+
+	enc = session_encode(s);
+	d = session_decode(enc, strlen(enc), err, sizeof err);
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert_str_eq(d->screen, "apply");
+	ck_assert_ptr_null(d->lang);
+	ck_assert_str_eq(d->service, "*787#");
+	ck_assert_str_eq(session_get(d, "name"), "Sana");
+	ck_assert_ptr_null(session_get(d, "city"));
+	ck_assert_ptr_null(session_get(d, "v3"));
+	ck_assert_str_eq(session_get(d, "v8"), "x");
+	ck_assert_uint_eq(d->nvars, 9);
+	ck_assert_uint_eq(d->nhistory, 5);
+	ck_assert_str_eq(d->history[0], "language");
+	ck_assert_str_eq(d->last_reply, "CON Apply");
+	session_clear_history(d);
+	session_push(d, "main");
+	ck_assert_str_eq(session_top(d), "main");
+	free(enc);
+	session_free(d);
+	session_free(s);
+}
+END_TEST
+
 START_TEST(test_compact_malformed)
 {
 	static const struct {
@@ -681,7 +732,8 @@ session_suite(void)
 	    test_encode_invalid_utf8, test_decode_base,
 	    test_decode_missing_keys, test_decode_wrong_types,
 	    test_decode_malformed, test_compact_example,
-	    test_compact_malformed, test_record_reply_span,
+	    test_compact_mutated, test_compact_malformed,
+	    test_record_reply_span,
 	    test_decode_err_buffer);
 	suite_add_tcase(s, tc);
 	return s;

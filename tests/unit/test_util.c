@@ -2,6 +2,7 @@
  * Unit tests for util.c: the shared toolkit of clocks, numbers, hex,
  * backoff and deferred calls; and xstrcat() of xmalloc.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -12,6 +13,16 @@
 #include "unit.h"
 #include "util.h"
 #include "xmalloc.h"
+
+static void
+dec_agrees(unsigned long long v)
+{
+	char	 want[24], buf[24];
+
+	snprintf(want, sizeof want, "%llu", v);
+	*dec_put(buf, v) = '\0';
+	ck_assert_str_eq(buf, want);
+}
 
 START_TEST(test_dec_put)
 {
@@ -34,6 +45,53 @@ START_TEST(test_dec_put)
 		memset(buf, 'x', sizeof buf);
 		ck_assert_ptr_eq(dec_str(buf, cases[i].v), buf);
 		ck_assert_str_eq(buf, cases[i].want);
+	}
+	/* Every value up to 100 000 and each power of ten's neighbours
+	 * agree with printf: the two-digit steps and the odd digit out. */
+	for (unsigned long long v = 0; v <= 100000; v++)
+		dec_agrees(v);
+	for (unsigned long long p = 100000; p <= 10000000000000000000ULL;
+	    p *= 10) {
+		dec_agrees(p - 1);
+		dec_agrees(p);
+		dec_agrees(p + 1);
+		if (p == 10000000000000000000ULL)
+			break;
+	}
+}
+END_TEST
+
+START_TEST(test_hash_bytes)
+{
+	const char	 text[] = "ussd:923001234567:786";
+	uint64_t	 h = hash_bytes(HASH_SEED, text, strlen(text));
+	char		 copy[sizeof text + 8];
+
+	/* The same bytes anywhere in memory hash the same. */
+	memcpy(copy + 3, text, sizeof text);
+	ck_assert_uint_eq(hash_bytes(HASH_SEED, copy + 3, strlen(text)), h);
+	/* A change in the word part, in the tail, or of the length shows. */
+	copy[3 + 2] ^= 1;
+	ck_assert_uint_ne(hash_bytes(HASH_SEED, copy + 3, strlen(text)), h);
+	copy[3 + 2] ^= 1;
+	copy[3 + 20] ^= 1;
+	ck_assert_uint_ne(hash_bytes(HASH_SEED, copy + 3, strlen(text)), h);
+	ck_assert_uint_ne(hash_bytes(HASH_SEED, text, strlen(text) - 1), h);
+	/* Chaining is not concatenation's order-blind sum. */
+	ck_assert_uint_ne(hash_bytes(hash_bytes(HASH_SEED, "ab", 2), "c", 1),
+	    hash_bytes(hash_bytes(HASH_SEED, "c", 1), "ab", 2));
+	/* Keys differing in one digit spread over a small table. */
+	{
+		unsigned	 used[16] = { 0 }, n = 0;
+		char		 key[] = "923001234560";
+
+		for (int d = 0; d < 10; d++) {
+			key[11] = (char)('0' + d);
+			used[hash_bytes(HASH_SEED, key, 12) % 16]++;
+		}
+		for (int i = 0; i < 16; i++)
+			n += used[i] != 0;
+		ck_assert_uint_ge(n, 5);
 	}
 }
 END_TEST
@@ -168,7 +226,8 @@ main(void)
 	Suite	*s = suite_create("util");
 	TCase	*tc = tcase_create("util");
 
-	UNIT_ADD(tc, test_dec_put, test_xstrcat, test_hex, test_ms_to_tv, test_backoff_bounds,
+	UNIT_ADD(tc, test_dec_put, test_hash_bytes, test_xstrcat, test_hex,
+	    test_ms_to_tv, test_backoff_bounds,
 	    test_backoff_differs_between_processes, test_defer_call);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
