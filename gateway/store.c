@@ -54,7 +54,7 @@ struct call {
 	store_parse_fn		 parse;
 	store_fn		 cb;		/* the verb's, for parse */
 	void			*arg;
-	struct event		*timer;
+	struct event		*timer;		/* in the call's own block */
 	const char		*early_err;	/* failed before it was sent */
 	int			 fired;		/* user callback has run */
 	int			 in_redis;	/* hiredis holds it */
@@ -113,7 +113,7 @@ static void
 call_free(struct call *c)
 {
 	TAILQ_REMOVE(&c->st->calls, c, entry);
-	event_free(c->timer);
+	event_del(c->timer);
 	free(c);
 }
 
@@ -233,7 +233,8 @@ void
 store_command(struct store *st, int argc, const char **argv,
     const size_t *lens, store_parse_fn parse, store_fn cb, void *arg)
 {
-	struct call	*c = xcalloc(1, sizeof *c);
+	size_t		 head = align_max(sizeof(struct call));
+	struct call	*c = xcalloc(1, head + event_room());
 	struct timeval	 tv;
 	char		*cmd;
 	size_t		 len;
@@ -243,7 +244,9 @@ store_command(struct store *st, int argc, const char **argv,
 	c->cb = cb;
 	c->arg = arg;
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
-	c->timer = evtimer_new(st->base, call_timeout, c);
+	c->timer = (struct event *)((char *)c + head);	/* the same block */
+	if (event_assign(c->timer, st->base, -1, 0, call_timeout, c) == -1)
+		fatalx("event_assign failed");
 	tv = ms_to_tv(st->timeout_ms);
 	evtimer_add(c->timer, &tv);
 	TAILQ_INSERT_HEAD(&st->calls, c, entry);

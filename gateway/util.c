@@ -101,6 +101,20 @@ hex_encode(const void *b, size_t n, char *out, size_t outlen)
 	return out;
 }
 
+size_t
+align_max(size_t n)
+{
+	const size_t	 a = _Alignof(max_align_t);
+
+	return (n + a - 1) / a * a;
+}
+
+size_t
+event_room(void)
+{
+	return align_max(event_get_struct_event_size());
+}
+
 uint64_t
 hash_bytes(uint64_t h, const void *p, size_t n)
 {

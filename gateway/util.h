@@ -35,6 +35,13 @@ char		*hex_encode(const void *b, size_t n, char *out, size_t outlen);
 /* The value of one hex digit (either case), or -1. */
 int		 hex_digit(char c);
 
+/* n rounded up to the alignment of any object. */
+size_t		 align_max(size_t n);
+/* Bytes to keep a struct event inside its owner's allocation (then set
+ * with event_assign()): libevent's struct is opaque, its size asked at
+ * run time; rounded with align_max(). */
+size_t		 event_room(void);
+
 /* A hash of n bytes for the process's own tables (sessions in the cache,
  * metric series, pagination memo): FNV-1a's prime over 8-byte words, the
  * tail a byte at a time, the high half folded into the low at the end so

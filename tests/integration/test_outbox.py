@@ -138,8 +138,12 @@ def test_two_gateways_share_and_take_over(gateway, backoffice, redis):
         submit_many(b, [new_phone() for _ in range(10)], 2)
     refs = {ref for rs in sent.values() for ref in rs}
     # Both deliver; then b dies with some of its share unacknowledged, and
-    # a takes that over once it has been idle claim_idle_ms.
-    time.sleep(0.3)
+    # a takes that over once it has been idle claim_idle_ms.  Each
+    # delivery takes 200 ms: when b has made its first, the rest of what
+    # it took is still under way (on a loaded machine that first one may
+    # take longer than any fixed pause).
+    wait_until(lambda: "event=delivered" in b.log(), 10,
+               "b's first delivery")
     b.kill()
     b.exit_checked = True       # killed on purpose
     bo.control(fail="none")
