@@ -119,9 +119,9 @@ cache_put_record(struct cache *c, const char *key,
 	while (c->count >= c->max)
 		entry_remove(c, TAILQ_LAST(&c->lru, lru_list));
 	/* The record with "~" for its reply: the bytes [at, at + n) go. */
-	if (!r->end)
+	if (!r->end && r->reply_len > 0)
 		n = r->reply_len;
-	e = xmalloc(sizeof *e + klen + 1 + r->len);
+	e = xmalloc(sizeof *e + klen + 1 + r->len - n + (n > 0));
 	memcpy(e->key, key, klen + 1);
 	e->keylen = (unsigned)klen;
 	o = ENTRY_REC(e);
