@@ -17,7 +17,8 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include "adapter.h"
 #include "conf.h"
@@ -476,24 +477,66 @@ answer_clear(struct answer *a)
 	memset(a, 0, sizeof *a);
 }
 
+struct signer {
+	EVP_MAC_CTX	*ctx;		/* keyed; re-initialised per call */
+};
+
+struct signer *
+signer_new(const char *secret)
+{
+	struct signer	*sg = xcalloc(1, sizeof *sg);
+	OSSL_PARAM	 params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		    "SHA256", 0),
+		OSSL_PARAM_construct_end()
+	};
+	EVP_MAC		*mac;
+
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
+	    (sg->ctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	    EVP_MAC_init(sg->ctx, (const unsigned char *)secret,
+	    strlen(secret), params) != 1)
+		fatalx("HMAC-SHA256 is not available");
+	EVP_MAC_free(mac);
+	return sg;
+}
+
+/* EVP_MAC_init() without a key starts again under the key it has. */
+void
+signer_sign(struct signer *sg, const char *ts, const char *body, size_t len,
+    char out[ADAPTER_SIG_LEN])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	size_t		 mdlen = 0;
+
+	if (EVP_MAC_init(sg->ctx, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(sg->ctx, (const unsigned char *)ts,
+	    strlen(ts)) != 1 ||
+	    EVP_MAC_update(sg->ctx, (const unsigned char *)".", 1) != 1 ||
+	    EVP_MAC_update(sg->ctx, (const unsigned char *)body, len) != 1 ||
+	    EVP_MAC_final(sg->ctx, md, &mdlen, sizeof md) != 1)
+		fatalx("HMAC failed");
+	memcpy(out, "v1=", 3);
+	hex_encode(md, mdlen < 32 ? mdlen : 32, out + 3, ADAPTER_SIG_LEN - 3);
+}
+
+void
+signer_free(struct signer *sg)
+{
+	if (sg == NULL)
+		return;
+	EVP_MAC_CTX_free(sg->ctx);
+	free(sg);
+}
+
 void
 adapter_sign(const char *secret, const char *ts, const char *body,
     size_t len, char out[ADAPTER_SIG_LEN])
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-	size_t		 tl = strlen(ts);
-	char		*msg = xmalloc(tl + 1 + len);
+	struct signer	*sg = signer_new(secret);
 
-	memcpy(msg, ts, tl);
-	msg[tl] = '.';
-	memcpy(msg + tl + 1, body, len);
-	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
-	    (const unsigned char *)msg, tl + 1 + len, md, &mdlen) == NULL)
-		fatalx("HMAC failed");
-	free(msg);
-	memcpy(out, "v1=", 3);
-	hex_encode(md, mdlen < 32 ? mdlen : 32, out + 3, ADAPTER_SIG_LEN - 3);
+	signer_sign(sg, ts, body, len, out);
+	signer_free(sg);
 }
 
 int

@@ -171,6 +171,13 @@ void		 adapter_close(struct adapter *);
 #define ADAPTER_SIG_LEN	(3 + 64 + 1)
 void		 adapter_sign(const char *secret, const char *ts,
 		    const char *body, size_t len, char out[ADAPTER_SIG_LEN]);
+/* The same under a secret keyed once, for who signs every call: HMAC's
+ * key schedule and OpenSSL's algorithm lookups are paid by signer_new(),
+ * not by each signature. */
+struct signer	*signer_new(const char *secret);
+void		 signer_sign(struct signer *, const char *ts,
+		    const char *body, size_t len, char out[ADAPTER_SIG_LEN]);
+void		 signer_free(struct signer *);
 /* 1 if sig is the signature of ts and body and ts is within window_s of
  * now; compared in constant time. */
 int		 adapter_verify(const char *secret, const char *ts,

@@ -76,7 +76,7 @@ struct http_adapter {
 	char			 *path;		/* with its query */
 	char			 *lookup_path;	/* NULL: no lookups */
 	SSL_CTX			 *ssl;		/* NULL for plain HTTP */
-	char			 *secret;
+	struct signer		 *signer;	/* under the secret */
 	struct timeval		  timeout;
 	SSL_SESSION		 *session;	/* to resume; NULL: none yet */
 	int			  closing;	/* close asked for */
@@ -183,7 +183,7 @@ http_free(struct http_adapter *ha)
 	free(ha->host);
 	free(ha->path);
 	free(ha->lookup_path);
-	free(ha->secret);
+	signer_free(ha->signer);
 	free(ha);
 }
 
@@ -220,7 +220,7 @@ http_open(struct event_base *base, const char *name,
 	    query ? "?" : "", query ? query : "");
 	evhttp_uri_free(u);
 	ha->lookup_path = lp != NULL ? xstrdup(lp) : NULL;
-	ha->secret = xstrdup(adapter_setting_str(set, "secret"));
+	ha->signer = signer_new(adapter_setting_str(set, "secret"));
 	ha->timeout = ms_to_tv((unsigned)ms);
 	ha->nslots = (unsigned)adapter_setting_int(set, "connections");
 	ha->slots = xcalloc(ha->nslots, sizeof *ha->slots);
@@ -552,7 +552,7 @@ call_start(struct http_adapter *ha, struct http_call *c, const char *path,
 	/* Signed as sent, byte for byte. */
 	len = strlen(body);
 	snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-	adapter_sign(ha->secret, ts, body, len, sig);
+	signer_sign(ha->signer, ts, body, len, sig);
 	c->req = evhttp_request_new(call_done, c);
 	h = evhttp_request_get_output_headers(c->req);
 	evhttp_add_header(h, "Host", ha->host);

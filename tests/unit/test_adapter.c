@@ -232,6 +232,33 @@ static const char *const types[] = { "file", "http", "redis-stream" };
 /* Every type's table: names unique and not "type"; a required setting
  * has no default; an integer's default lies in its range, or is 0 for
  * "none". */
+/* Signatures as the back office checks them (vectors from Python's hmac
+ * module); a signer keyed once signs call after call alike. */
+START_TEST(signatures)
+{
+	static const char	 body_a[] = "{\"a\":1}",
+				 body_b[] = "{\"a\":2}";
+	static const char	 want_a[] = "v1=ea46b5605e477a634bf504e1b42c1ea2"
+				    "a3ce36203f1d6bc8df820c42a58cdf8f";
+	static const char	 want_b[] = "v1=75ca90a93c54f13343f0ae9d5dd3067"
+				    "5e75fde91459542a32f3763afa91462c3";
+	struct signer		*sg = signer_new("bench-secret");
+	char			 sig[ADAPTER_SIG_LEN];
+
+	for (int i = 0; i < 3; i++) {
+		signer_sign(sg, "1700000000", body_a, strlen(body_a), sig);
+		ck_assert_str_eq(sig, want_a);
+		signer_sign(sg, "1700000001", body_b, strlen(body_b), sig);
+		ck_assert_str_eq(sig, want_b);
+	}
+	signer_free(sg);
+	adapter_sign("bench-secret", "1700000000", body_a, strlen(body_a), sig);
+	ck_assert_str_eq(sig, want_a);
+	adapter_sign("other-secret", "1700000000", body_a, strlen(body_a), sig);
+	ck_assert_str_ne(sig, want_a);
+}
+END_TEST
+
 START_TEST(key_tables)
 {
 	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
@@ -338,8 +365,8 @@ adapter_suite(void)
 	TCase	*ts = tcase_create("settings");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	UNIT_ADD(tc, answer_scalars, answer_found, answer_arrays, answer_limits,
-	    answer_not_an_object, query_and_request_json,
+	UNIT_ADD(tc, signatures, answer_scalars, answer_found, answer_arrays,
+	    answer_limits, answer_not_an_object, query_and_request_json,
 	    request_text_as_read);
 	suite_add_tcase(s, tc);
 	tcase_add_test(ts, key_tables);
