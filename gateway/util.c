@@ -49,8 +49,8 @@ ms_to_tv(unsigned ms)
 	return tv;
 }
 
-/* Two digits at a time from a table: the division by 100 is a multiply,
- * and half as many as one digit at a time. */
+/* The digits counted first, then written from the end two at a time
+ * from a table: the division by 100 is a multiply, and no copy. */
 char *
 dec_put(char *o, unsigned long long v)
 {
@@ -59,22 +59,22 @@ dec_put(char *o, unsigned long long v)
 	    "31323334353637383940414243444546474849505152535455565758596061"
 	    "62636465666768697071727374757677787980818283848586878889909192"
 	    "93949596979899";
-	char			 tmp[20], *t = tmp + sizeof tmp;
-	size_t			 n;
+	unsigned long long	 t;
+	char			*end = o + 1, *p;
 
+	for (t = v; t >= 10; t /= 10)
+		end++;
+	p = end;
 	while (v >= 100) {
-		t -= 2;
-		memcpy(t, pairs + 2 * (v % 100), 2);
+		p -= 2;
+		memcpy(p, pairs + 2 * (v % 100), 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		t -= 2;
-		memcpy(t, pairs + 2 * v, 2);
-	} else
-		*--t = (char)('0' + v);
-	n = (size_t)(tmp + sizeof tmp - t);
-	memcpy(o, t, n);
-	return o + n;
+	if (v >= 10)
+		memcpy(p - 2, pairs + 2 * v, 2);
+	else
+		p[-1] = (char)('0' + v);
+	return end;
 }
 
 char *
@@ -127,21 +127,13 @@ hash_bytes(uint64_t h, const void *p, size_t n)
 		h = (h ^ w) * 1099511628211ULL;
 		h ^= h >> 29;
 	}
-	for (; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ULL;
+	/* The tail as one word, its length in the top byte (which no tail
+	 * of at most 7 bytes reaches), so "a" and "a\0" differ. */
+	w = (uint64_t)(n - i) << 56;
+	for (unsigned k = 0; i < n; i++, k += 8)
+		w |= (uint64_t)s[i] << k;
+	h = (h ^ w) * 1099511628211ULL;
 	return h ^ (h >> 32);
-}
-
-int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 unsigned

@@ -32,8 +32,19 @@ char		*dec_str(char *buf, unsigned long long v);
 /* Lower-case hex of n bytes into out (NUL-terminated, cut to whole bytes
  * that fit outlen); returns out. */
 char		*hex_encode(const void *b, size_t n, char *out, size_t outlen);
-/* The value of one hex digit (either case), or -1. */
-int		 hex_digit(char c);
+/* The value of one hex digit (either case), or -1.  Inline: URL and
+ * form decoding call it for every escape of every request. */
+static inline int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
 /* n rounded up to the alignment of any object. */
 size_t		 align_max(size_t n);

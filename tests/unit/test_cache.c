@@ -179,6 +179,40 @@ START_TEST(test_records)
 }
 END_TEST
 
+/* Entries of every size, taken and put back in turn, and evicted: the
+ * blocks the cache keeps for reuse (smaller ones given back, larger ones
+ * grown) hold each record intact (under AddressSanitizer, the test that
+ * no block is overrun or used after it is freed). */
+START_TEST(test_blocks_reused)
+{
+	struct cache	*c = cache_new(50);
+	struct session	*s, *t;
+	char		 key[32], value[600];
+
+	for (unsigned round = 0; round < 4; round++)
+		for (unsigned i = 0; i < 400; i++) {
+			size_t	 len = (i * 37 + round * 101) % (sizeof value);
+
+			memset(value, 'a' + (int)(i % 26), len);
+			value[len] = '\0';
+			snprintf(key, sizeof key, "k%u", i % 120);
+			if ((t = cache_take(c, key, 0)) != NULL)
+				session_free(t);
+			s = mk(i);
+			session_set(s, "v", value);
+			put(c, key, s);
+			t = cache_take(c, key, 0);
+			ck_assert_ptr_nonnull(t);
+			ck_assert_str_eq(session_get(t, "v"), value);
+			put(c, key, t);
+			session_free(t);
+			session_free(s);
+		}
+	ck_assert_uint_eq(cache_count(c), 50);
+	cache_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -187,7 +221,7 @@ main(void)
 
 	UNIT_ADD(tc,
 	    test_take_moves_out, test_replace, test_lru_eviction, test_expiry,
-	    test_many_keys_and_zero_size, test_records);
+	    test_many_keys_and_zero_size, test_records, test_blocks_reused);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
