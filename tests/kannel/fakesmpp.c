@@ -109,6 +109,7 @@
 #include <jansson.h>
 
 #include "emit.h"
+#include "util.h"
 
 #define PDU_HEADER	16
 #define PDU_MAX		65536		/* a longer command_length is garbage */
@@ -511,18 +512,6 @@ dcs_alphabet(unsigned dc)
 	return ALPHA_OTHER;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Appends the bytes that s spells in hex; -1 on an odd or bad digit. */
 static int
 hex_decode(const char *s, struct buf *out)
@@ -530,7 +519,7 @@ hex_decode(const char *s, struct buf *out)
 	int	 hi, lo;
 
 	for (; *s != '\0'; s += 2) {
-		if ((hi = hexval(s[0])) == -1 || (lo = hexval(s[1])) == -1)
+		if ((hi = hex_digit(s[0])) == -1 || (lo = hex_digit(s[1])) == -1)
 			return -1;
 		put8(out, hi << 4 | lo);
 	}
@@ -1366,8 +1355,8 @@ cmd_tlv(struct fake *f, char *args)
 		emit_error("usage: tlv TAG [VALUE]");
 		return;
 	}
-	for (k = 0; tag[k] != '\0' && k < 4 && hexval(tag[k]) != -1; k++)
-		t = t << 4 | (unsigned)hexval(tag[k]);
+	for (k = 0; tag[k] != '\0' && k < 4 && hex_digit(tag[k]) != -1; k++)
+		t = t << 4 | (unsigned)hex_digit(tag[k]);
 	if (k == 0 || tag[k] != '\0' || hex_decode(hex, &value) == -1 ||
 	    value.len > 0xffff) {
 		emit_error("tlv: TAG is 1 to 4 hex digits, VALUE hex bytes");
