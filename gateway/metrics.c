@@ -57,6 +57,7 @@ struct metrics_family {
 	struct metrics_series		**table;	/* open addressing */
 	size_t				 tablesize;	/* a power of 2 */
 	size_t				 nseries;
+	struct metrics_series		*last;		/* found last */
 	int				 full_logged;
 	TAILQ_HEAD(, metrics_series)	 series;
 	TAILQ_ENTRY(metrics_family)	 entry;
@@ -137,6 +138,15 @@ metrics_get(struct metrics_family *f, const char *const *values)
 	uint32_t		 hash = 0;
 	size_t			 len, i;
 
+	/* A call site mostly asks for the series it asked for last (the
+	 * same service, route, outcome): a few compares, not the hash. */
+	if ((s = f->last) != NULL) {
+		for (i = 0; i < f->nlabels && strcmp(s->values[i],
+		    values[i] != NULL ? values[i] : "") == 0; i++)
+			;
+		if (i == f->nlabels)
+			return s;
+	}
 	if ((len = f->nlabels == 0 ? 0 : join_key(f, values, key, &hash)) ==
 	    0 && f->nlabels > 0)
 		return NULL;
@@ -144,7 +154,7 @@ metrics_get(struct metrics_family *f, const char *const *values)
 	    i = (i + 1) & (f->tablesize - 1))
 		if (s->hash == hash && s->keylen == len &&
 		    memcmp(s->key, key, len) == 0)
-			return s;
+			return f->last = s;
 	if (f->nseries >= METRICS_SERIES_MAX) {
 		if (!f->full_logged)
 			log_warnx("event=metrics-full metric=%s series=%zu",
@@ -168,7 +178,7 @@ metrics_get(struct metrics_family *f, const char *const *values)
 	f->table[i] = s;
 	if (++f->nseries * 2 > f->tablesize)
 		table_grow(f);
-	return s;
+	return f->last = s;
 }
 
 void

@@ -45,6 +45,13 @@ START_TEST(test_series_interned)
 	s3 = metrics_get(f, (const char *[]){ "xy", "" });
 	ck_assert_ptr_eq(s1, s2);
 	ck_assert_ptr_ne(s1, s3);
+	/* Back and forth past the one remembered: each finds its own, a
+	 * prefix or a NULL ("") no one else's. */
+	ck_assert_ptr_eq(metrics_get(f, (const char *[]){ "x", "y" }), s1);
+	ck_assert_ptr_eq(metrics_get(f, (const char *[]){ "xy", NULL }), s3);
+	ck_assert_ptr_ne(metrics_get(f, (const char *[]){ "x", NULL }), s1);
+	ck_assert_ptr_ne(metrics_get(f, (const char *[]){ "x", "yy" }), s1);
+	ck_assert_ptr_eq(metrics_get(f, (const char *[]){ "x", "y" }), s1);
 	metrics_add(s1, 2);
 	metrics_add(s2, 1);
 	ck_assert(metrics_value(s1) == 3);
@@ -52,6 +59,7 @@ START_TEST(test_series_interned)
 	out = rendered();
 	ck_assert_ptr_nonnull(strstr(out, "# TYPE t_total counter\n"
 	    "t_total{a=\"x\",b=\"y\"} 3\nt_total{a=\"xy\",b=\"\"} 0\n"
+	    "t_total{a=\"x\",b=\"\"} 0\nt_total{a=\"x\",b=\"yy\"} 0\n"
 	    "t_total{a=\"q\\\"\\\\\\n\",b=\"\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(out, "process_open_fds "));
 	free(out);
