@@ -231,13 +231,27 @@ refused(const struct stepper *st)
 	return session_get(st->s, REFUSED_VAR) != NULL;
 }
 
+/* The line that offers the next page: "\n" and the message, made again
+ * only when the message changes (a language, a reload). */
+static const char *
+more_line(const char *msg)
+{
+	static char	*line;
+
+	if (line == NULL || strcmp(line + 1, msg) != 0) {
+		free(line);
+		line = xstrcat("\n", msg, (char *)NULL);
+	}
+	return line;
+}
+
 /* The pages of the current screen, with the error at their head after a
  * refusal that did not fit: borrowed, valid until the next call (see
  * text_paginate_memo()). */
 static size_t
 screen_pages(const struct stepper *st, char *const **pages)
 {
-	char	*text, *more, *err, *t;
+	char	*text, *err, *t;
 	size_t	 n, navlen;
 
 	text = screen_text(st, &navlen);
@@ -248,9 +262,8 @@ screen_pages(const struct stepper *st, char *const **pages)
 		free(text);
 		text = t;
 	}
-	more = xstrcat("\n", message(st, "more"), (char *)NULL);
-	n = text_paginate_memo(text, navlen, more, &st->env->budget, pages);
-	free(more);
+	n = text_paginate_memo(text, navlen, more_line(message(st, "more")),
+	    &st->env->budget, pages);
 	free(text);
 	return n;
 }
