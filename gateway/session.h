@@ -3,7 +3,7 @@
  * menu, what they have entered, and what they were last told.  The engine
  * loads it from the store, the menu steps it, the engine saves it back.
  * Nothing here does I/O; session_encode()/session_decode() turn it into
- * the JSON string kept in Redis.
+ * the record kept in Redis.
  */
 #ifndef ASANIGW_SESSION_H
 #define ASANIGW_SESSION_H

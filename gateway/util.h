@@ -1,7 +1,8 @@
 /*
  * The small toolkit every asynchronous module shares: clocks, timer
- * values, hex, retry backoff and a deferred call.  One copy of each, so a
- * fix (the jitter's seed, say) lands everywhere at once.
+ * values, numbers and hex, a hash for in-process tables, room for a
+ * timer inside its owner, retry backoff and a deferred call.  One copy
+ * of each, so a fix (the jitter's seed, say) lands everywhere at once.
  */
 #ifndef ASANIGW_UTIL_H
 #define ASANIGW_UTIL_H
@@ -55,8 +56,8 @@ size_t		 event_room(void);
 
 /* A hash of n bytes for the process's own tables (sessions in the cache,
  * metric series, pagination memo): FNV-1a's prime over 8-byte words, the
- * tail a byte at a time, the high half folded into the low at the end so
- * "% n" and "& mask" see every byte.  Pass HASH_SEED, or a previous hash
+ * tail packed into one more word with its length, the high half folded
+ * into the low at the end so "% n" and "& mask" see every byte.  Pass HASH_SEED, or a previous hash
  * to chain.  Not keyed: only for keys a client cannot choose freely, or
  * in tables that stay fast when it does. */
 #define HASH_SEED	14695981039346656037ULL
