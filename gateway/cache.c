@@ -160,7 +160,7 @@ cache_put_record(struct cache *c, const char *key,
 	while (c->count >= c->max)
 		entry_remove(c, TAILQ_LAST(&c->lru, lru_list));
 	/* The record with "~" for its reply: the bytes [at, at + n) go. */
-	if (!r->end && r->reply_len > 0)
+	if (!r->end)
 		n = r->reply_len;
 	e = entry_alloc(c, klen + 1 + r->len - n + (n > 0));
 	memcpy(e->key, key, klen + 1);

@@ -1213,11 +1213,8 @@ engine_hop(struct engine *e, const struct hop_in *in, engine_reply_cb cb,
 	if (in->service != NULL)
 		hop_set_service(h, in->service);
 	clock_gettime(CLOCK_MONOTONIC, &h->t0);
-	h->deadline = (struct event *)((char *)h + head);
-	h->kick = (struct event *)((char *)h + head + ev);
-	if (event_assign(h->deadline, e->base, -1, 0, hop_deadline_cb, h) ==
-	    -1 || event_assign(h->kick, e->base, -1, 0, hop_kick_cb, h) == -1)
-		fatalx("event_assign failed");
+	h->deadline = timer_in(h, head, e->base, hop_deadline_cb, h);
+	h->kick = timer_in(h, head + ev, e->base, hop_kick_cb, h);
 	tv = ms_to_tv(h->gen->conf->hop_deadline_ms);
 	evtimer_add(h->deadline, &tv);
 	e->inflight++;

@@ -244,9 +244,7 @@ store_command(struct store *st, int argc, const char **argv,
 	c->cb = cb;
 	c->arg = arg;
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
-	c->timer = (struct event *)((char *)c + head);	/* the same block */
-	if (event_assign(c->timer, st->base, -1, 0, call_timeout, c) == -1)
-		fatalx("event_assign failed");
+	c->timer = timer_in(c, head, st->base, call_timeout, c);
 	tv = ms_to_tv(st->timeout_ms);
 	evtimer_add(c->timer, &tv);
 	TAILQ_INSERT_HEAD(&st->calls, c, entry);

@@ -115,6 +115,17 @@ event_room(void)
 	return align_max(event_get_struct_event_size());
 }
 
+struct event *
+timer_in(void *block, size_t at, struct event_base *base,
+    event_callback_fn cb, void *arg)
+{
+	struct event	*ev = (struct event *)((char *)block + at);
+
+	if (event_assign(ev, base, -1, 0, cb, arg) == -1)
+		fatalx("event_assign failed");
+	return ev;
+}
+
 uint64_t
 hash_bytes(uint64_t h, const void *p, size_t n)
 {

@@ -49,10 +49,15 @@ hex_digit(char c)
 
 /* n rounded up to the alignment of any object. */
 size_t		 align_max(size_t n);
-/* Bytes to keep a struct event inside its owner's allocation (then set
- * with event_assign()): libevent's struct is opaque, its size asked at
- * run time; rounded with align_max(). */
+/* Bytes to keep a timer inside its owner's allocation: libevent's
+ * struct event is opaque, its size asked at run time; rounded with
+ * align_max(). */
 size_t		 event_room(void);
+/* The timer in the event_room() bytes at offset at of block, set to call
+ * cb(arg) on base (exits if libevent refuses).  Freed with its block,
+ * after event_del(). */
+struct event	*timer_in(void *block, size_t at, struct event_base *base,
+		    event_callback_fn cb, void *arg);
 
 /* A hash of n bytes for the process's own tables (sessions in the cache,
  * metric series, pagination memo): FNV-1a's prime over 8-byte words, the
