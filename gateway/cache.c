@@ -6,7 +6,8 @@
  * the same walk from the tail, and nothing needs a timer.
  *
  * A session is kept as its compact record (session_encode()) less a
- * last reply that did not end the session, key and record in the
+ * last reply that did not end the session (a reply that was the page
+ * the session shows is not in the record at all), key and record in the
  * entry's one allocation: a hundred thousand sessions fit in about
  * twenty megabytes, where their parsed values (every string its own
  * allocation) took two and a half times that.  The reply is most of a
@@ -160,7 +161,7 @@ cache_put_record(struct cache *c, const char *key,
 	while (c->count >= c->max)
 		entry_remove(c, TAILQ_LAST(&c->lru, lru_list));
 	/* The record with "~" for its reply: the bytes [at, at + n) go. */
-	if (!r->end)
+	if (!r->end && !r->page)
 		n = r->reply_len;
 	e = entry_alloc(c, klen + 1 + r->len - n + (n > 0));
 	memcpy(e->key, key, klen + 1);

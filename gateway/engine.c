@@ -872,6 +872,25 @@ hop_open(struct hop *h)
 	return 0;
 }
 
+/* A retry gets what its hop got: the reply kept, or the page the
+ * session shows, made again; "busy" if a reload took its screen. */
+static void
+hop_repeat(struct hop *h)
+{
+	struct step_env	 env = { .budget = h->budget };
+	char		*page;
+
+	if (!h->s->last_page)
+		hop_reply(h, h->s->last_reply ? h->s->last_reply : "",
+		    h->s->last_end);
+	else if ((page = menu_page(h->svc->menu, h->s, &env)) == NULL)
+		hop_reply_message(h, "busy");
+	else {
+		hop_reply(h, page, h->s->last_end);
+		free(page);
+	}
+}
+
 /* Steps the menu; returns 0 when the hop goes on to save, -1 when it has
  * answered already.  A hop that opens a session (a dial, a transport's
  * begin, or in path mode a path without a record) replays its inputs. */
@@ -891,8 +910,7 @@ hop_run_menu(struct hop *h)
 	} else if (hop_is_retry(h)) {
 		h->outcome = "retry";
 		h->saved = h->cached;	/* unchanged: back to the cache */
-		hop_reply(h, h->s->last_reply ? h->s->last_reply : "",
-		    h->s->last_end);
+		hop_repeat(h);
 		return -1;
 	} else if (h->begin) {
 		/* The transport opens a session under an id the last one
@@ -922,8 +940,12 @@ static void
 hop_save(struct hop *h)
 {
 	h->s->seq = h->version + 1;
-	session_set_last(h->s, hop_digest(h), h->res.text, h->res.end,
-	    now_ms());
+	if (h->res.page)
+		session_set_last_page(h->s, hop_digest(h), h->res.end,
+		    now_ms());
+	else
+		session_set_last(h->s, hop_digest(h), h->res.text,
+		    h->res.end, now_ms());
 	session_record_clear(&h->record);
 	session_record_make(&h->record, h->s);	/* kept for the cache */
 	h->pending = 1;
@@ -944,7 +966,7 @@ hop_start(struct hop *h)
 	if (h->svc == NULL && h->service != NULL)
 		return 0;	/* an unknown code: answered at once */
 	if ((h->s = cache_take(h->e->cache, h->key, now_ms())) != NULL &&
-	    h->s->last_reply == NULL && hop_is_retry(h)) {
+	    h->s->last_reply == NULL && !h->s->last_page && hop_is_retry(h)) {
 		/* The cache keeps no replies but those that ended a session:
 		 * Redis has the one to repeat. */
 		session_free(h->s);

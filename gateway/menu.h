@@ -124,6 +124,8 @@ struct step_result {
 	int		 end;		/* 1: the session ends with this page */
 	int		 refused;	/* 1: the input was refused; the page
 					 * starts with why */
+	int		 page;		/* 1: text is the page the session
+					 * shows: menu_page() makes it again */
 	struct effect	 effect;
 };
 
@@ -138,6 +140,12 @@ void		 menu_step(const struct menu *, struct session *,
 		    const char *input, const struct step_env *,
 		    struct step_result *);
 void		 step_result_clear(struct step_result *);
+
+/* The page the session shows, as the step that left it there showed it
+ * when its result's page was set (malloc'd); NULL if its screen is not
+ * in this menu (a reload took it). */
+char		*menu_page(const struct menu *, struct session *,
+		    const struct step_env *);
 
 /* A text in language idx with ${var} replaced from vars (values
  * translated); owned by the caller. */

@@ -10,7 +10,11 @@
  *
  * where a number is decimal digits (last_ms may be negative) ending in
  * ';', a string is its length in bytes, ':', then its bytes, and a
- * missing string is '~'.  E.g. a session on "main" with one variable:
+ * missing string is '~'.  A last_reply that was the very page the
+ * session shows (no error above it, nothing submitted) is not kept but
+ * written '=': a retry makes it again from the record, and the page,
+ * most of a record, stays out of Redis.  E.g. a session on "main" with
+ * one variable:
  *
  *	S2;4:main0;2:en5:*786#1;4:name3:Ali0;3;1:1~0;1700000000000;
  *
@@ -224,8 +228,17 @@ session_set_last(struct session *s, const char *text, const char *reply,
 {
 	session_replace(s, &s->last_text, text);
 	session_replace(s, &s->last_reply, reply);
+	s->last_page = 0;
 	s->last_end = end != 0;
 	s->last_ms = ms;
+}
+
+void
+session_set_last_page(struct session *s, const char *text, int end,
+    long long ms)
+{
+	session_set_last(s, text, NULL, end, ms);
+	s->last_page = 1;
 }
 
 /* Bytes str_put() writes for s: at most, when it is ill-formed. */
@@ -323,8 +336,12 @@ session_record_make(struct session_record *r, const struct session *s)
 	o = num_put(o, s->seq);
 	o = str_put(o, s->last_text);
 	r->reply_at = (size_t)(o - out);
-	o = str_put(o, s->last_reply);
+	if (s->last_page)
+		*o++ = '=';
+	else
+		o = str_put(o, s->last_reply);
 	r->reply_len = (size_t)(o - out) - r->reply_at;
+	r->page = s->last_page;
 	r->end = s->last_end;
 	o = num_put(o, s->last_end);
 	o = num_put(o, s->last_ms);
@@ -511,7 +528,11 @@ session_decode_compact(const char *rec, size_t len, char *err,
 	}
 	s->seq = rd_unsigned(&r);
 	s->last_text = rd_str(&r);
-	s->last_reply = rd_str(&r);
+	if (r.p < r.end && *r.p == '=') {
+		r.p++;
+		s->last_page = 1;
+	} else
+		s->last_reply = rd_str(&r);
 	rd_digits(&r, 0, 1, ';', &v);
 	s->last_end = v != 0;
 	rd_digits(&r, LLONG_MIN, LLONG_MAX, ';', &s->last_ms);

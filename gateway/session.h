@@ -32,7 +32,10 @@ struct session {
 	 * retried hop gets the same answer without running anything again. */
 	unsigned	 seq;		/* hops served */
 	char		*last_text;	/* transport text of the last hop */
-	char		*last_reply;	/* reply page sent to it */
+	char		*last_reply;	/* reply page sent to it, if kept */
+	int		 last_page;	/* 1: that reply was the page the
+					 * session shows, not kept: menu_page()
+					 * makes it again */
 	int		 last_end;	/* 1 if that reply ended the session */
 	long long	 last_ms;	/* when it was answered, ms since epoch */
 
@@ -63,6 +66,9 @@ void		 session_drop(struct session *);
 void		 session_clear_history(struct session *);
 void		 session_set_last(struct session *, const char *text,
 		    const char *reply, int end, long long ms);
+/* The same when the reply was the page the session shows: not kept. */
+void		 session_set_last_page(struct session *, const char *text,
+		    int end, long long ms);
 
 /* The stored form (the compact record; JSON records of older versions
  * are read too).  encode returns a malloc'd string; decode returns NULL
@@ -78,6 +84,7 @@ struct session_record {
 	char	*text;		/* NUL-terminated; NULL: none */
 	size_t	 len;
 	size_t	 reply_at, reply_len;
+	int	 page;		/* the reply is '=' (last_page) */
 	int	 end;
 };
 void		 session_record_make(struct session_record *,

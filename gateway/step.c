@@ -568,6 +568,7 @@ render(struct stepper *st)
 		n = screen_pages(st, &pages);
 	}
 	r->text = text != NULL ? text : xstrdup(pages[st->s->page]);
+	r->page = text == NULL;
 	if (st->cur->kind == SCREEN_END || st->cur->kind == SCREEN_SUBMIT ||
 	    st->cur->kind == SCREEN_LOOKUP)
 		r->end = st->s->page + 1 == n;
@@ -613,10 +614,27 @@ menu_step(const struct menu *m, struct session *s, const char *input,
 	render(&st);
 	r->refused = st.prefix != NULL;
 	if (st.submitted) {
+		/* The page used them: the session no longer makes it. */
+		r->page = 0;
 		for (i = 0; i < menu_nsensitive(m); i++)
 			session_unset(s, menu_sensitive(m, i));
 	}
 	free(st.prefix);
+}
+
+char *
+menu_page(const struct menu *m, struct session *s,
+    const struct step_env *env)
+{
+	struct stepper		 st;
+	struct step_result	 r;
+	char *const		*pages;
+
+	stepper_init(&st, m, s, env, &r);
+	if (st.cur == NULL || st.cur->kind == SCREEN_ROUTE)
+		return NULL;
+	return s->page < screen_pages(&st, &pages) ?
+	    xstrdup(pages[s->page]) : NULL;
 }
 
 void

@@ -160,6 +160,36 @@ def test_same_text_twice_same_answer(gateway):
     assert r.con and menu_text("district", "en") in r.screen, r
 
 
+def test_page_reply_made_again_for_a_retry(gateway, redis):
+    """A reply that is the page the session shows is not kept in the
+    record, only marked; a retry gets it made again, the same bytes,
+    from Redis (a second gateway has no cache) as from the cache. A page
+    with an error above it is kept whole."""
+    gw, other = gateway(), gateway()
+    phone, sid = new_phone(), new_session()
+    d = Dialog(gw, phone, sid)
+    key = gw.session_key(phone, sid)
+    d.dial()
+    d.choose(LANGS["ur"]["language"])
+    cat = d.choose(LANGS["ur"]["help"])
+    rec = session_record(redis.command("GET", key))[1]
+    assert rec["last_page"] and rec["last_reply"] is None, rec
+    assert d.again().body == cat.body
+    assert other.hop(sid, phone, d.text()).body == cat.body
+    # The next page of a screen: its page number is in the record.
+    d.send("98")
+    more = d.again()
+    assert more.con and more.body != cat.body, more
+    rec = session_record(redis.command("GET", key))[1]
+    assert rec["last_page"] and rec["page"] == 1, rec
+    assert other.hop(sid, phone, d.text()).body == more.body
+    bad = d.send("77")
+    assert bad.con and bad.body != more.body, bad
+    rec = session_record(redis.command("GET", key))[1]
+    assert not rec["last_page"] and rec["last_reply"] == bad.screen, rec
+    assert other.hop(sid, phone, d.text()).body == bad.body
+
+
 def test_duplicated_submit_books_once(gateway):
     gw = gateway()
     d = Dialog(gw, new_phone(), new_session())

@@ -143,7 +143,13 @@ def session_record(raw):
     rec["history"] = [string() for _ in range(num())]
     rec["seq"] = num()
     rec["last_text"] = string()
-    rec["last_reply"] = string()
+    # '=': the reply was the page the session shows, not kept.
+    rec["last_page"] = value[pos:pos + 1] == b"="
+    if rec["last_page"]:
+        pos += 1
+        rec["last_reply"] = None
+    else:
+        rec["last_reply"] = string()
     rec["last_end"] = num() == 1
     rec["last_ms"] = num()
     assert pos == len(value), raw

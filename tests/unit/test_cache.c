@@ -135,8 +135,10 @@ START_TEST(test_records)
 	    "\"seq\":3,\"last_text\":\"1\",\"last_reply\":\"CON x\","
 	    "\"last_end\":false,\"last_ms\":1}";
 	static char broken[] = "S2;x";
-	struct session_record	 whole = { json, sizeof json - 1, 0, 0, 0 };
-	struct session_record	 bad = { broken, sizeof broken - 1, 0, 0, 0 };
+	struct session_record	 whole = { .text = json,
+				    .len = sizeof json - 1 };
+	struct session_record	 bad = { .text = broken,
+				    .len = sizeof broken - 1 };
 	struct cache		*c = cache_new(4);
 	struct session		*s = mk(3), *t;
 
@@ -163,6 +165,14 @@ START_TEST(test_records)
 	t = cache_take(c, "e", 0);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_str_eq(t->last_reply, "END ref AB12CD");
+	session_free(t);
+	/* So does the mark of a reply that was the session's page. */
+	session_set_last_page(s, "1:ab", 0, 1700000000000LL);
+	put(c, "p", s);
+	t = cache_take(c, "p", 0);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(t->last_page, 1);
+	ck_assert_ptr_null(t->last_reply);
 	session_free(t);
 	session_free(s);
 	/* A record with no reply marked is kept whole. */

@@ -618,6 +618,22 @@ START_TEST(test_compact_mutated)
 	ck_assert_uint_eq(d->nhistory, 5);
 	ck_assert_str_eq(d->history[0], "language");
 	ck_assert_str_eq(d->last_reply, "CON Apply");
+	ck_assert_int_eq(d->last_page, 0);
+	/* A reply that was the session's page is marked, not kept; the
+	 * mark reads back and goes with the next reply kept. */
+	session_set_last_page(d, "3", 1, 1700000000002LL);
+	free(enc);
+	enc = session_encode(d);
+	ck_assert_ptr_nonnull(strstr(enc, "1:3=1;1700000000002;"));
+	session_free(d);
+	d = session_decode(enc, strlen(enc), err, sizeof err);
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert_int_eq(d->last_page, 1);
+	ck_assert_int_eq(d->last_end, 1);
+	ck_assert_ptr_null(d->last_reply);
+	session_set_last(d, "4", "CON x", 0, 1);
+	ck_assert_int_eq(d->last_page, 0);
+	ck_assert_str_eq(d->last_reply, "CON x");
 	session_clear_history(d);
 	session_push(d, "main");
 	ck_assert_str_eq(session_top(d), "main");

@@ -86,6 +86,26 @@ teardown(void)
 	s = NULL;
 }
 
+/* A reply the result calls the page the session shows is made again,
+ * the same bytes, from the session as saved and read back (a retry);
+ * one with an error above its page is not called so. */
+static void
+page_again(void)
+{
+	struct session	*t;
+	char		*rec, *again;
+
+	if (!r.page)
+		return;
+	rec = session_encode(s);
+	ck_assert_ptr_nonnull(t = session_decode(rec, strlen(rec), NULL, 0));
+	ck_assert_ptr_nonnull(again = menu_page(m, t, &env));
+	ck_assert_str_eq(again, r.text);
+	free(again);
+	session_free(t);
+	free(rec);
+}
+
 /* One hop; every reply must fit the page it travels in. */
 static const char *
 step(const char *input)
@@ -95,6 +115,7 @@ step(const char *input)
 	ck_assert_ptr_nonnull(r.text);
 	ck_assert_msg(text_fits(r.text, strlen(r.text), &env.budget),
 	    "reply does not fit: \"%s\"", r.text);
+	page_again();
 	if (r.effect.kind == EFFECT_NONE)
 		ck_assert_uint_eq(r.effect.nfields, 0);
 	return r.text;
@@ -123,6 +144,7 @@ START_TEST(start_screen)
 {
 	ck_assert_str_eq(step(NULL), "Language?\n1. English\n2. Urdu\n3. Xx");
 	ck_assert_int_eq(r.end, 0);
+	ck_assert_int_eq(r.page, 1);
 	ck_assert_int_eq(r.effect.kind, EFFECT_NONE);
 	ck_assert_str_eq(s->screen, "lang");
 	ck_assert_uint_eq(s->page, 0);
@@ -212,6 +234,7 @@ START_TEST(invalid_choices)
 		ck_assert_uint_eq(s->nhistory, 1);
 		ck_assert_int_eq(r.end, 0);
 		ck_assert_int_eq(r.refused, 1);
+		ck_assert_int_eq(r.page, 0);
 	}
 	/* leading zeros are still the number */
 	step("01");
@@ -397,6 +420,8 @@ START_TEST(submit_effect)
 	ck_assert_uint_gt(s->nhistory, 0);
 	ck_assert_str_eq(step("1"), "Ref AB12CD. Pin 1234.");
 	ck_assert_int_eq(r.end, 1);
+	/* The page showed the pin, gone now: a retry gets the reply kept. */
+	ck_assert_int_eq(r.page, 0);
 	ck_assert_str_eq(s->screen, "send");
 	ck_assert_int_eq(r.effect.kind, EFFECT_SUBMIT);
 	ck_assert_str_eq(r.effect.request, "help");
@@ -726,6 +751,12 @@ START_TEST(stale_session)
 	ck_assert_str_eq(step("9"), "Bad choice.\nMain\n1. Food\n2. Age\n"
 	    "3. Route\n4. Long\n5. Bye\n6. Note\n0 Back 00 Home");
 	ck_assert_uint_eq(s->page, 0);
+	/* A retry's page cannot be made on a screen or page not there. */
+	s->page = 7;
+	ck_assert_ptr_null(menu_page(m, s, &env));
+	session_set_screen(s, "gone");
+	s->page = 0;
+	ck_assert_ptr_null(menu_page(m, s, &env));
 }
 END_TEST
 
@@ -1212,6 +1243,7 @@ answer(int found)
 	menu_answer(m, s, found, answer_names, answer_values, 3, &env, &r);
 	ck_assert_msg(text_fits(r.text, strlen(r.text), &env.budget),
 	    "reply does not fit: \"%s\"", r.text);
+	page_again();
 }
 
 START_TEST(lookup_effect_and_fallback)
