@@ -447,6 +447,12 @@ main(int argc, char *argv[])
 	char		 err[256];
 	unsigned long	 fds;
 
+	/* Libevent's own calloc() (a request, its headers, every buffer)
+	 * is then malloc() and memset(): glibc's calloc() passes by its
+	 * per-thread cache, and took a tenth of a hop in malloc's slow
+	 * path.  Before libevent allocates anything. */
+	event_set_mem_functions(malloc, realloc, free);
+
 	while ((ch = getopt(argc, argv, "c:D:dG:hL:tV")) != -1) {
 		switch (ch) {
 		case 'D':

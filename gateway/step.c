@@ -165,19 +165,19 @@ lookup_text(const struct stepper *st)
 	return &scr->fallback;
 }
 
-/* The whole text of the current screen, before pagination; *navlen is
- * the length of its navigation line at the end (0 if none). */
-static char *
-screen_text(const struct stepper *st, size_t *navlen)
+/* Appends the whole text of the current screen, before pagination, to
+ * b; *navlen is the length of its navigation line at the end (0 if
+ * none). */
+static void
+screen_text(const struct stepper *st, struct buf *b, size_t *navlen)
 {
 	const struct menu_screen	*scr = st->cur;
-	struct buf			 b = { NULL, 0, 0 };
 	char				 num[32], *o;
 	size_t				 i;
 	int				 l = lang(st);
 
 	*navlen = 0;
-	subst(st, &b, menu_tr(st->m, scr->kind == SCREEN_LOOKUP ?
+	subst(st, b, menu_tr(st->m, scr->kind == SCREEN_LOOKUP ?
 	    lookup_text(st) : &scr->text, l));
 	switch (scr->kind) {
 	case SCREEN_MENU:
@@ -186,25 +186,24 @@ screen_text(const struct stepper *st, size_t *navlen)
 			*o++ = '\n';
 			o = dec_put(o, i + 1);
 			memcpy(o, ". ", 3);
-			buf_puts(&b, num);
-			subst(st, &b, menu_tr(st->m, &scr->options[i].label, l));
+			buf_puts(b, num);
+			subst(st, b, menu_tr(st->m, &scr->options[i].label, l));
 		}
 		if (scr != menu_start(st->m)) {
-			buf_puts(&b, "\n");
-			buf_puts(&b, message(st, "nav"));
+			buf_puts(b, "\n");
+			buf_puts(b, message(st, "nav"));
 			*navlen = strlen(message(st, "nav")) + 1;
 		}
 		break;
 	case SCREEN_CONFIRM:
-		buf_puts(&b, "\n");
-		buf_puts(&b, message(st, "yes"));
-		buf_puts(&b, "\n");
-		buf_puts(&b, message(st, "no"));
+		buf_puts(b, "\n");
+		buf_puts(b, message(st, "yes"));
+		buf_puts(b, "\n");
+		buf_puts(b, message(st, "no"));
 		break;
 	default:
 		break;
 	}
-	return buf_take(&b);
 }
 
 /* Where a screen stands after a refusal whose error did not fit above
@@ -251,21 +250,24 @@ more_line(const char *msg)
 static size_t
 screen_pages(const struct stepper *st, char *const **pages)
 {
-	char	*text, *err, *t;
-	size_t	 n, navlen;
+	/* Made anew on every step and read once: one buffer, grown to the
+	 * longest screen, serves every step (the gateway steps one at a
+	 * time), where a text of a kilobyte or more cost a malloc of the
+	 * size that sorts the whole heap. */
+	static struct buf	 text;
+	char			*err;
+	size_t			 navlen;
 
-	text = screen_text(st, &navlen);
+	text.len = 0;
 	if (refused(st)) {
 		err = refusal(st);
-		t = xstrcat(err, "\n", text, (char *)NULL);
+		buf_puts(&text, err);
+		buf_puts(&text, "\n");
 		free(err);
-		free(text);
-		text = t;
 	}
-	n = text_paginate_memo(text, navlen, more_line(message(st, "more")),
-	    &st->env->budget, pages);
-	free(text);
-	return n;
+	screen_text(st, &text, &navlen);
+	return text_paginate_memo(text.len > 0 ? text.p : "", navlen,
+	    more_line(message(st, "more")), &st->env->budget, pages);
 }
 
 static void

@@ -27,12 +27,23 @@ xmalloc(size_t n)
 	return p;
 }
 
+/* Up to this size, malloc() and memset(): glibc's calloc() passes by
+ * its per-thread cache, and the blocks a hop zeroes are small.  Larger
+ * ones take calloc()'s pages already zeroed. */
+#define CALLOC_BY_MALLOC	4096
+
 void *
 xcalloc(size_t nmemb, size_t size)
 {
-	void	*p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	void	*p;
 
-	if (p == NULL)
+	nmemb = nmemb ? nmemb : 1;
+	size = size ? size : 1;
+	if (nmemb <= CALLOC_BY_MALLOC / size) {
+		p = xmalloc(nmemb * size);
+		return memset(p, 0, nmemb * size);
+	}
+	if ((p = calloc(nmemb, size)) == NULL)
 		oom(nmemb * size);
 	return p;
 }
