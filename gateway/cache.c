@@ -39,6 +39,7 @@ struct entry {
 	long long	 expires_ms;
 	struct entry	*hnext;			/* hash chain */
 	TAILQ_ENTRY(entry) lru;			/* head is newest */
+	size_t		 hash;			/* of the key */
 	unsigned	 keylen, reclen;
 	unsigned	 room;			/* bytes after the struct */
 	char		 key[];			/* NUL, then the record */
@@ -63,9 +64,9 @@ struct cache {
 };
 
 static size_t
-hash(const char *key, size_t n)
+hash(const char *key, size_t len)
 {
-	return (size_t)(hash_bytes(HASH_SEED, key, strlen(key)) % n);
+	return (size_t)hash_bytes(HASH_SEED, key, len);
 }
 
 struct cache *
@@ -104,7 +105,7 @@ entry_alloc(struct cache *c, size_t need)
 static void
 entry_remove(struct cache *c, struct entry *e)
 {
-	struct entry	**pp = &c->buckets[hash(e->key, c->nbuckets)];
+	struct entry	**pp = &c->buckets[e->hash % c->nbuckets];
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -120,12 +121,14 @@ entry_remove(struct cache *c, struct entry *e)
 	c->nspares++;
 }
 
+/* The entry of key (its hash h), NULL if none: a chain's other keys are
+ * told apart by their hash before their bytes. */
 static struct entry *
-entry_find(const struct cache *c, const char *key)
+entry_find(const struct cache *c, const char *key, size_t h)
 {
-	struct entry	*e = c->buckets[hash(key, c->nbuckets)];
+	struct entry	*e = c->buckets[h % c->nbuckets];
 
-	while (e != NULL && strcmp(e->key, key) != 0)
+	while (e != NULL && (e->hash != h || strcmp(e->key, key) != 0))
 		e = e->hnext;
 	return e;
 }
@@ -137,7 +140,7 @@ cache_take(struct cache *c, const char *key, long long now_ms)
 	struct session	*s = NULL;
 
 	cache_expire(c, now_ms);
-	if ((e = entry_find(c, key)) == NULL)
+	if ((e = entry_find(c, key, hash(key, strlen(key)))) == NULL)
 		return NULL;
 	/* A record we wrote reads back; should one not, it is not there. */
 	if (now_ms < e->expires_ms)
@@ -152,11 +155,12 @@ cache_put_record(struct cache *c, const char *key,
 {
 	struct entry	*e;
 	char		*o;
-	size_t		 b, klen = strlen(key), at = r->reply_at, n = 0, w;
+	size_t		 h, klen = strlen(key), at = r->reply_at, n = 0, w;
 
 	if (c->max == 0 || klen > UINT_MAX / 2 || r->len > UINT_MAX / 2)
 		return;
-	if ((e = entry_find(c, key)) != NULL)
+	h = hash(key, klen);
+	if ((e = entry_find(c, key, h)) != NULL)
 		entry_remove(c, e);
 	while (c->count >= c->max)
 		entry_remove(c, TAILQ_LAST(&c->lru, lru_list));
@@ -174,9 +178,9 @@ cache_put_record(struct cache *c, const char *key,
 	memcpy(o + w, r->text + at + n, r->len - at - n);
 	e->reclen = (unsigned)(w + r->len - at - n);
 	e->expires_ms = expires_ms;
-	b = hash(key, c->nbuckets);
-	e->hnext = c->buckets[b];
-	c->buckets[b] = e;
+	e->hash = h;
+	e->hnext = c->buckets[h % c->nbuckets];
+	c->buckets[h % c->nbuckets] = e;
 	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 	c->count++;
 }
