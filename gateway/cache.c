@@ -14,7 +14,8 @@
  * record (a page of up to 160 characters, twice the bytes in Urdu) and
  * only a retry needs it; the engine reads a retried session from Redis.
  * A reply that ended the session stays: it may carry the reference of a
- * request, which a retry must get even while Redis is away.  Taking a
+ * request, which a retry must get even while Redis is away (the engine
+ * puts no session here that ended on a page it makes again).  Taking a
  * session parses its record again, which costs less than a read from
  * Redis by far.
  *

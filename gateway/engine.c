@@ -371,6 +371,12 @@ hop_end(struct hop *h)
 	next = running_leave(e, h);
 	e->inflight--;
 	step_result_clear(&h->res);
+	/* A session that ended on a page it makes again holds nothing the
+	 * cache must keep: no hop steps it again, and a retry reads Redis.
+	 * Left in, ended sessions filled the cache and pushed the working
+	 * set of every hop out of the CPU's caches.  A receipt stays. */
+	if (h->s != NULL && h->s->last_end && h->s->last_page)
+		h->saved = 0;
 	if (h->saved && h->s != NULL && h->record.text != NULL)
 		cache_put_record(e->cache, h->key, &h->record, now_ms() +
 		    (long long)h->gen->conf->session_ttl * 1000);

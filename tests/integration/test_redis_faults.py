@@ -120,6 +120,23 @@ def test_redis_stopped_during_submit_books_nothing_twice(gateway, redis):
     assert len(gw.requests()) == 1
 
 
+def test_ended_session_is_not_kept_in_memory(gateway, redis):
+    """A session that ended on a page it can make again (here the last
+    page of About) is not kept in memory, unlike a receipt (above): a
+    retry of its last hop reads Redis and gets the same answer, and with
+    Redis away it is busy."""
+    gw = gateway(**FAULT_CONF)
+    phone, sid = new_phone(), new_session()
+    for x in ("", "1", "1*3", "1*3*98", "1*3*98*98", "1*3*98*98*98"):
+        last = gw.hop(sid, phone, x)
+        assert last.status == 200, last
+    assert last.end, last
+    again = gw.hop(sid, phone, "1*3*98*98*98")
+    assert again.body == last.body, (last, again)
+    redis.stop()
+    assert_busy(gw, gw.hop(sid, phone, "1*3*98*98*98"))
+
+
 def test_redis_stopped_new_session_is_busy(gateway, redis):
     """A session this gateway has never seen cannot be served without
     Redis: busy, and nothing recorded."""
