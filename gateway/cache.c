@@ -14,9 +14,11 @@
  * record (a page of up to 160 characters, twice the bytes in Urdu) and
  * only a retry needs it; the engine reads a retried session from Redis.
  * A reply that ended the session stays: it may carry the reference of a
- * request, which a retry must get even while Redis is away (the engine
- * puts no session here that ended on a page it makes again).  Taking a
- * session parses its record again, which costs less than a read from
+ * request, which a retry must get even while Redis is away.  A session
+ * that ended on a page it makes again is not kept at all: no hop steps
+ * it again and a retry reads Redis; left in, ended sessions filled the
+ * cache and pushed every hop's lookup out of the CPU's caches.  Taking
+ * a session parses its record again, which costs less than a read from
  * Redis by far.
  *
  * Entries live long and die in LRU order while every hop allocates and
@@ -163,6 +165,8 @@ cache_put_record(struct cache *c, const char *key,
 	h = hash(key, klen);
 	if ((e = entry_find(c, key, h)) != NULL)
 		entry_remove(c, e);
+	if (r->end && r->page)
+		return;
 	while (c->count >= c->max)
 		entry_remove(c, TAILQ_LAST(&c->lru, lru_list));
 	/* The record with "~" for its reply: the bytes [at, at + n) go. */

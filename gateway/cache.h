@@ -29,7 +29,8 @@ void		 cache_free(struct cache *);
 struct session	*cache_take(struct cache *, const char *key, long long now_ms);
 /* Puts a session under key until expires_ms, taking ownership of it;
  * replaces what was there and evicts the least recently used entry when
- * full. */
+ * full.  A session that ended on a page it makes again is not kept (what
+ * was there goes all the same): no hop steps it again. */
 void		 cache_put(struct cache *, const char *key, struct session *,
 		    long long expires_ms);
 /* The same for a session already encoded (session_record_make()): the

@@ -371,12 +371,6 @@ hop_end(struct hop *h)
 	next = running_leave(e, h);
 	e->inflight--;
 	step_result_clear(&h->res);
-	/* A session that ended on a page it makes again holds nothing the
-	 * cache must keep: no hop steps it again, and a retry reads Redis.
-	 * Left in, ended sessions filled the cache and pushed the working
-	 * set of every hop out of the CPU's caches.  A receipt stays. */
-	if (h->s != NULL && h->s->last_end && h->s->last_page)
-		h->saved = 0;
 	if (h->saved && h->s != NULL && h->record.text != NULL)
 		cache_put_record(e->cache, h->key, &h->record, now_ms() +
 		    (long long)h->gen->conf->session_ttl * 1000);
@@ -973,8 +967,8 @@ hop_start(struct hop *h)
 		return 0;	/* an unknown code: answered at once */
 	if ((h->s = cache_take(h->e->cache, h->key, now_ms())) != NULL &&
 	    h->s->last_reply == NULL && !h->s->last_page && hop_is_retry(h)) {
-		/* The cache keeps no replies but those that ended a session:
-		 * Redis has the one to repeat. */
+		/* The cache keeps no reply but a receipt, and this one is
+		 * no page the session makes again: Redis has it. */
 		session_free(h->s);
 		h->s = NULL;
 		hop_load(h);

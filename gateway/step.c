@@ -628,11 +628,11 @@ char *
 menu_page(const struct menu *m, struct session *s,
     const struct step_env *env)
 {
-	struct stepper		 st;
-	struct step_result	 r;
-	char *const		*pages;
+	struct stepper	 st;
+	char *const	*pages;
 
-	stepper_init(&st, m, s, env, &r);
+	/* No result: paginating a screen makes none. */
+	stepper_init(&st, m, s, env, NULL);
 	if (st.cur == NULL || st.cur->kind == SCREEN_ROUTE)
 		return NULL;
 	return s->page < screen_pages(&st, &pages) ?

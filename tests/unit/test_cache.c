@@ -174,6 +174,12 @@ START_TEST(test_records)
 	ck_assert_int_eq(t->last_page, 1);
 	ck_assert_ptr_null(t->last_reply);
 	session_free(t);
+	/* A session that ended on such a page is not kept, and takes what
+	 * its key held with it. */
+	put(c, "p", s);
+	session_set_last_page(s, "1:ab", 1, 1700000000000LL);
+	put(c, "p", s);
+	ck_assert_ptr_null(cache_take(c, "p", 0));
 	session_free(s);
 	/* A record with no reply marked is kept whole. */
 	cache_put_record(c, "j", &whole, 1000);
